@@ -1,0 +1,54 @@
+# Every target sets up .venv on a fresh machine first; CI runs `make test` through .ci/run.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
+STACK ?= dev
+
+.PHONY: venv lint typecheck test unit e2e demo serve bench lock clean
+
+venv: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "activity-pipeline needs Python >= 3.11 (found " + sys.version.split()[0] + ")")'
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: venv
+	$(BIN)/mypy
+
+test: lint typecheck
+	$(PY) -m pytest
+
+unit: venv
+	$(PY) -m pytest tests/unit tests/handlers
+
+e2e: venv
+	$(PY) -m pytest tests/e2e
+
+demo: venv
+	$(PY) -m harness demo --stack $(STACK)
+
+serve: venv
+	$(PY) -m harness serve --stack $(STACK)
+
+bench: venv
+	$(PY) -m benchmarks
+
+# Re-resolve the pinned tree from pyproject.toml into requirements.lock.
+lock:
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/pip install --quiet --disable-pip-version-check '.[dev]'
+	.lock-venv/bin/pip freeze --exclude activity-pipeline --exclude pip > requirements.lock
+	rm -rf .lock-venv build *.egg-info
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,1 @@
+"""Pulumi components of the activity pipeline and the pure builders they use."""

@@ -1,0 +1,213 @@
+"""Stack settings: typed, validated values parsed from the plain strings in `Pulumi.<stack>.yaml`.
+
+Pure (no Pulumi): `__main__.py` feeds it the values read with `pulumi.Config`, tests and the harness
+feed it the values read by `load_stack_config`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final, Literal, cast
+
+import yaml  # type: ignore[import-untyped]  # PyYAML is pinned in requirements.lock (via pulumi)
+
+PROJECT: Final = "activity-pipeline"
+
+WorkflowType = Literal["STANDARD", "EXPRESS"]
+Architecture = Literal["arm64", "x86_64"]
+
+WORKFLOW_TYPES: Final[tuple[WorkflowType, ...]] = ("STANDARD", "EXPRESS")
+ARCHITECTURES: Final[tuple[Architecture, ...]] = ("arm64", "x86_64")
+
+# Values CloudWatch Logs accepts for retentionInDays.
+LOG_RETENTION_DAYS: Final = frozenset(
+    {1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922}
+    | {3288, 3653}
+)
+
+# Keys of the `activity-pipeline:` namespace, as written after the colon in Pulumi.<stack>.yaml.
+REQUIRED_KEYS: Final = (
+    "workflowType",
+    "lambdaArchitecture",
+    "lambdaMemoryMb",
+    "lambdaTimeoutSeconds",
+    "powertoolsLayerVersion",
+    "logRetentionDays",
+    "deletionProtection",
+    "forceDestroyBucket",
+    "noncurrentVersionExpirationDays",
+    "kmsKeyDeletionWindowDays",
+    "maxBatchEvents",
+    "lateEventThresholdHours",
+)
+OPTIONAL_KEYS: Final = ("alarmEmail",)
+CONFIG_KEYS: Final = REQUIRED_KEYS + OPTIONAL_KEYS
+
+POWERTOOLS_LAYER_ACCOUNT: Final = "017000801446"
+
+_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineSettings:
+    """Everything a stack can configure, already validated."""
+
+    region: str
+    workflow_type: WorkflowType
+    lambda_architecture: Architecture
+    lambda_memory_mb: int
+    lambda_timeout_seconds: int
+    powertools_layer_version: int
+    log_retention_days: int
+    deletion_protection: bool
+    force_destroy_bucket: bool
+    noncurrent_version_expiration_days: int
+    kms_key_deletion_window_days: int
+    max_batch_events: int
+    late_event_threshold_hours: int
+    alarm_email: str | None = None
+
+    @property
+    def powertools_layer_arn(self) -> str:
+        return powertools_layer_arn(
+            self.region, self.lambda_architecture, self.powertools_layer_version
+        )
+
+    @classmethod
+    def from_config(
+        cls, values: Mapping[str, str | None], *, region: str | None
+    ) -> PipelineSettings:
+        """Parse the `activity-pipeline:` values (short keys: `workflowType`) and `aws:region`."""
+        unknown = sorted(set(values) - set(CONFIG_KEYS))
+        if unknown:
+            raise ValueError(f"unknown config key(s): {', '.join(unknown)}")
+        raw = {key: value for key, value in values.items() if value is not None}
+        return cls(
+            region=_region(region),
+            workflow_type=cast(WorkflowType, _choice(raw, "workflowType", WORKFLOW_TYPES)),
+            lambda_architecture=cast(
+                Architecture, _choice(raw, "lambdaArchitecture", ARCHITECTURES)
+            ),
+            lambda_memory_mb=_int(raw, "lambdaMemoryMb", 128, 10240),
+            lambda_timeout_seconds=_int(raw, "lambdaTimeoutSeconds", 1, 900),
+            powertools_layer_version=_int(raw, "powertoolsLayerVersion", 1, 10_000),
+            log_retention_days=_retention(raw, "logRetentionDays"),
+            deletion_protection=_bool(raw, "deletionProtection"),
+            force_destroy_bucket=_bool(raw, "forceDestroyBucket"),
+            noncurrent_version_expiration_days=_int(
+                raw, "noncurrentVersionExpirationDays", 1, 36_500
+            ),
+            kms_key_deletion_window_days=_int(raw, "kmsKeyDeletionWindowDays", 7, 30),
+            max_batch_events=_int(raw, "maxBatchEvents", 1, 10_000),
+            late_event_threshold_hours=_int(raw, "lateEventThresholdHours", 1, 24 * 366),
+            alarm_email=_email(raw, "alarmEmail"),
+        )
+
+    @classmethod
+    def from_stack_config(cls, config: Mapping[str, str]) -> PipelineSettings:
+        """Parse the fully qualified mapping returned by `load_stack_config`."""
+        prefix = f"{PROJECT}:"
+        values: dict[str, str | None] = {
+            key.removeprefix(prefix): value
+            for key, value in config.items()
+            if key.startswith(prefix)
+        }
+        return cls.from_config(values, region=config.get("aws:region"))
+
+
+def powertools_layer_arn(region: str, architecture: str, version: int) -> str:
+    """ARN of the public Powertools for AWS Lambda (Python) v3 layer for Python 3.13."""
+    if architecture not in ARCHITECTURES:
+        raise ValueError(f"architecture must be one of {ARCHITECTURES}, got {architecture!r}")
+    if version < 1:
+        raise ValueError(f"layer version must be >= 1, got {version}")
+    return (
+        f"arn:aws:lambda:{_region(region)}:{POWERTOOLS_LAYER_ACCOUNT}:layer:"
+        f"AWSLambdaPowertoolsPythonV3-python313-{architecture}:{version}"
+    )
+
+
+def load_stack_config(path: str | Path) -> dict[str, str]:
+    """Read the `config:` block of a `Pulumi.<stack>.yaml` as fully qualified keys -> strings.
+
+    Scalars are returned the way `pulumi.Config.get` would return them (booleans as `true`/`false`).
+    Secrets and structured values are refused: this project keeps neither in stack config.
+    """
+    document = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    if not isinstance(document, dict):
+        raise ValueError(f"{path}: expected a mapping at the top level")
+    config = document.get("config") or {}
+    if not isinstance(config, dict):
+        raise ValueError(f"{path}: `config` must be a mapping")
+    result: dict[str, str] = {}
+    for key, value in config.items():
+        if isinstance(value, bool):
+            result[str(key)] = "true" if value else "false"
+        elif isinstance(value, str | int | float):
+            result[str(key)] = str(value)
+        else:
+            raise ValueError(f"{path}: config key {key!r} must be a plain scalar")
+    return result
+
+
+def _require(raw: Mapping[str, str], key: str) -> str:
+    value = raw.get(key)
+    if value is None or not value.strip():
+        raise ValueError(f"missing required config key {PROJECT}:{key}")
+    return value.strip()
+
+
+def _choice(raw: Mapping[str, str], key: str, allowed: tuple[str, ...]) -> str:
+    value = _require(raw, key)
+    if value not in allowed:
+        raise ValueError(
+            f"config {PROJECT}:{key} must be one of {', '.join(allowed)}, got {value!r}"
+        )
+    return value
+
+
+def _int(raw: Mapping[str, str], key: str, low: int, high: int) -> int:
+    value = _require(raw, key)
+    try:
+        number = int(value, 10)
+    except ValueError:
+        raise ValueError(f"config {PROJECT}:{key} must be an integer, got {value!r}") from None
+    if not low <= number <= high:
+        raise ValueError(f"config {PROJECT}:{key} must be between {low} and {high}, got {number}")
+    return number
+
+
+def _bool(raw: Mapping[str, str], key: str) -> bool:
+    value = _require(raw, key).lower()
+    if value not in ("true", "false"):
+        raise ValueError(f"config {PROJECT}:{key} must be true or false, got {value!r}")
+    return value == "true"
+
+
+def _retention(raw: Mapping[str, str], key: str) -> int:
+    days = _int(raw, key, 1, 3653)
+    if days not in LOG_RETENTION_DAYS:
+        allowed = ", ".join(str(d) for d in sorted(LOG_RETENTION_DAYS))
+        raise ValueError(f"config {PROJECT}:{key} must be one of {allowed}, got {days}")
+    return days
+
+
+def _email(raw: Mapping[str, str], key: str) -> str | None:
+    value = raw.get(key, "").strip()
+    if not value:
+        return None
+    if not _EMAIL.match(value):
+        raise ValueError(f"config {PROJECT}:{key} must be an e-mail address, got {value!r}")
+    return value
+
+
+def _region(region: str | None) -> str:
+    if region is None or not region.strip():
+        raise ValueError("missing required config key aws:region")
+    if not _REGION.match(region.strip()):
+        raise ValueError(f"config aws:region is not an AWS region name: {region!r}")
+    return region.strip()

@@ -1,0 +1,141 @@
+"""The pipeline's Amazon States Language definition, built from plain ARNs/URLs (pure, no Pulumi).
+
+Ingest -> Process -> Write. Each Task invokes its function through the optimised Lambda integration
+and passes on only the function's return value (`OutputPath: $.Payload`). Transient errors are
+retried with capped, fully jittered exponential backoff; anything else (or retries exhausted) is
+caught into `$.error`, the failing state's name is kept in the `failed_state` variable, and the
+shared `SendToDLQ` state sends the contract's message to the dead-letter queue before the execution
+ends in `Failed`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+INGEST: Final = "Ingest"
+PROCESS: Final = "Process"
+WRITE: Final = "Write"
+SEND_TO_DLQ: Final = "SendToDLQ"
+FAILED: Final = "Failed"
+TASK_STATES: Final = (INGEST, PROCESS, WRITE)
+
+FAILURE_ERROR: Final = "PipelineFailed"
+TRANSIENT_ERRORS: Final = ("TransientAwsError",)
+# AWS's recommended retrier for the Lambda service integration.
+LAMBDA_TRANSIENT_ERRORS: Final = (
+    "Lambda.ServiceException",
+    "Lambda.AWSLambdaException",
+    "Lambda.SdkClientException",
+    "Lambda.TooManyRequestsException",
+    "Lambda.ClientExecutionTimeoutException",
+)
+LAMBDA_INVOKE: Final = "arn:aws:states:::lambda:invoke"
+SQS_SEND_MESSAGE: Final = "arn:aws:states:::sqs:sendMessage"
+
+State = dict[str, Any]
+
+
+def retriers() -> list[dict[str, Any]]:
+    backoff = {"IntervalSeconds": 1, "BackoffRate": 2, "JitterStrategy": "FULL"}
+    return [
+        {"ErrorEquals": list(TRANSIENT_ERRORS), **backoff, "MaxAttempts": 4, "MaxDelaySeconds": 20},
+        {
+            "ErrorEquals": list(LAMBDA_TRANSIENT_ERRORS),
+            **backoff,
+            "MaxAttempts": 6,
+            "MaxDelaySeconds": 30,
+        },
+    ]
+
+
+def catcher(state_name: str) -> dict[str, Any]:
+    return {
+        "ErrorEquals": ["States.ALL"],
+        "ResultPath": "$.error",
+        # A catcher's Assign runs when it matches: the shared SendToDLQ state reads the failing
+        # state's name.
+        "Assign": {"failed_state": state_name},
+        "Next": SEND_TO_DLQ,
+    }
+
+
+def lambda_task(
+    state_name: str, function_arn: str, payload: dict[str, str], next_state: str | None
+) -> State:
+    state: State = {
+        "Type": "Task",
+        "Resource": LAMBDA_INVOKE,
+        "Parameters": {"FunctionName": function_arn, "Payload": payload},
+        # The state's output is the function's return value, not the whole Invoke response.
+        "OutputPath": "$.Payload",
+        "Retry": retriers(),
+        "Catch": [catcher(state_name)],
+    }
+    if next_state is None:
+        state["End"] = True
+    else:
+        state["Next"] = next_state
+    return state
+
+
+COMMENT: Final = (
+    "activity-pipeline: Ingest -> Process -> Write; failures after retries go to the DLQ"
+)
+WRITE_INPUT_KEYS: Final = ("batch_id", "raw_key", "items", "rejected", "rejected_key", "counts")
+
+
+def build_definition(
+    *, ingest_arn: str, process_arn: str, write_arn: str, dlq_url: str
+) -> dict[str, Any]:
+    arns = {"ingest_arn": ingest_arn, "process_arn": process_arn, "write_arn": write_arn}
+    for what, arn in arns.items():
+        if not arn.startswith("arn:") or ":function:" not in arn:
+            raise ValueError(f"{what} must be a Lambda function ARN, got {arn!r}")
+    if not dlq_url.startswith("https://"):
+        raise ValueError(f"dlq_url must be an SQS queue URL, got {dlq_url!r}")
+    execution_id = {"execution_id.$": "$$.Execution.Id"}
+    write_payload = {f"{key}.$": f"$.{key}" for key in WRITE_INPUT_KEYS} | execution_id
+    return {
+        "Comment": COMMENT,
+        "StartAt": INGEST,
+        "States": {
+            INGEST: lambda_task(INGEST, ingest_arn, {"input.$": "$", **execution_id}, PROCESS),
+            PROCESS: lambda_task(
+                PROCESS, process_arn, {"raw_key.$": "$.raw_key", **execution_id}, WRITE
+            ),
+            WRITE: lambda_task(WRITE, write_arn, write_payload, None),
+            SEND_TO_DLQ: {
+                "Type": "Task",
+                "Resource": SQS_SEND_MESSAGE,
+                "Parameters": {
+                    "QueueUrl": dlq_url,
+                    "MessageBody": {
+                        **execution_id,
+                        "state_machine.$": "$$.StateMachine.Id",
+                        "input.$": "$$.Execution.Input",
+                        "error.$": "$.error",
+                        "failed_state.$": "$failed_state",
+                    },
+                },
+                # Losing a dead letter would drop events silently: retry the send generously.
+                # No Catch: if the DLQ itself is unreachable the execution fails with the SQS
+                # error (the ExecutionsFailed alarm fires).
+                "Retry": [
+                    {
+                        "ErrorEquals": ["States.ALL"],
+                        "IntervalSeconds": 1,
+                        "BackoffRate": 2,
+                        "MaxAttempts": 5,
+                        "MaxDelaySeconds": 20,
+                        "JitterStrategy": "FULL",
+                    }
+                ],
+                "Next": FAILED,
+            },
+            FAILED: {
+                "Type": "Fail",
+                "Error": FAILURE_ERROR,
+                "Cause": "An event batch failed after retries; the failure was sent to the DLQ.",
+            },
+        },
+    }

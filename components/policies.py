@@ -1,0 +1,204 @@
+"""IAM and resource policy documents, built as plain dicts from plain ARN strings.
+
+Pure (no Pulumi), so every document can be unit-tested for exact equality. Components call these
+inside `Output.all(...).apply(...)` and serialise with `Output.json_dumps`. Every `Resource` is an
+exact ARN or an exact ARN plus a fixed suffix; the one exception (Step Functions log delivery) is
+named where it is built.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Final
+
+PolicyDocument = dict[str, Any]
+Statement = dict[str, Any]
+
+VERSION: Final = "2012-10-17"
+
+# Step Functions' CloudWatch Logs delivery uses these vended-log APIs, which AWS documents as not
+# supporting resource-level permissions: they must be granted on "*" (Step Functions developer
+# guide, "IAM policies for logging to CloudWatch Logs").
+SFN_LOG_DELIVERY_ACTIONS: Final = (
+    "logs:CreateLogDelivery",
+    "logs:GetLogDelivery",
+    "logs:UpdateLogDelivery",
+    "logs:DeleteLogDelivery",
+    "logs:ListLogDeliveries",
+    "logs:PutResourcePolicy",
+    "logs:DescribeResourcePolicies",
+    "logs:DescribeLogGroups",
+)
+
+
+def document(*statements: Statement) -> PolicyDocument:
+    return {"Version": VERSION, "Statement": list(statements)}
+
+
+def ingest_prefix_arn(bucket_arn: str) -> str:
+    return f"{bucket_arn}/ingest/*"
+
+
+def rejected_prefix_arn(bucket_arn: str) -> str:
+    return f"{bucket_arn}/rejected/*"
+
+
+def service_assume_role_policy(service: str, source_account: str | None = None) -> PolicyDocument:
+    """Trust policy for a service principal, optionally pinned to one account (confused deputy)."""
+    statement: Statement = {
+        "Effect": "Allow",
+        "Principal": {"Service": service},
+        "Action": "sts:AssumeRole",
+    }
+    if source_account is not None:
+        statement["Condition"] = {"StringEquals": {"aws:SourceAccount": source_account}}
+    return document(statement)
+
+
+def own_log_group_statement(log_group_arn: str) -> Statement:
+    """A function writes only to its own log group (which exists already: no CreateLogGroup)."""
+    _require_arn(log_group_arn, "log_group_arn")
+    return {
+        "Sid": "WriteOwnLogGroup",
+        "Effect": "Allow",
+        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+        "Resource": [log_group_arn, f"{log_group_arn}:log-stream:*"],
+    }
+
+
+def ingest_policy(*, bucket_arn: str, kms_key_arn: str, log_group_arn: str) -> PolicyDocument:
+    _require_arn(bucket_arn, "bucket_arn")
+    _require_arn(kms_key_arn, "kms_key_arn")
+    return document(
+        {
+            "Sid": "PutRawObjects",
+            "Effect": "Allow",
+            "Action": ["s3:PutObject"],
+            "Resource": [ingest_prefix_arn(bucket_arn)],
+        },
+        {
+            "Sid": "EncryptWithBucketKey",
+            "Effect": "Allow",
+            "Action": ["kms:GenerateDataKey"],
+            "Resource": [kms_key_arn],
+        },
+        own_log_group_statement(log_group_arn),
+    )
+
+
+def process_policy(*, bucket_arn: str, kms_key_arn: str, log_group_arn: str) -> PolicyDocument:
+    _require_arn(bucket_arn, "bucket_arn")
+    _require_arn(kms_key_arn, "kms_key_arn")
+    return document(
+        {
+            "Sid": "ReadRawObjects",
+            "Effect": "Allow",
+            "Action": ["s3:GetObject"],
+            "Resource": [ingest_prefix_arn(bucket_arn)],
+        },
+        {
+            "Sid": "PutRejectedObjects",
+            "Effect": "Allow",
+            "Action": ["s3:PutObject"],
+            "Resource": [rejected_prefix_arn(bucket_arn)],
+        },
+        {
+            "Sid": "UseBucketKey",
+            "Effect": "Allow",
+            "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+            "Resource": [kms_key_arn],
+        },
+        own_log_group_statement(log_group_arn),
+    )
+
+
+def write_policy(*, table_arn: str, log_group_arn: str) -> PolicyDocument:
+    _require_arn(table_arn, "table_arn")
+    return document(
+        {
+            "Sid": "WriteCuratedItems",
+            "Effect": "Allow",
+            "Action": ["dynamodb:BatchWriteItem", "dynamodb:PutItem"],
+            "Resource": [table_arn],
+        },
+        own_log_group_statement(log_group_arn),
+    )
+
+
+def state_machine_policy(*, function_arns: Sequence[str], dlq_arn: str) -> PolicyDocument:
+    if not function_arns:
+        raise ValueError("function_arns must name at least one function")
+    invoke_resources: list[str] = []
+    for arn in function_arns:
+        _require_arn(arn, "function_arns")
+        invoke_resources += [arn, f"{arn}:*"]  # the function, and its versions/aliases
+    _require_arn(dlq_arn, "dlq_arn")
+    return document(
+        {
+            "Sid": "InvokePipelineFunctions",
+            "Effect": "Allow",
+            "Action": ["lambda:InvokeFunction"],
+            "Resource": invoke_resources,
+        },
+        {
+            "Sid": "SendToDeadLetterQueue",
+            "Effect": "Allow",
+            "Action": ["sqs:SendMessage"],
+            "Resource": [dlq_arn],
+        },
+        {
+            # The only "*" resource in the project: log delivery is unscopable (see
+            # SFN_LOG_DELIVERY_ACTIONS).
+            "Sid": "DeliverExecutionLogs",
+            "Effect": "Allow",
+            "Action": list(SFN_LOG_DELIVERY_ACTIONS),
+            "Resource": "*",
+        },
+    )
+
+
+def tls_only_bucket_policy(bucket_arn: str) -> PolicyDocument:
+    _require_arn(bucket_arn, "bucket_arn")
+    return document(
+        {
+            "Sid": "DenyInsecureTransport",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "s3:*",
+            "Resource": [bucket_arn, f"{bucket_arn}/*"],
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+        }
+    )
+
+
+def alarm_topic_key_policy(*, partition: str, account_id: str) -> PolicyDocument:
+    """Key policy for the alarm topic's KMS key.
+
+    In a key policy `"Resource": "*"` means "this key". The root statement is AWS's default key
+    policy (it delegates access to IAM and keeps the key manageable); CloudWatch alarms publish to
+    an encrypted topic only if the key lets cloudwatch.amazonaws.com decrypt and generate data keys
+    - which the AWS-managed `aws/sns` key never does, hence a customer-managed key.
+    """
+    if not account_id.isdigit() or len(account_id) != 12:
+        raise ValueError(f"account_id must be 12 digits, got {account_id!r}")
+    return document(
+        {
+            "Sid": "AccountRootAdministersKey",
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:{partition}:iam::{account_id}:root"},
+            "Action": "kms:*",
+            "Resource": "*",
+        },
+        {
+            "Sid": "CloudWatchAlarmsPublish",
+            "Effect": "Allow",
+            "Principal": {"Service": "cloudwatch.amazonaws.com"},
+            "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+            "Resource": "*",
+        },
+    )
+
+
+def _require_arn(value: str, what: str) -> None:
+    if not value.startswith("arn:") or "*" in value:
+        raise ValueError(f"{what} must be an exact ARN, got {value!r}")

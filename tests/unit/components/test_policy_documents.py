@@ -1,0 +1,238 @@
+"""Policy builders: exact documents for exact ARNs (no Pulumi)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from components import policies
+
+BUCKET = "arn:aws:s3:::activity-pipeline-dev-raw-abc"
+KEY = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+TABLE = "arn:aws:dynamodb:us-east-1:123456789012:table/activity-pipeline-dev-events"
+LOGS = "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/activity-pipeline-dev-ingest"
+DLQ = "arn:aws:sqs:us-east-1:123456789012:activity-pipeline-dev-dlq"
+FN = "arn:aws:lambda:us-east-1:123456789012:function:activity-pipeline-dev-"
+
+OWN_LOGS = {
+    "Sid": "WriteOwnLogGroup",
+    "Effect": "Allow",
+    "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+    "Resource": [LOGS, f"{LOGS}:log-stream:*"],
+}
+
+
+def actions(document: dict[str, Any]) -> list[str]:
+    found: list[str] = []
+    for statement in document["Statement"]:
+        action = statement["Action"]
+        found += [action] if isinstance(action, str) else action
+    return found
+
+
+def test_ingest_may_only_put_raw_objects_encrypt_and_log() -> None:
+    assert policies.ingest_policy(bucket_arn=BUCKET, kms_key_arn=KEY, log_group_arn=LOGS) == {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "PutRawObjects",
+                "Effect": "Allow",
+                "Action": ["s3:PutObject"],
+                "Resource": [f"{BUCKET}/ingest/*"],
+            },
+            {
+                "Sid": "EncryptWithBucketKey",
+                "Effect": "Allow",
+                "Action": ["kms:GenerateDataKey"],
+                "Resource": [KEY],
+            },
+            OWN_LOGS,
+        ],
+    }
+
+
+def test_process_reads_raw_writes_rejected_and_uses_key() -> None:
+    assert policies.process_policy(bucket_arn=BUCKET, kms_key_arn=KEY, log_group_arn=LOGS) == {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "ReadRawObjects",
+                "Effect": "Allow",
+                "Action": ["s3:GetObject"],
+                "Resource": [f"{BUCKET}/ingest/*"],
+            },
+            {
+                "Sid": "PutRejectedObjects",
+                "Effect": "Allow",
+                "Action": ["s3:PutObject"],
+                "Resource": [f"{BUCKET}/rejected/*"],
+            },
+            {
+                "Sid": "UseBucketKey",
+                "Effect": "Allow",
+                "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+                "Resource": [KEY],
+            },
+            OWN_LOGS,
+        ],
+    }
+
+
+def test_write_may_only_write_items_and_log() -> None:
+    assert policies.write_policy(table_arn=TABLE, log_group_arn=LOGS) == {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "WriteCuratedItems",
+                "Effect": "Allow",
+                "Action": ["dynamodb:BatchWriteItem", "dynamodb:PutItem"],
+                "Resource": [TABLE],
+            },
+            OWN_LOGS,
+        ],
+    }
+
+
+def test_state_machine_invokes_exact_functions_sends_to_dlq_and_delivers_logs() -> None:
+    arns = [f"{FN}ingest", f"{FN}process", f"{FN}write"]
+    assert policies.state_machine_policy(function_arns=arns, dlq_arn=DLQ) == {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "InvokePipelineFunctions",
+                "Effect": "Allow",
+                "Action": ["lambda:InvokeFunction"],
+                "Resource": [
+                    f"{FN}ingest",
+                    f"{FN}ingest:*",
+                    f"{FN}process",
+                    f"{FN}process:*",
+                    f"{FN}write",
+                    f"{FN}write:*",
+                ],
+            },
+            {
+                "Sid": "SendToDeadLetterQueue",
+                "Effect": "Allow",
+                "Action": ["sqs:SendMessage"],
+                "Resource": [DLQ],
+            },
+            {
+                "Sid": "DeliverExecutionLogs",
+                "Effect": "Allow",
+                "Action": [
+                    "logs:CreateLogDelivery",
+                    "logs:GetLogDelivery",
+                    "logs:UpdateLogDelivery",
+                    "logs:DeleteLogDelivery",
+                    "logs:ListLogDeliveries",
+                    "logs:PutResourcePolicy",
+                    "logs:DescribeResourcePolicies",
+                    "logs:DescribeLogGroups",
+                ],
+                "Resource": "*",
+            },
+        ],
+    }
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        policies.ingest_policy(bucket_arn=BUCKET, kms_key_arn=KEY, log_group_arn=LOGS),
+        policies.process_policy(bucket_arn=BUCKET, kms_key_arn=KEY, log_group_arn=LOGS),
+        policies.write_policy(table_arn=TABLE, log_group_arn=LOGS),
+        policies.state_machine_policy(function_arns=[f"{FN}ingest"], dlq_arn=DLQ),
+    ],
+)
+def test_role_policies_have_no_wildcard_actions(document: dict[str, Any]) -> None:
+    assert all("*" not in action for action in actions(document))
+
+
+def test_only_log_delivery_is_granted_on_star() -> None:
+    document = policies.state_machine_policy(function_arns=[f"{FN}ingest"], dlq_arn=DLQ)
+    star = [s for s in document["Statement"] if "*" in s["Resource"]]
+    assert star == [document["Statement"][-1]]
+    assert star[0]["Sid"] == "DeliverExecutionLogs"
+    assert all(action.startswith("logs:") for action in star[0]["Action"])
+
+
+@pytest.mark.parametrize("bad", ["*", "arn:aws:s3:::*", "my-bucket", ""])
+def test_builders_refuse_anything_but_an_exact_arn(bad: str) -> None:
+    with pytest.raises(ValueError, match="must be an exact ARN"):
+        policies.ingest_policy(bucket_arn=bad, kms_key_arn=KEY, log_group_arn=LOGS)
+    with pytest.raises(ValueError, match="must be an exact ARN"):
+        policies.write_policy(table_arn=TABLE, log_group_arn=bad)
+    with pytest.raises(ValueError, match="must be an exact ARN"):
+        policies.state_machine_policy(function_arns=[bad], dlq_arn=DLQ)
+
+
+def test_state_machine_policy_needs_functions() -> None:
+    with pytest.raises(ValueError, match="at least one function"):
+        policies.state_machine_policy(function_arns=[], dlq_arn=DLQ)
+
+
+def test_tls_only_bucket_policy_denies_insecure_transport_on_bucket_and_objects() -> None:
+    assert policies.tls_only_bucket_policy(BUCKET) == {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "DenyInsecureTransport",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:*",
+                "Resource": [BUCKET, f"{BUCKET}/*"],
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            }
+        ],
+    }
+
+
+def test_assume_role_policies() -> None:
+    assert policies.service_assume_role_policy("lambda.amazonaws.com") == {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "lambda.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+    states = policies.service_assume_role_policy("states.amazonaws.com", "123456789012")
+    assert states["Statement"][0]["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": "123456789012"}
+    }
+
+
+def test_alarm_topic_key_policy_lets_root_administer_and_cloudwatch_publish() -> None:
+    assert policies.alarm_topic_key_policy(partition="aws", account_id="123456789012") == {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "AccountRootAdministersKey",
+                "Effect": "Allow",
+                "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+                "Action": "kms:*",
+                "Resource": "*",
+            },
+            {
+                "Sid": "CloudWatchAlarmsPublish",
+                "Effect": "Allow",
+                "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+                "Resource": "*",
+            },
+        ],
+    }
+
+
+def test_alarm_topic_key_policy_needs_an_account_id() -> None:
+    with pytest.raises(ValueError, match="12 digits"):
+        policies.alarm_topic_key_policy(partition="aws", account_id="root")
+
+
+def test_prefix_arns() -> None:
+    assert policies.ingest_prefix_arn(BUCKET) == f"{BUCKET}/ingest/*"
+    assert policies.rejected_prefix_arn(BUCKET) == f"{BUCKET}/rejected/*"

@@ -1,0 +1,150 @@
+"""The ASL definition builder (no Pulumi)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from components.definition import (
+    LAMBDA_TRANSIENT_ERRORS,
+    TASK_STATES,
+    build_definition,
+)
+
+FN = "arn:aws:lambda:us-east-1:123456789012:function:activity-pipeline-dev-"
+DLQ_URL = "https://sqs.us-east-1.amazonaws.com/123456789012/activity-pipeline-dev-dlq"
+
+
+@pytest.fixture
+def definition() -> dict[str, Any]:
+    return build_definition(
+        ingest_arn=f"{FN}ingest",
+        process_arn=f"{FN}process",
+        write_arn=f"{FN}write",
+        dlq_url=DLQ_URL,
+    )
+
+
+def test_states_and_flow(definition: dict[str, Any]) -> None:
+    states = definition["States"]
+    assert definition["StartAt"] == "Ingest"
+    assert set(states) == {"Ingest", "Process", "Write", "SendToDLQ", "Failed"}
+    assert states["Ingest"]["Next"] == "Process"
+    assert states["Process"]["Next"] == "Write"
+    assert states["Write"]["End"] is True
+    assert "Next" not in states["Write"]
+    assert states["SendToDLQ"]["Next"] == "Failed"
+    assert states["Failed"] == {
+        "Type": "Fail",
+        "Error": "PipelineFailed",
+        "Cause": "An event batch failed after retries; the failure was sent to the DLQ.",
+    }
+
+
+@pytest.mark.parametrize("state", TASK_STATES)
+def test_each_task_invokes_its_function_and_outputs_the_return_value(
+    definition: dict[str, Any], state: str
+) -> None:
+    task = definition["States"][state]
+    assert task["Type"] == "Task"
+    assert task["Resource"] == "arn:aws:states:::lambda:invoke"
+    assert task["Parameters"]["FunctionName"] == f"{FN}{state.lower()}"
+    assert task["OutputPath"] == "$.Payload"
+    assert "ResultPath" not in task  # the result replaces the input; OutputPath picks Payload
+
+
+def test_payloads_follow_the_contract(definition: dict[str, Any]) -> None:
+    states = definition["States"]
+    execution_id = {"execution_id.$": "$$.Execution.Id"}
+    assert states["Ingest"]["Parameters"]["Payload"] == {"input.$": "$", **execution_id}
+    assert states["Process"]["Parameters"]["Payload"] == {"raw_key.$": "$.raw_key", **execution_id}
+    assert states["Write"]["Parameters"]["Payload"] == {
+        "batch_id.$": "$.batch_id",
+        "raw_key.$": "$.raw_key",
+        "items.$": "$.items",
+        "rejected.$": "$.rejected",
+        "rejected_key.$": "$.rejected_key",
+        "counts.$": "$.counts",
+        **execution_id,
+    }
+
+
+@pytest.mark.parametrize("state", TASK_STATES)
+def test_each_task_retries_transient_errors_with_jittered_backoff(
+    definition: dict[str, Any], state: str
+) -> None:
+    retry = definition["States"][state]["Retry"]
+    retried = [error for retrier in retry for error in retrier["ErrorEquals"]]
+    assert sorted(retried) == sorted(["TransientAwsError", *LAMBDA_TRANSIENT_ERRORS])
+    assert set(LAMBDA_TRANSIENT_ERRORS) == {
+        "Lambda.ServiceException",
+        "Lambda.AWSLambdaException",
+        "Lambda.SdkClientException",
+        "Lambda.TooManyRequestsException",
+        "Lambda.ClientExecutionTimeoutException",
+    }
+    for retrier in retry:
+        assert retrier["IntervalSeconds"] == 1
+        assert retrier["BackoffRate"] == 2
+        assert 3 <= retrier["MaxAttempts"] <= 6
+        assert retrier["MaxDelaySeconds"] > 0
+        assert retrier["JitterStrategy"] == "FULL"
+    assert not any(
+        error in ("States.ALL", "PermanentAwsError", "BatchRejected", "ConfigurationError")
+        for error in retried
+    )
+
+
+@pytest.mark.parametrize("state", TASK_STATES)
+def test_each_task_catches_everything_into_the_dlq(definition: dict[str, Any], state: str) -> None:
+    assert definition["States"][state]["Catch"] == [
+        {
+            "ErrorEquals": ["States.ALL"],
+            "ResultPath": "$.error",
+            "Assign": {"failed_state": state},
+            "Next": "SendToDLQ",
+        }
+    ]
+
+
+def test_send_to_dlq_sends_the_contract_message(definition: dict[str, Any]) -> None:
+    send = definition["States"]["SendToDLQ"]
+    assert send["Type"] == "Task"
+    assert send["Resource"] == "arn:aws:states:::sqs:sendMessage"
+    assert send["Parameters"] == {
+        "QueueUrl": DLQ_URL,
+        "MessageBody": {
+            "execution_id.$": "$$.Execution.Id",
+            "state_machine.$": "$$.StateMachine.Id",
+            "input.$": "$$.Execution.Input",
+            "error.$": "$.error",
+            "failed_state.$": "$failed_state",
+        },
+    }
+    assert "Catch" not in send
+    assert send["Retry"][0]["JitterStrategy"] == "FULL"
+
+
+def test_definition_is_json(definition: dict[str, Any]) -> None:
+    assert json.loads(json.dumps(definition)) == definition
+
+
+@pytest.mark.parametrize(
+    ("field", "bad"),
+    [
+        ("ingest_arn", "activity-pipeline-dev-ingest"),
+        ("process_arn", "arn:aws:sqs:us-east-1:123456789012:q"),
+        ("dlq_url", "activity-pipeline-dev-dlq"),
+    ],
+)
+def test_refuses_non_arns(field: str, bad: str) -> None:
+    kwargs = {
+        "ingest_arn": f"{FN}ingest",
+        "process_arn": f"{FN}process",
+        "write_arn": f"{FN}write",
+        "dlq_url": DLQ_URL,
+    } | {field: bad}
+    with pytest.raises(ValueError, match=field):
+        build_definition(**kwargs)

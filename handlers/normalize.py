@@ -19,7 +19,11 @@ def normalize_action(action: str) -> str:
     so an action made only of them normalizes to "" (the caller rejects it as invalid_action).
     """
     folded = unicodedata.normalize("NFKD", action).encode("ascii", "ignore").decode("ascii")
-    split = _CAMEL_BOUNDARY.sub(r"\1_\2", _ACRONYM_BOUNDARY.sub(r"\1_\2", folded))
+    # camelCase boundaries only exist in mixed case: "STEP2DONE" stays one word, like "step2done".
+    mixed = folded != folded.upper()
+    split = (
+        _CAMEL_BOUNDARY.sub(r"\1_\2", _ACRONYM_BOUNDARY.sub(r"\1_\2", folded)) if mixed else folded
+    )
     return _SEPARATORS.sub("_", split.lower()).strip("_")
 
 

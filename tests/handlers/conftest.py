@@ -1,0 +1,138 @@
+"""Fixtures for the handler tests: moto, environment, a fake Lambda context, clean metrics."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+import pytest
+from aws_lambda_powertools.metrics.provider import cold_start
+from moto import mock_aws
+
+from handlers import aws
+from handlers.observability import metrics
+
+REGION = "us-east-1"
+BUCKET = "raw-bucket-test"
+TABLE = "activity-pipeline-test-events"
+EXECUTION_ID = "arn:aws:states:us-east-1:123456789012:execution:activity-pipeline-test-workflow:b-1"
+
+
+@dataclass
+class FakeLambdaContext:
+    function_name: str = "activity-pipeline-test-fn"
+    function_version: str = "$LATEST"
+    memory_limit_in_mb: int = 512
+    invoked_function_arn: str = (
+        "arn:aws:lambda:us-east-1:123456789012:function:activity-pipeline-test-fn"
+    )
+    aws_request_id: str = "52fdfc07-2182-154f-163f-5f0f9a621d72"
+    log_group_name: str = "/aws/lambda/activity-pipeline-test-fn"
+    log_stream_name: str = "2024/05/01/[$LATEST]abc"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 30_000
+
+
+@pytest.fixture
+def lambda_context() -> FakeLambdaContext:
+    return FakeLambdaContext()
+
+
+@pytest.fixture(autouse=True)
+def clean_metrics_and_clients() -> Iterator[None]:
+    metrics.clear_metrics()
+    cold_start.is_cold_start = True
+    aws.reset_clients()
+    yield
+    metrics.clear_metrics()
+    aws.reset_clients()
+
+
+@pytest.fixture(autouse=True)
+def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in (
+        "AWS_PROFILE",
+        "AWS_ENDPOINT_URL",
+        "AWS_ENDPOINT_URL_S3",
+        "AWS_ENDPOINT_URL_DYNAMODB",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "testing")
+    monkeypatch.setenv("AWS_REGION", REGION)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "activity-pipeline-test")
+    monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "ActivityPipeline")
+    monkeypatch.setenv("POWERTOOLS_LOG_LEVEL", "INFO")
+    monkeypatch.setenv("RAW_BUCKET", BUCKET)
+    monkeypatch.setenv("MAX_BATCH_EVENTS", "500")
+    monkeypatch.setenv("LATE_EVENT_THRESHOLD_HOURS", "72")
+    monkeypatch.setenv("TABLE_NAME", TABLE)
+
+
+@pytest.fixture
+def moto() -> Iterator[None]:
+    with mock_aws():
+        yield
+
+
+@pytest.fixture
+def s3(moto: None) -> Any:
+    client = boto3.client("s3", region_name=REGION)
+    client.create_bucket(Bucket=BUCKET)
+    return client
+
+
+@pytest.fixture
+def dynamodb(moto: None) -> Any:
+    client = boto3.client("dynamodb", region_name=REGION)
+    client.create_table(
+        TableName=TABLE,
+        KeySchema=[
+            {"AttributeName": "user_id", "KeyType": "HASH"},
+            {"AttributeName": "event_time", "KeyType": "RANGE"},
+        ],
+        AttributeDefinitions=[
+            {"AttributeName": "user_id", "AttributeType": "S"},
+            {"AttributeName": "event_time", "AttributeType": "S"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    return client
+
+
+def emf_records(stdout: str) -> list[dict[str, Any]]:
+    """The EMF documents Powertools printed (one JSON object per line with an `_aws` key)."""
+    records = []
+    for line in stdout.splitlines():
+        line = line.strip()
+        if line.startswith("{"):
+            doc = json.loads(line)
+            if "_aws" in doc:
+                records.append(doc)
+    return records
+
+
+@pytest.fixture
+def emf(capsys: pytest.CaptureFixture[str]) -> Any:
+    """Call to get the metrics flushed so far: {metric name: value} plus namespace/dimensions."""
+
+    def read() -> dict[str, Any]:
+        docs = emf_records(capsys.readouterr().out)
+        assert len(docs) == 1, docs
+        (doc,) = docs
+        meta = doc["_aws"]["CloudWatchMetrics"][0]
+        names = [m["Name"] for m in meta["Metrics"]]
+        return {
+            "namespace": meta["Namespace"],
+            "dimensions": meta["Dimensions"],
+            "service": doc.get("service"),
+            **{n: doc[n] for n in names},
+        }
+
+    return read

@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from handlers import ingest, process
+from handlers.errors import ConfigurationError, PermanentAwsError
+
+pytestmark = pytest.mark.filterwarnings("ignore:No application metrics:UserWarning")
+BUCKET = "raw-bucket-test"
+EXECUTION_ID = "arn:aws:states:us-east-1:123456789012:execution:activity-pipeline-test-workflow:b-1"
+RAW_KEY = "ingest/yyyy=2024/mm=05/dd=01/hh=10/" + "a" * 32 + ".json"
+GOOD = {
+    "user_id": "u1",
+    "action": "PageView",
+    "event_time": "2024-05-01T10:15:00Z",
+    "ip": "192.0.2.9",
+}
+OLD = {"user_id": "u1", "action": "login", "event_time": "2024-04-20T10:00:00Z"}
+NAIVE = {"user_id": "u2", "action": "click", "event_time": "2024-05-01T10:15:00"}
+FUTURE = {"user_id": "u3", "action": "click", "event_time": "2024-05-03T10:15:00Z"}
+
+
+def put_raw(s3: Any, lines: list[str], metadata: dict[str, str] | None = None) -> None:
+    s3.put_object(
+        Bucket=BUCKET,
+        Key=RAW_KEY,
+        Body=("\n".join(lines) + "\n").encode(),
+        Metadata=metadata
+        if metadata is not None
+        else {
+            "received-at": "2024-05-01T12:00:00.000Z",
+            "batch-id": "a" * 32,
+            "event-count": str(len(lines)),
+            "execution-id": "x",
+        },
+    )
+
+
+def test_valid_and_rejected_events(s3: Any, lambda_context: Any, emf: Any) -> None:
+    put_raw(s3, [json.dumps(e) for e in (GOOD, NAIVE, OLD, FUTURE)])
+
+    out = process.handler({"raw_key": RAW_KEY, "execution_id": EXECUTION_ID}, lambda_context)
+
+    rejected_key = "rejected/yyyy=2024/mm=05/dd=01/hh=10/" + "a" * 32 + ".json"
+    assert set(out) == {"batch_id", "raw_key", "items", "rejected", "rejected_key", "counts"}
+    assert out["batch_id"] == "a" * 32
+    assert out["raw_key"] == RAW_KEY
+    assert out["rejected_key"] == rejected_key
+    assert out["counts"] == {"received": 4, "valid": 2, "rejected": 2}
+    good, old = out["items"]
+    assert good["action"] == "page_view"
+    assert good["ip"] == "192.0.2.0"
+    assert good["event_time"] == f"2024-05-01T10:15:00.000Z#{good['event_id']}"
+    assert good["received_at"] == "2024-05-01T12:00:00.000Z"  # from the object's metadata
+    assert (good["late"], old["late"]) == (False, True)
+    assert (good["raw_index"], old["raw_index"]) == (0, 2)
+    assert good["execution_id"] == EXECUTION_ID
+    assert [(r["index"], r["reason"]) for r in out["rejected"]] == [
+        (1, "bad_event_time"),
+        (3, "future_event_time"),
+    ]
+    assert set(out["rejected"][0]) == {"index", "event_id", "reason", "detail"}
+
+    body = s3.get_object(Bucket=BUCKET, Key=rejected_key)["Body"].read().decode()
+    records = [json.loads(line) for line in body.splitlines()]
+    assert [r["event"] for r in records] == [NAIVE, FUTURE]
+    assert [{k: v for k, v in r.items() if k != "event"} for r in records] == out["rejected"]
+
+    metrics = emf()
+    assert metrics["EventsValid"] == [2.0]
+    assert metrics["EventsRejected"] == [2.0]
+
+
+def test_replay_gives_same_items_except_processing_lineage(s3: Any, lambda_context: Any) -> None:
+    put_raw(s3, [json.dumps(GOOD)])
+    first = process.handler({"raw_key": RAW_KEY, "execution_id": "e1"}, lambda_context)
+    second = process.handler({"raw_key": RAW_KEY, "execution_id": "e2"}, lambda_context)
+    volatile = {"processed_at", "execution_id"}
+    strip = [{k: v for k, v in i.items() if k not in volatile} for i in first["items"]]
+    assert strip == [{k: v for k, v in i.items() if k not in volatile} for i in second["items"]]
+    assert first["rejected_key"] is None
+    assert s3.list_objects_v2(Bucket=BUCKET, Prefix="rejected/")["KeyCount"] == 0
+
+
+def test_foreign_object_without_metadata(s3: Any, lambda_context: Any) -> None:
+    put_raw(s3, [json.dumps(GOOD), "{oops", "[1, 2]"], metadata={})
+    out = process.handler({"raw_key": RAW_KEY, "execution_id": EXECUTION_ID}, lambda_context)
+    assert len(out["batch_id"]) == 32
+    assert out["batch_id"] != "a" * 32
+    assert [r["reason"] for r in out["rejected"]] == ["not_json", "schema_violation"]
+    (item,) = out["items"]
+    received = datetime.fromisoformat(item["received_at"].replace("Z", "+00:00"))
+    assert abs((datetime.now(UTC) - received).total_seconds()) < 60  # LastModified
+
+
+def test_ingest_then_process(s3: Any, lambda_context: Any) -> None:
+    ingested = ingest.handler(
+        {"input": {"events": [GOOD, NAIVE]}, "execution_id": "e"}, lambda_context
+    )
+    out = process.handler({"raw_key": ingested["raw_key"], "execution_id": "e"}, lambda_context)
+    assert out["batch_id"] == ingested["batch_id"]
+    assert out["items"][0]["received_at"] == ingested["received_at"]
+    assert out["counts"] == {"received": 2, "valid": 1, "rejected": 1}
+
+
+def test_missing_object_is_permanent(s3: Any, lambda_context: Any) -> None:
+    with pytest.raises(PermanentAwsError, match="NoSuchKey"):
+        process.handler({"raw_key": RAW_KEY, "execution_id": EXECUTION_ID}, lambda_context)
+
+
+def test_missing_threshold_is_configuration_error(
+    s3: Any, lambda_context: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("LATE_EVENT_THRESHOLD_HOURS")
+    with pytest.raises(ConfigurationError, match="LATE_EVENT_THRESHOLD_HOURS"):
+        process.handler({"raw_key": RAW_KEY, "execution_id": EXECUTION_ID}, lambda_context)

@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+import json
+import random
+from typing import Any
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from handlers import keys
+from handlers.curate import Lineage, curate_events
+
+json_scalars = st.none() | st.booleans() | st.integers() | st.text(max_size=8)
+json_values = st.recursive(
+    json_scalars,
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3)
+    ),
+    max_leaves=10,
+)
+objects = st.dictionaries(st.text(max_size=8), json_values, max_size=6)
+
+
+def shuffled(obj: Any, rnd: random.Random) -> Any:
+    if isinstance(obj, dict):
+        pairs = [(k, shuffled(v, rnd)) for k, v in obj.items()]
+        rnd.shuffle(pairs)
+        return dict(pairs)
+    if isinstance(obj, list):
+        return [shuffled(v, rnd) for v in obj]
+    return obj
+
+
+@given(objects, st.randoms(use_true_random=False))
+def test_event_id_ignores_key_order(event: dict[str, Any], rnd: random.Random) -> None:
+    event.pop("event_id", None)
+    again = shuffled(json.loads(json.dumps(event)), rnd)
+    assert keys.event_id(again) == keys.event_id(event)
+    assert len(keys.event_id(event)) == 32
+
+
+@given(objects, objects)
+def test_different_events_different_ids(a: dict[str, Any], b: dict[str, Any]) -> None:
+    a.pop("event_id", None)
+    b.pop("event_id", None)
+    assert (keys.event_id(a) == keys.event_id(b)) == (a == b)
+
+
+def test_client_event_id_is_used_only_when_valid() -> None:
+    assert keys.event_id({"event_id": "order-42:v1"}) == "order-42:v1"
+    for bad in ["", "a#b", "x" * 129, "ab\n", 42]:
+        assert keys.event_id({"event_id": bad}) == keys.event_id({"event_id": bad})
+        assert keys.event_id({"event_id": bad}) != bad
+
+
+def test_batch_id_is_content_derived() -> None:
+    events = [{"user_id": "u", "b": 1, "a": 2}, {"x": "ü"}]
+    reordered = [{"a": 2, "user_id": "u", "b": 1}, {"x": "ü"}]
+    assert keys.batch_id(events) == keys.batch_id(reordered)
+    assert keys.batch_id(events) != keys.batch_id(list(reversed(events)))
+    canonical = '[{"a":2,"b":1,"user_id":"u"},{"x":"ü"}]'
+    import hashlib
+
+    assert keys.batch_id(events) == hashlib.sha256(canonical.encode()).hexdigest()[:32]
+
+
+def test_raw_key_uses_earliest_parseable_hour() -> None:
+    events = [
+        {"event_time": "2024-05-01T10:59:59.999Z"},
+        {"event_time": "2024-05-01T12:00:00+05:00"},  # 07:00Z, the earliest
+        {"event_time": "garbage"},
+        "not an object",
+    ]
+    assert keys.raw_key(events, "b1") == "ingest/yyyy=2024/mm=05/dd=01/hh=07/b1.json"
+    assert (
+        keys.raw_key([{"event_time": True}], "b2") == "ingest/yyyy=1970/mm=01/dd=01/hh=00/b2.json"
+    )
+    assert keys.rejected_key("ingest/yyyy=2024/mm=05/dd=01/hh=07/b1.json") == (
+        "rejected/yyyy=2024/mm=05/dd=01/hh=07/b1.json"
+    )
+
+
+def test_same_millisecond_both_kept_same_event_once(lineage: Lineage) -> None:
+    click = {"user_id": "u", "action": "click", "event_time": 1714557600123, "page": "/a"}
+    other = {**click, "page": "/b"}
+    curated = curate_events([click, other, dict(reversed(click.items()))], lineage)
+    sks = [item["event_time"] for item in curated.items]
+    assert len(sks) == 3
+    assert sks[0] != sks[1]
+    assert sks[0] == sks[2]
+    assert all(sk.startswith("2024-05-01T10:00:00.123Z#") for sk in sks)

@@ -26,7 +26,7 @@ from harness.creds import Credentials
 from harness.iam_enforcement import enforced_iam
 from harness.runtime import LambdaRuntime
 from harness.sfn_patches import interpreter_credentials
-from harness.strictness import strict_dynamodb
+from harness.strictness import bucket_policy_conditions, strict_dynamodb
 
 REGION = "us-east-1"
 ADMIN_USER = "harness-admin"
@@ -64,6 +64,7 @@ class Emulator:
             self._admin = self._create_admin()
             self._stack.enter_context(enforced_iam())
             self._stack.enter_context(strict_dynamodb())
+            self._stack.enter_context(bucket_policy_conditions())
             self._stack.enter_context(
                 interpreter_credentials(self._client_for_role, self.retry_time_scale)
             )

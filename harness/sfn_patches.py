@@ -8,11 +8,15 @@ policy is what allows ``lambda:InvokeFunction`` and ``sqs:SendMessage`` — as i
 The role is carried in a thread-local set when an execution's worker thread starts; the interpreter
 runs each task (and Map/Parallel branch) in a thread of its own, so the interpreter modules'
 ``Thread`` is swapped for one that inherits the role of the thread that created it.
+moto has no JSONata engine, and it evaluates every variable reference (``$name`` after an
+``Assign``) with JSONata; a plain ``$name`` or ``$name.field`` is sampled from the variable store
+here instead — anything richer still needs JSONata and fails as before.
 Retry waits can be scaled down (``retry_time_scale``) so tests of Retry stay fast; 1.0 is real time.
 """
 
 from __future__ import annotations
 
+import re
 import sys
 import threading
 import time
@@ -28,11 +32,29 @@ import moto.stepfunctions.parser.asl.component.state.exec.state_parallel.branch_
 import moto.stepfunctions.parser.asl.component.state.exec.state_task.lambda_eval_utils
 import moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_sqs  # noqa: F401
 import moto.stepfunctions.parser.asl.utils.boto_client as boto_client_module
+from moto.stepfunctions.parser.asl.component.common.string.string_expression import (
+    StringVariableSample,
+)
 from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 
 ClientFactory = Callable[[str, str, str], Any]  # (role_arn, service, region) -> client
 
 _current = threading.local()
+_PLAIN_VARIABLE = re.compile(r"^\$([A-Za-z_][A-Za-z0-9_]*)((?:\.[A-Za-z0-9_]+)*)$")
+
+
+def _sample_plain_variable(original: Callable[[Any, Any], None]) -> Callable[[Any, Any], None]:
+    def eval_body(self: Any, env: Any) -> None:
+        match = _PLAIN_VARIABLE.match(self.expression.strip())
+        if match is None:
+            original(self, env)
+            return
+        value = env.variable_store.get(match.group(1))
+        for part in filter(None, match.group(2).split(".")):
+            value = value[part]
+        env.stack.append(value)
+
+    return eval_body
 
 
 class _InheritingThread(threading.Thread):
@@ -107,6 +129,8 @@ def interpreter_credentials(
     for module in threading_modules:
         module.threading = _ThreadingProxy()  # type: ignore[attr-defined]
     ExecutionWorker._execution_logic = execution_logic
+    original_variable_sample = StringVariableSample._eval_body
+    StringVariableSample._eval_body = _sample_plain_variable(original_variable_sample)
     retrier_decl.time = SimpleNamespace(
         sleep=lambda seconds: time.sleep(seconds * retry_time_scale)
     )
@@ -114,6 +138,7 @@ def interpreter_credentials(
         yield
     finally:
         retrier_decl.time = original_time
+        StringVariableSample._eval_body = original_variable_sample
         for module in threaded_modules:
             module.Thread = threading.Thread  # type: ignore[attr-defined]
         for module in threading_modules:

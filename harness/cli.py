@@ -1,0 +1,104 @@
+"""``python -m harness demo|serve``: the pipeline offline, in the embedded emulator."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from harness import pipeline
+from harness.deploy import deploy
+from harness.emulator import REPO_ROOT, Emulator
+
+DEFAULT_EVENTS = REPO_ROOT / "tests" / "events"
+
+
+def demo(stack: str, files: list[Path]) -> int:
+    started = time.monotonic()
+    paths = files or sorted(DEFAULT_EVENTS.glob("*.json"))
+    sent = stored = rejected = dead = 0
+    with Emulator() as emulator:
+        deployment = deploy(emulator, stack)
+        print(f"deployed stack {stack}: {len(deployment.records)} resources registered")
+        for path in paths:
+            payload = pipeline.load_events(path)
+            events = payload.get("events") if isinstance(payload, dict) else None
+            sent += len(events) if isinstance(events, list) else 1
+            report = pipeline.run(deployment, payload)
+            stored += report.written
+            rejected += len(report.rejected)
+            dead += len(report.dlq_messages)
+            print(f"\n== {path.name}: {report.status} in {report.seconds:.2f}s ({report.name})")
+            print(f"   states:   {' -> '.join(report.states)}")
+            if report.raw_key:
+                print(f"   raw key:  {report.raw_key}")
+            print(f"   written:  {report.written}")
+            for item in report.rejected:
+                print(
+                    f"   rejected: #{item.get('index')} {item.get('reason')}: {item.get('detail')}"
+                )
+            for message in report.dlq_messages:
+                error = message.get("error") or {}
+                print(
+                    f"   DLQ:      failed_state={message.get('failed_state')} "
+                    f"error={error.get('Error')} cause={str(error.get('Cause'))[:160]}"
+                )
+    print(
+        f"\nsummary: {sent} events sent, {stored} stored, {rejected} rejected, "
+        f"{dead} execution(s) sent to the DLQ ({time.monotonic() - started:.1f}s)"
+    )
+    return 0
+
+
+def serve(stack: str, port: int) -> int:
+    from moto.server import ThreadedMotoServer
+
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    # In-process mock_aws stays active: the interpreter and the functions are intercepted directly;
+    # external clients reach the same backends through the threaded server on 127.0.0.1.
+    with Emulator() as emulator:
+        deployment = deploy(emulator, stack)
+        server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+        server.start()
+        try:
+            ready: dict[str, Any] = {
+                "endpoint_url": f"http://127.0.0.1:{port}",
+                "region": emulator.region,
+                "aws_access_key_id": emulator.admin.access_key_id,
+                "aws_secret_access_key": emulator.admin.secret_access_key,
+                "outputs": deployment.outputs,
+            }
+            print(json.dumps(ready), flush=True)
+            while not stop.wait(0.2):
+                pass
+        finally:
+            server.stop()
+    print("harness serve: stopped", file=sys.stderr, flush=True)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m harness", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    demo_cmd = commands.add_parser("demo", help="deploy into the emulator and run sample events")
+    demo_cmd.add_argument("--stack", default="dev")
+    demo_cmd.add_argument("files", nargs="*", type=Path)
+    serve_cmd = commands.add_parser("serve", help="emulator as a server with the stack deployed")
+    serve_cmd.add_argument("--stack", default="dev")
+    serve_cmd.add_argument("--port", type=int, default=4566)
+    args = parser.parse_args(argv)
+    if args.command == "demo":
+        return demo(args.stack, args.files)
+    return serve(args.stack, args.port)

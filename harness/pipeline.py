@@ -1,0 +1,123 @@
+"""Run events through the deployed state machine and report where each one ended."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from harness.deploy import Deployment
+
+TERMINAL = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
+
+
+def load_events(path: Path) -> Any:
+    """A sample file holds one event, or ``{"events": [...]}`` — either is one execution input."""
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def execution_name(payload: Any) -> str:
+    """``b-<batch_id>``, as the contract names executions, so a duplicate start is refused."""
+    from handlers.keys import batch_id
+
+    events = payload["events"] if isinstance(payload, dict) and "events" in payload else [payload]
+    return f"b-{batch_id(events if isinstance(events, list) else [events])}"
+
+
+@dataclass
+class ExecutionReport:
+    name: str
+    arn: str
+    status: str
+    states: list[str]
+    output: dict[str, Any] | None
+    error: str | None
+    cause: str | None
+    dlq_messages: list[dict[str, Any]] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def raw_key(self) -> str | None:
+        return (self.output or {}).get("raw_key")
+
+    @property
+    def written(self) -> int:
+        return int((self.output or {}).get("written", 0))
+
+    @property
+    def rejected(self) -> list[dict[str, Any]]:
+        return list((self.output or {}).get("rejected", []))
+
+
+def run(
+    deployment: Deployment, payload: Any, name: str | None = None, timeout: float = 120.0
+) -> ExecutionReport:
+    sfn = deployment.client("stepfunctions")
+    started = time.monotonic()
+    arn = sfn.start_execution(
+        stateMachineArn=deployment.outputs["state_machine_arn"],
+        name=name or execution_name(payload),
+        input=json.dumps(payload),
+    )["executionArn"]
+    description = wait(sfn, arn, timeout)
+    output = json.loads(description["output"]) if description.get("output") else None
+    return ExecutionReport(
+        name=description["name"],
+        arn=arn,
+        status=description["status"],
+        states=states_entered(sfn, arn),
+        output=output,
+        error=description.get("error"),
+        cause=description.get("cause"),
+        dlq_messages=drain_dlq(deployment),
+        seconds=time.monotonic() - started,
+    )
+
+
+def wait(sfn: Any, arn: str, timeout: float) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while True:
+        description: dict[str, Any] = sfn.describe_execution(executionArn=arn)
+        if description["status"] in TERMINAL:
+            return description
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{arn} still {description['status']} after {timeout}s")
+        time.sleep(0.05)
+
+
+def states_entered(sfn: Any, arn: str) -> list[str]:
+    events = sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]
+    return [
+        e["stateEnteredEventDetails"]["name"] for e in events if "stateEnteredEventDetails" in e
+    ]
+
+
+def drain_dlq(deployment: Deployment) -> list[dict[str, Any]]:
+    """Receive and delete every message now in the DLQ (bodies parsed as JSON)."""
+    sqs = deployment.client("sqs")
+    url = deployment.outputs["dlq_url"]
+    messages: list[dict[str, Any]] = []
+    while True:
+        batch = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+        if not batch:
+            return messages
+        for message in batch:
+            messages.append(json.loads(message["Body"]))
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+
+
+def items_for_user(deployment: Deployment, user_id: str) -> list[dict[str, Any]]:
+    ddb = deployment.client("dynamodb")
+    items: list[dict[str, Any]] = ddb.query(
+        TableName=deployment.outputs["table_name"],
+        KeyConditionExpression="user_id = :u",
+        ExpressionAttributeValues={":u": {"S": user_id}},
+    )["Items"]
+    return items
+
+
+def count_items(deployment: Deployment) -> int:
+    ddb = deployment.client("dynamodb")
+    return int(ddb.scan(TableName=deployment.outputs["table_name"], Select="COUNT")["Count"])

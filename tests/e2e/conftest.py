@@ -1,0 +1,50 @@
+"""e2e fixtures: the dev stack deployed into the embedded emulator.
+
+``dev`` is deployed once per module where tests only add data; tests that break or patch the
+emulator take ``fresh_dev`` (a new emulator and deployment each time, ~2 s).
+Retry waits are scaled by 0.01 so Retry paths stay fast; the retry counts are unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness.deploy import Deployment, deploy
+from harness.emulator import Emulator
+
+EVENTS = Path(__file__).resolve().parent.parent / "events"
+
+
+def load_event(name: str) -> Any:
+    return json.loads((EVENTS / name).read_text(encoding="utf-8"))
+
+
+@pytest.fixture(autouse=True)
+def _quiet_interpreter() -> Iterator[None]:
+    # moto's ASL interpreter logs every caught failure at ERROR with the whole state tree.
+    logger = logging.getLogger("moto.stepfunctions")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    yield
+    logger.setLevel(level)
+
+
+def _deploy() -> Iterator[Deployment]:
+    with Emulator(retry_time_scale=0.01) as emulator:
+        yield deploy(emulator, "dev")
+
+
+@pytest.fixture(scope="module")
+def dev() -> Iterator[Deployment]:
+    yield from _deploy()
+
+
+@pytest.fixture
+def fresh_dev() -> Iterator[Deployment]:
+    yield from _deploy()

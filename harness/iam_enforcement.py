@@ -23,6 +23,7 @@ from moto.core.exceptions import JsonRESTError
 from moto.dynamodb.responses import DynamoHandler
 from moto.iam.access_control import IAMRequest
 from moto.logs.responses import LogsResponse
+from moto.sqs.responses import SQSResponse
 from moto.stepfunctions.responses import StepFunctionResponse
 from werkzeug.exceptions import HTTPException
 
@@ -41,7 +42,7 @@ JSON_ERROR_CODES: dict[str, str] = {
 }
 
 
-def _as_json_error(error: HTTPException) -> JsonRESTError:
+def _as_json_error(error: HTTPException, codes: dict[str, str] = JSON_ERROR_CODES) -> JsonRESTError:
     description = error.description or ""
     code = (
         description.split("<Code>", 1)[-1].split("</Code>", 1)[0] if "<Code>" in description else ""
@@ -51,7 +52,7 @@ def _as_json_error(error: HTTPException) -> JsonRESTError:
         if "<Message>" in description
         else description
     )
-    json_error = JsonRESTError(JSON_ERROR_CODES.get(code, code or "AccessDeniedException"), message)
+    json_error = JsonRESTError(codes.get(code, code or "AccessDeniedException"), message)
     json_error.code = error.code or 403
     return json_error
 
@@ -169,6 +170,20 @@ def _make_authorizer(resolver: Resolver) -> Callable[[Any, str], None]:
     return authorize
 
 
+def _json_sqs_errors(original: Callable[..., None]) -> Callable[..., None]:
+    """SQS computes its own resource; only its refusals need the JSON protocol's shape."""
+
+    def authorize(self: Any, resource: str = "*") -> None:
+        try:
+            original(self, resource)
+        except HTTPException as error:
+            if not self.headers.get("X-Amz-Target"):
+                raise
+            raise _as_json_error(error, {"InvalidClientTokenId": "InvalidClientTokenId"}) from error
+
+    return authorize
+
+
 @contextmanager
 def enforced_iam() -> Iterator[None]:
     """Turn IAM enforcement on from the first request, with per-service resource resolution."""
@@ -181,6 +196,8 @@ def enforced_iam() -> Iterator[None]:
     ActionAuthenticatorMixin.request_count = 0
     for cls, resolver in RESOLVERS.items():
         setattr(cls, AUTH_METHOD, _make_authorizer(resolver))
+    sqs_original = SQSResponse.__dict__.get(AUTH_METHOD)
+    setattr(SQSResponse, AUTH_METHOD, _json_sqs_errors(getattr(SQSResponse, AUTH_METHOD)))
     try:
         yield
     finally:
@@ -189,6 +206,10 @@ def enforced_iam() -> Iterator[None]:
                 delattr(cls, AUTH_METHOD)
             else:
                 setattr(cls, AUTH_METHOD, method)
+        if sqs_original is None:
+            delattr(SQSResponse, AUTH_METHOD)
+        else:
+            setattr(SQSResponse, AUTH_METHOD, sqs_original)
         settings.INITIAL_NO_AUTH_ACTION_COUNT = saved_count
         ActionAuthenticatorMixin.request_count = saved_requests
 

@@ -53,9 +53,11 @@ def test_batch_with_one_invalid_stores_the_rest_and_keeps_the_reason(dev: Deploy
     [rejection] = report.rejected
     assert rejection["event_id"] == "bw-03"
     assert "action" in rejection["detail"]
-    body = dev.client("s3").get_object(
-        Bucket=dev.outputs["raw_bucket_name"], Key=output["rejected_key"]
-    )["Body"].read()
+    body = (
+        dev.client("s3")
+        .get_object(Bucket=dev.outputs["raw_bucket_name"], Key=output["rejected_key"])["Body"]
+        .read()
+    )
     [line] = [json.loads(x) for x in body.splitlines()]
     assert line["reason"] == "schema_violation"
     assert line["event"] == payload["events"][2]

@@ -1,0 +1,152 @@
+"""RawStorage: the immutable raw copy of every batch (S3, SSE-KMS with a key per stack)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from components import policies
+
+TYPE: str = "activity-pipeline:raw_storage:RawStorage"
+
+
+@dataclass(frozen=True, slots=True)
+class RawStorageArgs:
+    name_prefix: str
+    kms_key_deletion_window_days: int
+    force_destroy: bool
+    noncurrent_version_expiration_days: int
+    abort_incomplete_multipart_upload_days: int = 7
+
+    def __post_init__(self) -> None:
+        if not self.name_prefix:
+            raise ValueError("RawStorageArgs.name_prefix must not be empty")
+        if not 7 <= self.kms_key_deletion_window_days <= 30:
+            raise ValueError(
+                "RawStorageArgs.kms_key_deletion_window_days must be between 7 and 30, "
+                f"got {self.kms_key_deletion_window_days}"
+            )
+        if self.noncurrent_version_expiration_days < 1:
+            raise ValueError("RawStorageArgs.noncurrent_version_expiration_days must be >= 1")
+        if self.abort_incomplete_multipart_upload_days < 1:
+            raise ValueError("RawStorageArgs.abort_incomplete_multipart_upload_days must be >= 1")
+
+
+class RawStorage(pulumi.ComponentResource):
+    bucket_name: pulumi.Output[str]
+    bucket_arn: pulumi.Output[str]
+    ingest_prefix_arn: pulumi.Output[str]
+    rejected_prefix_arn: pulumi.Output[str]
+    kms_key_arn: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: RawStorageArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__(TYPE, name, None, opts)
+        child = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(parent=self))
+
+        key = aws.kms.Key(
+            f"{name}-key",
+            description=f"{args.name_prefix} raw event bucket (SSE-KMS)",
+            enable_key_rotation=True,
+            deletion_window_in_days=args.kms_key_deletion_window_days,
+            opts=child,
+        )
+        aws.kms.Alias(
+            f"{name}-key-alias",
+            name=f"alias/{args.name_prefix}-raw",
+            target_key_id=key.key_id,
+            opts=child,
+        )
+        # Auto-named: bucket names are global, the provider appends a unique suffix to the prefix.
+        bucket = aws.s3.Bucket(
+            f"{name}-bucket",
+            bucket_prefix=f"{args.name_prefix}-raw-",
+            force_destroy=args.force_destroy,
+            opts=child,
+        )
+        # Ownership and public-access settings first: the bucket policy is applied once they are in
+        # place.
+        ownership = aws.s3.BucketOwnershipControls(
+            f"{name}-ownership",
+            bucket=bucket.id,
+            rule={"object_ownership": "BucketOwnerEnforced"},
+            opts=child,
+        )
+        public_access = aws.s3.BucketPublicAccessBlock(
+            f"{name}-public-access",
+            bucket=bucket.id,
+            block_public_acls=True,
+            block_public_policy=True,
+            ignore_public_acls=True,
+            restrict_public_buckets=True,
+            opts=child,
+        )
+        aws.s3.BucketVersioning(
+            f"{name}-versioning",
+            bucket=bucket.id,
+            versioning_configuration={"status": "Enabled"},
+            opts=child,
+        )
+        aws.s3.BucketServerSideEncryptionConfiguration(
+            f"{name}-encryption",
+            bucket=bucket.id,
+            rules=[
+                {
+                    "apply_server_side_encryption_by_default": {
+                        "sse_algorithm": "aws:kms",
+                        "kms_master_key_id": key.arn,
+                    },
+                    "bucket_key_enabled": True,
+                }
+            ],
+            opts=child,
+        )
+        aws.s3.BucketPolicy(
+            f"{name}-tls-only",
+            bucket=bucket.id,
+            policy=pulumi.Output.json_dumps(bucket.arn.apply(policies.tls_only_bucket_policy)),
+            opts=pulumi.ResourceOptions.merge(
+                child, pulumi.ResourceOptions(depends_on=[ownership, public_access])
+            ),
+        )
+        aws.s3.BucketLifecycleConfiguration(
+            f"{name}-lifecycle",
+            bucket=bucket.id,
+            rules=[
+                {
+                    "id": "expire-noncurrent-versions",
+                    "status": "Enabled",
+                    "filter": {},
+                    "noncurrent_version_expiration": {
+                        "noncurrent_days": args.noncurrent_version_expiration_days
+                    },
+                },
+                {
+                    "id": "abort-incomplete-multipart-uploads",
+                    "status": "Enabled",
+                    "filter": {},
+                    "abort_incomplete_multipart_upload": {
+                        "days_after_initiation": args.abort_incomplete_multipart_upload_days
+                    },
+                },
+            ],
+            opts=child,
+        )
+
+        self.bucket_name = bucket.bucket
+        self.bucket_arn = bucket.arn
+        self.ingest_prefix_arn = bucket.arn.apply(policies.ingest_prefix_arn)
+        self.rejected_prefix_arn = bucket.arn.apply(policies.rejected_prefix_arn)
+        self.kms_key_arn = key.arn
+        self.register_outputs(
+            {
+                "bucket_name": self.bucket_name,
+                "bucket_arn": self.bucket_arn,
+                "ingest_prefix_arn": self.ingest_prefix_arn,
+                "rejected_prefix_arn": self.rejected_prefix_arn,
+                "kms_key_arn": self.kms_key_arn,
+            }
+        )

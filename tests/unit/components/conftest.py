@@ -1,0 +1,288 @@
+"""Pulumi mocks for the component and program tests: one mock class, keyed on the resource type.
+
+`PipelineMocks` returns realistic computed outputs (ARNs, ids, names, URLs) for every resource type
+the program registers, records every registration so a test can look a resource up by type and
+name and assert on its inputs, and answers exactly the three invokes the program makes; anything
+else raises.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import runpy
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pytest
+
+from components.settings import load_stack_config
+
+PROJECT_ROOT = Path(__file__).resolve().parents[3]
+PROJECT = "activity-pipeline"
+ACCOUNT_ID = "123456789012"
+PARTITION = "aws"
+
+
+@dataclass(frozen=True)
+class Registration:
+    typ: str
+    name: str
+    inputs: dict[str, Any]
+    id: str
+    state: dict[str, Any]
+
+
+def _suffix(name: str, length: int = 7) -> str:
+    return hashlib.sha256(name.encode()).hexdigest()[:length]
+
+
+class PipelineMocks(pulumi.runtime.Mocks):
+    """Realistic outputs per `args.typ`; records registrations; unknown types/invokes raise."""
+
+    KNOWN_CALLS = (
+        "aws:index/getCallerIdentity:getCallerIdentity",
+        "aws:index/getRegion:getRegion",
+        "aws:index/getPartition:getPartition",
+    )
+
+    def __init__(self, region: str = "us-east-1", account_id: str = ACCOUNT_ID) -> None:
+        self.region = region
+        self.account_id = account_id
+        self.registrations: list[Registration] = []
+        self.calls: list[str] = []
+        self._lock = threading.Lock()
+        self._builders: dict[str, Callable[[str, dict[str, Any]], tuple[str, dict[str, Any]]]] = {
+            "aws:kms/key:Key": self._kms_key,
+            "aws:kms/alias:Alias": self._kms_alias,
+            "aws:s3/bucket:Bucket": self._bucket,
+            "aws:s3/bucketVersioning:BucketVersioning": self._bucket_child,
+            "aws:s3/bucketServerSideEncryptionConfiguration:"
+            "BucketServerSideEncryptionConfiguration": self._bucket_child,
+            "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": self._bucket_child,
+            "aws:s3/bucketOwnershipControls:BucketOwnershipControls": self._bucket_child,
+            "aws:s3/bucketPolicy:BucketPolicy": self._bucket_child,
+            "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": self._bucket_child,
+            "aws:dynamodb/table:Table": self._table,
+            "aws:cloudwatch/logGroup:LogGroup": self._log_group,
+            "aws:iam/role:Role": self._role,
+            "aws:iam/rolePolicy:RolePolicy": self._role_policy,
+            "aws:lambda/function:Function": self._function,
+            "aws:sqs/queue:Queue": self._queue,
+            "aws:sfn/stateMachine:StateMachine": self._state_machine,
+            "aws:sns/topic:Topic": self._topic,
+            "aws:sns/topicSubscription:TopicSubscription": self._subscription,
+            "aws:cloudwatch/metricAlarm:MetricAlarm": self._alarm,
+            "aws:cloudwatch/dashboard:Dashboard": self._dashboard,
+        }
+
+    # -- pulumi.runtime.Mocks -------------------------------------------------------------------
+
+    def new_resource(
+        self, args: pulumi.runtime.MockResourceArgs
+    ) -> tuple[str | None, dict[str, Any]]:
+        inputs = dict(args.inputs)
+        if args.typ.startswith(f"{PROJECT}:"):  # our own components: no provider state
+            resource_id, state = f"{args.name}-component", {}
+        else:
+            builder = self._builders.get(args.typ)
+            if builder is None:
+                raise NotImplementedError(f"PipelineMocks has no mock for resource type {args.typ}")
+            resource_id, computed = builder(args.name, inputs)
+            state = {**inputs, **computed}
+        with self._lock:
+            self.registrations.append(Registration(args.typ, args.name, inputs, resource_id, state))
+        return resource_id, state
+
+    def call(
+        self, args: pulumi.runtime.MockCallArgs
+    ) -> tuple[dict[str, Any], list[Any]] | dict[str, Any]:
+        with self._lock:
+            self.calls.append(args.token)
+        if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
+            return {
+                "accountId": self.account_id,
+                "arn": f"arn:{PARTITION}:iam::{self.account_id}:user/ci",
+                "userId": "AIDAEXAMPLEUSERID",
+                "id": self.account_id,
+            }
+        if args.token == "aws:index/getRegion:getRegion":
+            return {
+                "region": self.region,
+                "name": self.region,
+                "id": self.region,
+                "endpoint": f"ec2.{self.region}.amazonaws.com",
+                "description": "US East (N. Virginia)",
+            }
+        if args.token == "aws:index/getPartition:getPartition":
+            return {
+                "partition": PARTITION,
+                "dnsSuffix": "amazonaws.com",
+                "reverseDnsPrefix": "com.amazonaws",
+                "id": PARTITION,
+            }
+        raise NotImplementedError(f"PipelineMocks has no mock for invoke {args.token}")
+
+    # -- lookups for tests ----------------------------------------------------------------------
+
+    def of_type(self, typ: str) -> list[Registration]:
+        return [r for r in self.registrations if r.typ == typ]
+
+    def find(self, typ: str, name: str) -> Registration:
+        found = [r for r in self.registrations if r.typ == typ and r.name == name]
+        if len(found) != 1:
+            known = sorted(r.name for r in self.of_type(typ))
+            raise AssertionError(f"expected one {typ} named {name!r}, found {len(found)}: {known}")
+        return found[0]
+
+    # -- per-type state -------------------------------------------------------------------------
+
+    def _arn(
+        self, service: str, resource: str, *, region: bool = True, account: bool = True
+    ) -> str:
+        return (
+            f"arn:{PARTITION}:{service}:{self.region if region else ''}:"
+            f"{self.account_id if account else ''}:{resource}"
+        )
+
+    def _kms_key(self, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        key_id = str(uuid.uuid5(uuid.NAMESPACE_URL, name))
+        return key_id, {"keyId": key_id, "arn": self._arn("kms", f"key/{key_id}")}
+
+    def _kms_alias(self, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        return inputs["name"], {"arn": self._arn("kms", inputs["name"])}
+
+    def _bucket(self, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        if "bucket" in inputs:
+            bucket = inputs["bucket"]
+        elif "bucketPrefix" in inputs:
+            bucket = f"{inputs['bucketPrefix']}20250101000000000000000001"
+        else:
+            bucket = f"{name}-{_suffix(name)}"
+        return bucket, {
+            "bucket": bucket,
+            "arn": f"arn:{PARTITION}:s3:::{bucket}",
+            "bucketDomainName": f"{bucket}.s3.amazonaws.com",
+            "region": self.region,
+        }
+
+    def _bucket_child(self, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        return str(inputs["bucket"]), {}
+
+    def _table(self, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        table = inputs["name"]
+        return table, {"arn": self._arn("dynamodb", f"table/{table}")}
+
+    def _log_group(self, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        group = inputs["name"]
+        return group, {"arn": self._arn("logs", f"log-group:{group}")}
+
+    def _role(self, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        role = inputs.get("name") or f"{name}-{_suffix(name)}"
+        return role, {
+            "name": role,
+            "arn": self._arn("iam", f"role/{role}", region=False),
+            "uniqueId": f"AROA{_suffix(name, 16).upper()}",
+        }
+
+    def _role_policy(self, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        policy = inputs.get("name") or f"{name}-{_suffix(name)}"
+        return f"{inputs['role']}:{policy}", {"name": policy}
+
+    def _function(self, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        function = inputs["name"]
+        arn = self._arn("lambda", f"function:{function}")
+        return function, {
+            "arn": arn,
+            "qualifiedArn": f"{arn}:$LATEST",
+            "invokeArn": (
+                f"arn:{PARTITION}:apigateway:{self.region}:lambda:path/2015-03-31/functions/"
+                f"{arn}/invocations"
+            ),
+            "version": "$LATEST",
+        }
+
+    def _queue(self, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        queue = inputs["name"]
+        url = f"https://sqs.{self.region}.amazonaws.com/{self.account_id}/{queue}"
+        return url, {"arn": self._arn("sqs", queue), "url": url}
+
+    def _state_machine(self, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        arn = self._arn("states", f"stateMachine:{inputs['name']}")
+        return arn, {"arn": arn, "status": "ACTIVE"}
+
+    def _topic(self, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        arn = self._arn("sns", inputs["name"])
+        return arn, {"arn": arn}
+
+    def _subscription(self, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        arn = f"{inputs['topic']}:{uuid.uuid5(uuid.NAMESPACE_URL, name)}"
+        return arn, {"arn": arn}
+
+    def _alarm(self, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        return inputs["name"], {"arn": self._arn("cloudwatch", f"alarm:{inputs['name']}")}
+
+    def _dashboard(self, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        dashboard = inputs["dashboardName"]
+        return dashboard, {
+            "dashboardArn": self._arn("cloudwatch", f"dashboard/{dashboard}", region=False)
+        }
+
+
+def stack_config(stack: str) -> dict[str, str]:
+    """Fully qualified config of a stack, read the way the harness reads it."""
+    return load_stack_config(PROJECT_ROOT / f"Pulumi.{stack}.yaml")
+
+
+@dataclass
+class Deployment:
+    mocks: PipelineMocks
+    exports: dict[str, Any] = field(default_factory=dict)
+    namespace: dict[str, Any] = field(default_factory=dict)
+
+    def find(self, typ: str, name: str) -> Registration:
+        return self.mocks.find(typ, name)
+
+    def of_type(self, typ: str) -> list[Registration]:
+        return self.mocks.of_type(typ)
+
+
+@pytest.fixture
+def mocks() -> Iterator[PipelineMocks]:
+    """Fresh mocks for a component test; config is cleared afterwards."""
+    instance = PipelineMocks()
+    pulumi.runtime.set_mocks(instance, project=PROJECT, stack="test", preview=False)
+    yield instance
+    pulumi.runtime.set_all_config({})
+
+
+@pytest.fixture
+def deploy(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., Deployment]]:
+    """Run `__main__.py` fresh under `PipelineMocks` with a stack's config; returns a Deployment.
+
+    The program runs inside `@pulumi.runtime.test`, which waits for every registration; the exported
+    outputs are resolved, so tests assert on plain values afterwards.
+    """
+
+    def run(stack: str, overrides: dict[str, str] | None = None) -> Deployment:
+        config = stack_config(stack) | (overrides or {})
+        deployment = Deployment(PipelineMocks(region=config["aws:region"]))
+        pulumi.runtime.set_mocks(deployment.mocks, project=PROJECT, stack=stack, preview=False)
+        pulumi.runtime.set_all_config(config)
+        exported: dict[str, Any] = {}
+        monkeypatch.setattr(pulumi, "export", exported.__setitem__)
+
+        @pulumi.runtime.test
+        def program() -> pulumi.Output[None]:
+            deployment.namespace = runpy.run_path(str(PROJECT_ROOT / "__main__.py"))
+            return pulumi.Output.all(**exported).apply(deployment.exports.update)
+
+        program()
+        return deployment
+
+    yield run
+    pulumi.runtime.set_all_config({})

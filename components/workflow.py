@@ -1,0 +1,300 @@
+"""Workflow: the three pipeline functions, their roles and logs, the DLQ and the state machine."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+import pulumi
+import pulumi_aws as aws
+
+from components import policies
+from components.definition import build_definition
+from components.settings import ARCHITECTURES, LOG_RETENTION_DAYS, WORKFLOW_TYPES
+
+TYPE: Final = "activity-pipeline:workflow:Workflow"
+FUNCTIONS: Final = ("ingest", "process", "write")
+RUNTIME: Final = "python3.13"
+METRICS_NAMESPACE: Final = "ActivityPipeline"
+DLQ_RETENTION_SECONDS: Final = 14 * 24 * 60 * 60
+PACKAGED_SUFFIXES: Final = (".py", ".json")
+
+
+@dataclass(frozen=True)
+class WorkflowArgs:
+    name_prefix: str
+    handlers_dir: Path
+    workflow_type: str
+    architecture: str
+    memory_mb: int
+    timeout_seconds: int
+    powertools_layer_arn: str
+    log_retention_days: int
+    max_batch_events: int
+    late_event_threshold_hours: int
+    raw_bucket_name: pulumi.Input[str]
+    raw_bucket_arn: pulumi.Input[str]
+    kms_key_arn: pulumi.Input[str]
+    table_name: pulumi.Input[str]
+    table_arn: pulumi.Input[str]
+
+    def __post_init__(self) -> None:
+        if not self.name_prefix:
+            raise ValueError("WorkflowArgs.name_prefix must not be empty")
+        if self.workflow_type not in WORKFLOW_TYPES:
+            raise ValueError(
+                f"WorkflowArgs.workflow_type must be one of {WORKFLOW_TYPES}, "
+                f"got {self.workflow_type!r}"
+            )
+        if self.architecture not in ARCHITECTURES:
+            raise ValueError(
+                f"WorkflowArgs.architecture must be one of {ARCHITECTURES}, "
+                f"got {self.architecture!r}"
+            )
+        if not 128 <= self.memory_mb <= 10240:
+            raise ValueError(f"WorkflowArgs.memory_mb must be 128..10240, got {self.memory_mb}")
+        if not 1 <= self.timeout_seconds <= 900:
+            raise ValueError(
+                f"WorkflowArgs.timeout_seconds must be 1..900, got {self.timeout_seconds}"
+            )
+        if self.log_retention_days not in LOG_RETENTION_DAYS:
+            raise ValueError(
+                "WorkflowArgs.log_retention_days is not a CloudWatch Logs retention value: "
+                f"{self.log_retention_days}"
+            )
+        if not self.powertools_layer_arn.startswith("arn:aws:lambda:"):
+            raise ValueError(
+                "WorkflowArgs.powertools_layer_arn must be a Lambda layer version ARN, "
+                f"got {self.powertools_layer_arn!r}"
+            )
+        if self.max_batch_events < 1 or self.late_event_threshold_hours < 1:
+            raise ValueError(
+                "WorkflowArgs.max_batch_events and late_event_threshold_hours must be >= 1"
+            )
+
+
+def handler_files(handlers_dir: Path) -> dict[str, Path]:
+    """The .py/.json files under `handlers_dir` (no __pycache__), keyed by their path inside it."""
+    if not handlers_dir.is_dir():
+        raise ValueError(f"handlers directory not found: {handlers_dir}")
+    files = {
+        path.relative_to(handlers_dir).as_posix(): path
+        for path in sorted(handlers_dir.rglob("*"))
+        if path.is_file()
+        and path.suffix in PACKAGED_SUFFIXES
+        and "__pycache__" not in path.relative_to(handlers_dir).parts
+    }
+    missing = [f"{fn}.py" for fn in FUNCTIONS if f"{fn}.py" not in files]
+    if missing:
+        raise ValueError(f"handler module(s) missing from {handlers_dir}: {', '.join(missing)}")
+    return files
+
+
+def handlers_archive(handlers_dir: Path) -> pulumi.AssetArchive:
+    """One zip for all three functions, with `handlers/` as a package at its root."""
+    files = handler_files(handlers_dir)
+    inner: dict[str, pulumi.Asset | pulumi.Archive] = {
+        key: pulumi.FileAsset(str(path)) for key, path in files.items()
+    }
+    return pulumi.AssetArchive({"handlers": pulumi.AssetArchive(inner)})
+
+
+class Workflow(pulumi.ComponentResource):
+    state_machine_arn: pulumi.Output[str]
+    state_machine_name: pulumi.Output[str]
+    dlq_url: pulumi.Output[str]
+    dlq_arn: pulumi.Output[str]
+    dlq_name: pulumi.Output[str]
+    function_names: pulumi.Output[dict[str, str]]
+    function_arns: pulumi.Output[dict[str, str]]
+    log_group_names: pulumi.Output[dict[str, str]]
+    role_arns: pulumi.Output[dict[str, str]]
+
+    def __init__(
+        self, name: str, args: WorkflowArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__(TYPE, name, None, opts)
+        child = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(parent=self))
+        prefix = args.name_prefix
+        code = handlers_archive(args.handlers_dir)
+
+        log_groups = {
+            fn: aws.cloudwatch.LogGroup(
+                f"{name}-{fn}-logs",
+                name=f"/aws/lambda/{prefix}-{fn}",
+                retention_in_days=args.log_retention_days,
+                opts=child,
+            )
+            for fn in FUNCTIONS
+        }
+        lambda_trust = json.dumps(policies.service_assume_role_policy("lambda.amazonaws.com"))
+        roles = {
+            fn: aws.iam.Role(
+                f"{name}-{fn}-role",
+                description=f"{prefix}-{fn} Lambda function",
+                assume_role_policy=lambda_trust,
+                opts=child,
+            )
+            for fn in FUNCTIONS
+        }
+        documents: dict[str, pulumi.Output[Any]] = {
+            "ingest": pulumi.Output.all(
+                bucket_arn=args.raw_bucket_arn,
+                kms_key_arn=args.kms_key_arn,
+                log_group_arn=log_groups["ingest"].arn,
+            ).apply(lambda v: policies.ingest_policy(**v)),
+            "process": pulumi.Output.all(
+                bucket_arn=args.raw_bucket_arn,
+                kms_key_arn=args.kms_key_arn,
+                log_group_arn=log_groups["process"].arn,
+            ).apply(lambda v: policies.process_policy(**v)),
+            "write": pulumi.Output.all(
+                table_arn=args.table_arn, log_group_arn=log_groups["write"].arn
+            ).apply(lambda v: policies.write_policy(**v)),
+        }
+        role_policies = {
+            fn: aws.iam.RolePolicy(
+                f"{name}-{fn}-policy",
+                role=roles[fn].id,
+                policy=pulumi.Output.json_dumps(documents[fn]),
+                opts=child,
+            )
+            for fn in FUNCTIONS
+        }
+        common_env: dict[str, pulumi.Input[str]] = {
+            "POWERTOOLS_SERVICE_NAME": prefix,
+            "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
+            "POWERTOOLS_LOG_LEVEL": "INFO",
+        }
+        function_env: dict[str, dict[str, pulumi.Input[str]]] = {
+            "ingest": {
+                "RAW_BUCKET": args.raw_bucket_name,
+                "MAX_BATCH_EVENTS": str(args.max_batch_events),
+            },
+            "process": {
+                "RAW_BUCKET": args.raw_bucket_name,
+                "LATE_EVENT_THRESHOLD_HOURS": str(args.late_event_threshold_hours),
+            },
+            "write": {"TABLE_NAME": args.table_name},
+        }
+        functions = {
+            fn: aws.lambda_.Function(
+                f"{name}-{fn}",
+                name=f"{prefix}-{fn}",
+                runtime=RUNTIME,
+                handler=f"handlers.{fn}.handler",
+                code=code,
+                role=roles[fn].arn,
+                architectures=[args.architecture],
+                memory_size=args.memory_mb,
+                timeout=args.timeout_seconds,
+                layers=[args.powertools_layer_arn],
+                environment={"variables": {**common_env, **function_env[fn]}},
+                # Level comes from POWERTOOLS_LOG_LEVEL (one source); JSON lines into the explicit
+                # group.
+                logging_config={"log_format": "JSON", "log_group": log_groups[fn].name},
+                opts=pulumi.ResourceOptions.merge(
+                    child, pulumi.ResourceOptions(depends_on=[role_policies[fn], log_groups[fn]])
+                ),
+            )
+            for fn in FUNCTIONS
+        }
+
+        dlq = aws.sqs.Queue(
+            f"{name}-dlq",
+            name=f"{prefix}-dlq",
+            message_retention_seconds=DLQ_RETENTION_SECONDS,
+            sqs_managed_sse_enabled=True,
+            opts=child,
+        )
+
+        workflow_logs = aws.cloudwatch.LogGroup(
+            f"{name}-workflow-logs",
+            name=f"/aws/vendedlogs/states/{prefix}-workflow",
+            retention_in_days=args.log_retention_days,
+            opts=child,
+        )
+        account_id = aws.get_caller_identity_output().account_id
+        workflow_role = aws.iam.Role(
+            f"{name}-workflow-role",
+            description=f"{prefix}-workflow state machine",
+            assume_role_policy=pulumi.Output.json_dumps(
+                account_id.apply(
+                    lambda account: policies.service_assume_role_policy(
+                        "states.amazonaws.com", account
+                    )
+                )
+            ),
+            opts=child,
+        )
+        workflow_policy = aws.iam.RolePolicy(
+            f"{name}-workflow-policy",
+            role=workflow_role.id,
+            policy=pulumi.Output.json_dumps(
+                pulumi.Output.all(
+                    ingest=functions["ingest"].arn,
+                    process=functions["process"].arn,
+                    write=functions["write"].arn,
+                    dlq_arn=dlq.arn,
+                ).apply(
+                    lambda v: policies.state_machine_policy(
+                        function_arns=[v["ingest"], v["process"], v["write"]],
+                        dlq_arn=v["dlq_arn"],
+                    )
+                )
+            ),
+            opts=child,
+        )
+        definition = pulumi.Output.all(
+            ingest_arn=functions["ingest"].arn,
+            process_arn=functions["process"].arn,
+            write_arn=functions["write"].arn,
+            dlq_url=dlq.url,
+        ).apply(lambda v: json.dumps(build_definition(**v)))
+        state_machine = aws.sfn.StateMachine(
+            f"{name}-state-machine",
+            name=f"{prefix}-workflow",
+            type=args.workflow_type,
+            role_arn=workflow_role.arn,
+            definition=definition,
+            # EXPRESS keeps no execution history: log every event with its data. STANDARD keeps its
+            # history in Step Functions, so only errors (with data, to see the failing input) are
+            # logged.
+            logging_configuration={
+                "log_destination": pulumi.Output.concat(workflow_logs.arn, ":*"),
+                "include_execution_data": True,
+                "level": "ALL" if args.workflow_type == "EXPRESS" else "ERROR",
+            },
+            opts=pulumi.ResourceOptions.merge(
+                child, pulumi.ResourceOptions(depends_on=[workflow_policy])
+            ),
+        )
+
+        self.state_machine_arn = state_machine.arn
+        self.state_machine_name = state_machine.name
+        self.dlq_url = dlq.url
+        self.dlq_arn = dlq.arn
+        self.dlq_name = dlq.name
+        self.function_names = pulumi.Output.all(**{fn: functions[fn].name for fn in FUNCTIONS})
+        self.function_arns = pulumi.Output.all(**{fn: functions[fn].arn for fn in FUNCTIONS})
+        self.log_group_names = pulumi.Output.all(
+            **{fn: log_groups[fn].name for fn in FUNCTIONS}, workflow=workflow_logs.name
+        )
+        self.role_arns = pulumi.Output.all(
+            **{fn: roles[fn].arn for fn in FUNCTIONS}, workflow=workflow_role.arn
+        )
+        self.register_outputs(
+            {
+                "state_machine_arn": self.state_machine_arn,
+                "state_machine_name": self.state_machine_name,
+                "dlq_url": self.dlq_url,
+                "dlq_arn": self.dlq_arn,
+                "dlq_name": self.dlq_name,
+                "function_names": self.function_names,
+                "function_arns": self.function_arns,
+                "log_group_names": self.log_group_names,
+                "role_arns": self.role_arns,
+            }
+        )

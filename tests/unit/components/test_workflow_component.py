@@ -1,0 +1,130 @@
+"""Workflow on its own (under PipelineMocks) and its handler packaging."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pytest
+
+from components.workflow import Workflow, WorkflowArgs, handler_files
+
+LAYER = (
+    "arn:aws:lambda:us-east-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python313-x86_64:27"
+)
+
+
+@pytest.fixture
+def handlers_dir(tmp_path: Path) -> Path:
+    root = tmp_path / "handlers"
+    (root / "__pycache__").mkdir(parents=True)
+    (root / "schemas").mkdir()
+    for name in ("__init__.py", "ingest.py", "process.py", "write.py", "core.py"):
+        (root / name).write_text("", encoding="utf-8")
+    (root / "schemas" / "event.schema.json").write_text("{}", encoding="utf-8")
+    (root / "__pycache__" / "ingest.cpython-313.pyc").write_bytes(b"")
+    (root / "__pycache__" / "stale.py").write_text("", encoding="utf-8")
+    (root / "README.md").write_text("", encoding="utf-8")
+    return root
+
+
+def workflow_args(handlers_dir: Path, **overrides: Any) -> WorkflowArgs:
+    values: dict[str, Any] = {
+        "name_prefix": "app-test",
+        "handlers_dir": handlers_dir,
+        "workflow_type": "EXPRESS",
+        "architecture": "x86_64",
+        "memory_mb": 256,
+        "timeout_seconds": 20,
+        "powertools_layer_arn": LAYER,
+        "log_retention_days": 7,
+        "max_batch_events": 100,
+        "late_event_threshold_hours": 24,
+        "raw_bucket_name": "raw-bucket",
+        "raw_bucket_arn": "arn:aws:s3:::raw-bucket",
+        "kms_key_arn": "arn:aws:kms:us-east-1:123456789012:key/k",
+        "table_name": "app-test-events",
+        "table_arn": "arn:aws:dynamodb:us-east-1:123456789012:table/app-test-events",
+    }
+    return WorkflowArgs(**(values | overrides))
+
+
+def test_handler_files_are_py_and_json_without_pycache(handlers_dir: Path) -> None:
+    assert sorted(handler_files(handlers_dir)) == [
+        "__init__.py",
+        "core.py",
+        "ingest.py",
+        "process.py",
+        "schemas/event.schema.json",
+        "write.py",
+    ]
+
+
+def test_missing_handler_module_is_refused(handlers_dir: Path) -> None:
+    (handlers_dir / "write.py").unlink()
+    with pytest.raises(ValueError, match=r"handler module\(s\) missing .*: write.py"):
+        handler_files(handlers_dir)
+
+
+def test_missing_handlers_dir_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="handlers directory not found"):
+        handler_files(tmp_path / "nope")
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("name_prefix", "", "name_prefix must not be empty"),
+        ("workflow_type", "SYNC", "workflow_type must be one of"),
+        ("architecture", "arm", "architecture must be one of"),
+        ("memory_mb", 64, "memory_mb must be 128..10240"),
+        ("timeout_seconds", 0, "timeout_seconds must be 1..900"),
+        ("log_retention_days", 2, "log_retention_days is not a CloudWatch Logs retention"),
+        ("powertools_layer_arn", "layer", "powertools_layer_arn must be"),
+        ("max_batch_events", 0, "max_batch_events"),
+    ],
+)
+def test_args_are_validated(handlers_dir: Path, field: str, value: Any, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        workflow_args(handlers_dir, **{field: value})
+
+
+@pulumi.runtime.test
+def test_express_workflow_from_plain_inputs(mocks: Any, handlers_dir: Path) -> pulumi.Output[None]:
+    workflow = Workflow("wf", workflow_args(handlers_dir))
+
+    def check(values: list[Any]) -> None:
+        sm_arn, names, log_groups, roles = values
+        assert sm_arn == "arn:aws:states:us-east-1:123456789012:stateMachine:app-test-workflow"
+        assert names == {fn: f"app-test-{fn}" for fn in ("ingest", "process", "write")}
+        assert log_groups["workflow"] == "/aws/vendedlogs/states/app-test-workflow"
+        assert set(roles) == {"ingest", "process", "write", "workflow"}
+        machine = mocks.find("aws:sfn/stateMachine:StateMachine", "wf-state-machine").inputs
+        assert machine["type"] == "EXPRESS"
+        assert machine["loggingConfiguration"]["level"] == "ALL"
+        assert machine["roleArn"] == roles["workflow"]
+        definition = json.loads(machine["definition"])
+        assert definition["States"]["Write"]["Parameters"]["FunctionName"].endswith(
+            ":function:app-test-write"
+        )
+        function = mocks.find("aws:lambda/function:Function", "wf-ingest").inputs
+        assert function["architectures"] == ["x86_64"]
+        assert function["layers"] == [LAYER]
+        assert function["environment"]["variables"]["RAW_BUCKET"] == "raw-bucket"
+        packaged = function["code"].assets["handlers"].assets
+        assert sorted(packaged) == sorted(handler_files(handlers_dir))
+        policy = json.loads(
+            mocks.find("aws:iam/rolePolicy:RolePolicy", "wf-write-policy").inputs["policy"]
+        )
+        assert policy["Statement"][0]["Resource"] == [
+            "arn:aws:dynamodb:us-east-1:123456789012:table/app-test-events"
+        ]
+
+    return pulumi.Output.all(
+        workflow.state_machine_arn,
+        workflow.function_names,
+        workflow.log_group_names,
+        workflow.role_arns,
+    ).apply(check)

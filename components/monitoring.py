@@ -1,0 +1,194 @@
+"""Monitoring: encrypted alarm topic, alarms on functions, executions and the DLQ, dashboard."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Final
+
+import pulumi
+import pulumi_aws as aws
+
+from components import policies
+from components.dashboard import build_dashboard
+
+TYPE: Final = "activity-pipeline:monitoring:Monitoring"
+ALARM_PERIOD_SECONDS: Final = 300
+
+
+@dataclass(frozen=True)
+class MonitoringArgs:
+    name_prefix: str
+    kms_key_deletion_window_days: int
+    function_names: Mapping[str, pulumi.Input[str]]
+    state_machine_arn: pulumi.Input[str]
+    dlq_name: pulumi.Input[str]
+    alarm_email: str | None = None
+    service_name: str = field(default="")
+
+    def __post_init__(self) -> None:
+        if not self.name_prefix:
+            raise ValueError("MonitoringArgs.name_prefix must not be empty")
+        if not self.function_names:
+            raise ValueError("MonitoringArgs.function_names must name at least one function")
+        if not 7 <= self.kms_key_deletion_window_days <= 30:
+            raise ValueError(
+                "MonitoringArgs.kms_key_deletion_window_days must be between 7 and 30, "
+                f"got {self.kms_key_deletion_window_days}"
+            )
+        if self.alarm_email is not None and "@" not in self.alarm_email:
+            raise ValueError(
+                f"MonitoringArgs.alarm_email must be an e-mail address, got {self.alarm_email!r}"
+            )
+
+
+class Monitoring(pulumi.ComponentResource):
+    alarm_topic_arn: pulumi.Output[str]
+    dashboard_name: pulumi.Output[str]
+    alarm_names: pulumi.Output[list[str]]
+
+    def __init__(
+        self, name: str, args: MonitoringArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__(TYPE, name, None, opts)
+        child = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(parent=self))
+        prefix = args.name_prefix
+        service_name = args.service_name or prefix
+
+        identity = aws.get_caller_identity_output()
+        partition = aws.get_partition_output().partition
+        region = aws.get_region_output().region
+
+        # CloudWatch alarms cannot publish to a topic encrypted with the AWS-managed aws/sns key
+        # (its key policy cannot grant cloudwatch.amazonaws.com), so the topic gets a customer-
+        # managed key.
+        key = aws.kms.Key(
+            f"{name}-topic-key",
+            description=f"{prefix} alarm topic (SNS SSE)",
+            enable_key_rotation=True,
+            deletion_window_in_days=args.kms_key_deletion_window_days,
+            policy=pulumi.Output.json_dumps(
+                pulumi.Output.all(partition=partition, account_id=identity.account_id).apply(
+                    lambda v: policies.alarm_topic_key_policy(**v)
+                )
+            ),
+            opts=child,
+        )
+        aws.kms.Alias(
+            f"{name}-topic-key-alias",
+            name=f"alias/{prefix}-alarms",
+            target_key_id=key.key_id,
+            opts=child,
+        )
+        topic = aws.sns.Topic(
+            f"{name}-topic",
+            name=f"{prefix}-alarms",
+            kms_master_key_id=key.arn,
+            opts=child,
+        )
+        if args.alarm_email is not None:
+            aws.sns.TopicSubscription(
+                f"{name}-email",
+                topic=topic.arn,
+                protocol="email",
+                endpoint=args.alarm_email,
+                opts=child,
+            )
+
+        alarms: list[aws.cloudwatch.MetricAlarm] = []
+
+        def alarm(
+            suffix: str,
+            description: str,
+            namespace: str,
+            metric_name: str,
+            dimensions: Mapping[str, pulumi.Input[str]],
+            statistic: str = "Sum",
+        ) -> None:
+            alarms.append(
+                aws.cloudwatch.MetricAlarm(
+                    f"{name}-{suffix}",
+                    name=f"{prefix}-{suffix}",
+                    alarm_description=description,
+                    namespace=namespace,
+                    metric_name=metric_name,
+                    dimensions=dict(dimensions),
+                    statistic=statistic,
+                    period=ALARM_PERIOD_SECONDS,
+                    evaluation_periods=1,
+                    threshold=0,
+                    comparison_operator="GreaterThanThreshold",
+                    treat_missing_data="notBreaching",
+                    alarm_actions=[topic.arn],
+                    ok_actions=[topic.arn],
+                    opts=child,
+                )
+            )
+
+        for key_name, function_name in args.function_names.items():
+            dims = {"FunctionName": function_name}
+            alarm(f"{key_name}-errors", f"{key_name} function errors", "AWS/Lambda", "Errors", dims)
+            alarm(
+                f"{key_name}-throttles",
+                f"{key_name} function throttles",
+                "AWS/Lambda",
+                "Throttles",
+                dims,
+            )
+        sfn_dims = {"StateMachineArn": args.state_machine_arn}
+        alarm(
+            "executions-failed",
+            "workflow executions failed",
+            "AWS/States",
+            "ExecutionsFailed",
+            sfn_dims,
+        )
+        alarm(
+            "executions-timed-out",
+            "workflow executions timed out",
+            "AWS/States",
+            "ExecutionsTimedOut",
+            sfn_dims,
+        )
+        alarm(
+            "dlq-messages-visible",
+            "events reached the dead-letter queue",
+            "AWS/SQS",
+            "ApproximateNumberOfMessagesVisible",
+            {"QueueName": args.dlq_name},
+            statistic="Maximum",
+        )
+
+        dashboard = aws.cloudwatch.Dashboard(
+            f"{name}-dashboard",
+            dashboard_name=prefix,
+            dashboard_body=pulumi.Output.all(
+                region=region,
+                state_machine_arn=args.state_machine_arn,
+                function_names=pulumi.Output.all(**dict(args.function_names)),
+                dlq_name=args.dlq_name,
+            ).apply(
+                lambda v: json.dumps(
+                    build_dashboard(
+                        service_name=service_name,
+                        region=v["region"],
+                        state_machine_arn=v["state_machine_arn"],
+                        function_names=v["function_names"],
+                        dlq_name=v["dlq_name"],
+                    )
+                )
+            ),
+            opts=child,
+        )
+
+        self.alarm_topic_arn = topic.arn
+        self.dashboard_name = dashboard.dashboard_name
+        self.alarm_names = pulumi.Output.all(*[a.name for a in alarms])
+        self.register_outputs(
+            {
+                "alarm_topic_arn": self.alarm_topic_arn,
+                "dashboard_name": self.dashboard_name,
+                "alarm_names": self.alarm_names,
+            }
+        )

@@ -1,0 +1,64 @@
+"""Monitoring on its own, under PipelineMocks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+import pytest
+
+from components.monitoring import Monitoring, MonitoringArgs
+
+SM = "arn:aws:states:us-east-1:123456789012:stateMachine:app-test-workflow"
+
+
+def monitoring_args(**overrides: Any) -> MonitoringArgs:
+    values: dict[str, Any] = {
+        "name_prefix": "app-test",
+        "kms_key_deletion_window_days": 7,
+        "function_names": {"ingest": "app-test-ingest", "write": "app-test-write"},
+        "state_machine_arn": SM,
+        "dlq_name": "app-test-dlq",
+    }
+    return MonitoringArgs(**(values | overrides))
+
+
+@pulumi.runtime.test
+def test_alarm_per_function_and_pipeline(mocks: Any) -> pulumi.Output[None]:
+    monitoring = Monitoring("mon", monitoring_args(alarm_email="ops@example.com"))
+
+    def check(values: list[Any]) -> None:
+        topic_arn, dashboard, alarm_names = values
+        assert topic_arn == "arn:aws:sns:us-east-1:123456789012:app-test-alarms"
+        assert dashboard == "app-test"
+        assert sorted(alarm_names) == sorted(
+            [
+                "app-test-ingest-errors",
+                "app-test-ingest-throttles",
+                "app-test-write-errors",
+                "app-test-write-throttles",
+                "app-test-executions-failed",
+                "app-test-executions-timed-out",
+                "app-test-dlq-messages-visible",
+            ]
+        )
+        subscription = mocks.find("aws:sns/topicSubscription:TopicSubscription", "mon-email")
+        assert subscription.inputs["endpoint"] == "ops@example.com"
+
+    return pulumi.Output.all(
+        monitoring.alarm_topic_arn, monitoring.dashboard_name, monitoring.alarm_names
+    ).apply(check)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("name_prefix", "", "name_prefix must not be empty"),
+        ("function_names", {}, "function_names must name at least one function"),
+        ("kms_key_deletion_window_days", 3, "between 7 and 30"),
+        ("alarm_email", "ops", "alarm_email must be an e-mail address"),
+    ],
+)
+def test_args_are_validated(field: str, value: Any, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        monitoring_args(**{field: value})

@@ -1,0 +1,81 @@
+"""activity-pipeline: reads the stack config, composes the components, exports the stack outputs."""
+
+from pathlib import Path
+
+import pulumi
+
+from components.monitoring import Monitoring, MonitoringArgs
+from components.processed_storage import ProcessedStorage, ProcessedStorageArgs
+from components.raw_storage import RawStorage, RawStorageArgs
+from components.settings import CONFIG_KEYS, PipelineSettings
+from components.workflow import Workflow, WorkflowArgs
+
+config = pulumi.Config()
+settings = PipelineSettings.from_config(
+    {key: config.get(key) for key in CONFIG_KEYS}, region=pulumi.Config("aws").get("region")
+)
+name_prefix = f"{pulumi.get_project()}-{pulumi.get_stack()}"
+
+raw = RawStorage(
+    "raw-storage",
+    RawStorageArgs(
+        name_prefix=name_prefix,
+        kms_key_deletion_window_days=settings.kms_key_deletion_window_days,
+        force_destroy=settings.force_destroy_bucket,
+        noncurrent_version_expiration_days=settings.noncurrent_version_expiration_days,
+    ),
+)
+processed = ProcessedStorage(
+    "processed-storage",
+    ProcessedStorageArgs(name_prefix=name_prefix, deletion_protection=settings.deletion_protection),
+)
+workflow = Workflow(
+    "workflow",
+    WorkflowArgs(
+        name_prefix=name_prefix,
+        handlers_dir=Path(__file__).resolve().parent / "handlers",
+        workflow_type=settings.workflow_type,
+        architecture=settings.lambda_architecture,
+        memory_mb=settings.lambda_memory_mb,
+        timeout_seconds=settings.lambda_timeout_seconds,
+        powertools_layer_arn=settings.powertools_layer_arn,
+        log_retention_days=settings.log_retention_days,
+        max_batch_events=settings.max_batch_events,
+        late_event_threshold_hours=settings.late_event_threshold_hours,
+        raw_bucket_name=raw.bucket_name,
+        raw_bucket_arn=raw.bucket_arn,
+        kms_key_arn=raw.kms_key_arn,
+        table_name=processed.table_name,
+        table_arn=processed.table_arn,
+    ),
+)
+monitoring = Monitoring(
+    "monitoring",
+    MonitoringArgs(
+        name_prefix=name_prefix,
+        kms_key_deletion_window_days=settings.kms_key_deletion_window_days,
+        function_names={
+            fn: workflow.function_names.apply(lambda names, fn=fn: names[fn])
+            for fn in ("ingest", "process", "write")
+        },
+        state_machine_arn=workflow.state_machine_arn,
+        dlq_name=workflow.dlq_name,
+        alarm_email=settings.alarm_email,
+    ),
+)
+
+pulumi.export("raw_bucket_name", raw.bucket_name)
+pulumi.export("raw_bucket_arn", raw.bucket_arn)
+pulumi.export("kms_key_arn", raw.kms_key_arn)
+pulumi.export("table_name", processed.table_name)
+pulumi.export("table_arn", processed.table_arn)
+pulumi.export("state_machine_arn", workflow.state_machine_arn)
+pulumi.export("state_machine_name", workflow.state_machine_name)
+pulumi.export("workflow_type", settings.workflow_type)
+pulumi.export("dlq_url", workflow.dlq_url)
+pulumi.export("dlq_arn", workflow.dlq_arn)
+pulumi.export("alarm_topic_arn", monitoring.alarm_topic_arn)
+pulumi.export("dashboard_name", monitoring.dashboard_name)
+pulumi.export("function_names", workflow.function_names)
+pulumi.export("log_group_names", workflow.log_group_names)
+pulumi.export("region", settings.region)

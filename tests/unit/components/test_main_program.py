@@ -1,0 +1,601 @@
+"""The whole program (`__main__.py`) under PipelineMocks, with each stack's real config.
+
+Expected IAM documents are written out in full with the ARNs the mocks returned, so a widened
+resource, an extra action or a missing statement fails.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from components.settings import CONFIG_KEYS, load_stack_config
+
+ROOT = Path(__file__).resolve().parents[3]
+ACCOUNT_ID = "123456789012"  # what PipelineMocks answers for getCallerIdentity
+
+PREFIX = "activity-pipeline-dev"
+FUNCTIONS = ("ingest", "process", "write")
+
+KEY = "aws:kms/key:Key"
+ALIAS = "aws:kms/alias:Alias"
+BUCKET = "aws:s3/bucket:Bucket"
+TABLE = "aws:dynamodb/table:Table"
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+ROLE = "aws:iam/role:Role"
+ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+FUNCTION = "aws:lambda/function:Function"
+QUEUE = "aws:sqs/queue:Queue"
+STATE_MACHINE = "aws:sfn/stateMachine:StateMachine"
+TOPIC = "aws:sns/topic:Topic"
+SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
+ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+DASHBOARD = "aws:cloudwatch/dashboard:Dashboard"
+
+Deployment = Any  # conftest.Deployment (fixtures only: test modules do not import conftest)
+Deploy = Callable[..., Deployment]
+
+
+@pytest.fixture
+def dev(deploy: Deploy) -> Deployment:
+    return deploy("dev")
+
+
+def arn(deployment: Deployment, typ: str, name: str) -> str:
+    value = deployment.find(typ, name).state["arn"]
+    assert isinstance(value, str)
+    return value
+
+
+def policy_of(deployment: Deployment, name: str) -> dict[str, Any]:
+    document = json.loads(deployment.find(ROLE_POLICY, name).inputs["policy"])
+    assert isinstance(document, dict)
+    return document
+
+
+def own_logs(log_group_arn: str) -> dict[str, Any]:
+    return {
+        "Sid": "WriteOwnLogGroup",
+        "Effect": "Allow",
+        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+        "Resource": [log_group_arn, f"{log_group_arn}:log-stream:*"],
+    }
+
+
+# -- program shape ---------------------------------------------------------------------------
+
+
+def test_exports_exactly_the_contract_outputs(dev: Deployment) -> None:
+    bucket = f"{PREFIX}-raw-20250101000000000000000001"
+    assert dev.exports == {
+        "raw_bucket_name": bucket,
+        "raw_bucket_arn": f"arn:aws:s3:::{bucket}",
+        "kms_key_arn": arn(dev, KEY, "raw-storage-key"),
+        "table_name": f"{PREFIX}-events",
+        "table_arn": f"arn:aws:dynamodb:us-east-1:{ACCOUNT_ID}:table/{PREFIX}-events",
+        "state_machine_arn": (
+            f"arn:aws:states:us-east-1:{ACCOUNT_ID}:stateMachine:{PREFIX}-workflow"
+        ),
+        "state_machine_name": f"{PREFIX}-workflow",
+        "workflow_type": "STANDARD",
+        "dlq_url": f"https://sqs.us-east-1.amazonaws.com/{ACCOUNT_ID}/{PREFIX}-dlq",
+        "dlq_arn": f"arn:aws:sqs:us-east-1:{ACCOUNT_ID}:{PREFIX}-dlq",
+        "alarm_topic_arn": f"arn:aws:sns:us-east-1:{ACCOUNT_ID}:{PREFIX}-alarms",
+        "dashboard_name": PREFIX,
+        "function_names": {fn: f"{PREFIX}-{fn}" for fn in FUNCTIONS},
+        "log_group_names": {
+            **{fn: f"/aws/lambda/{PREFIX}-{fn}" for fn in FUNCTIONS},
+            "workflow": f"/aws/vendedlogs/states/{PREFIX}-workflow",
+        },
+        "region": "us-east-1",
+    }
+
+
+def test_registers_exactly_these_resource_types(dev: Deployment) -> None:
+    counts: dict[str, int] = {}
+    for registration in dev.mocks.registrations:
+        counts[registration.typ] = counts.get(registration.typ, 0) + 1
+    assert counts == {
+        "activity-pipeline:raw_storage:RawStorage": 1,
+        "activity-pipeline:processed_storage:ProcessedStorage": 1,
+        "activity-pipeline:workflow:Workflow": 1,
+        "activity-pipeline:monitoring:Monitoring": 1,
+        KEY: 2,
+        ALIAS: 2,
+        BUCKET: 1,
+        "aws:s3/bucketVersioning:BucketVersioning": 1,
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": 1,
+        "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": 1,
+        "aws:s3/bucketOwnershipControls:BucketOwnershipControls": 1,
+        "aws:s3/bucketPolicy:BucketPolicy": 1,
+        "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": 1,
+        TABLE: 1,
+        LOG_GROUP: 4,
+        ROLE: 4,
+        ROLE_POLICY: 4,
+        FUNCTION: 3,
+        QUEUE: 1,
+        STATE_MACHINE: 1,
+        TOPIC: 1,
+        ALARM: 9,
+        DASHBOARD: 1,
+    }
+    assert set(dev.mocks.calls) == {
+        "aws:index/getCallerIdentity:getCallerIdentity",
+        "aws:index/getRegion:getRegion",
+        "aws:index/getPartition:getPartition",
+    }
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_stack_files_set_every_required_key_and_no_unknown_one(stack: str) -> None:
+    config = load_stack_config(ROOT / f"Pulumi.{stack}.yaml")
+    keys = {k.removeprefix("activity-pipeline:") for k in config if not k.startswith("aws:")}
+    assert keys <= set(CONFIG_KEYS)
+    assert set(CONFIG_KEYS) - keys == {"alarmEmail"}
+    assert config["aws:region"] == "us-east-1"
+
+
+# -- IAM -------------------------------------------------------------------------------------
+
+
+def test_ingest_role_policy_is_exactly_the_contract(dev: Deployment) -> None:
+    bucket = dev.exports["raw_bucket_arn"]
+    assert policy_of(dev, "workflow-ingest-policy") == {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "PutRawObjects",
+                "Effect": "Allow",
+                "Action": ["s3:PutObject"],
+                "Resource": [f"{bucket}/ingest/*"],
+            },
+            {
+                "Sid": "EncryptWithBucketKey",
+                "Effect": "Allow",
+                "Action": ["kms:GenerateDataKey"],
+                "Resource": [arn(dev, KEY, "raw-storage-key")],
+            },
+            own_logs(arn(dev, LOG_GROUP, "workflow-ingest-logs")),
+        ],
+    }
+
+
+def test_process_role_policy_is_exactly_the_contract(dev: Deployment) -> None:
+    bucket = dev.exports["raw_bucket_arn"]
+    assert policy_of(dev, "workflow-process-policy") == {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "ReadRawObjects",
+                "Effect": "Allow",
+                "Action": ["s3:GetObject"],
+                "Resource": [f"{bucket}/ingest/*"],
+            },
+            {
+                "Sid": "PutRejectedObjects",
+                "Effect": "Allow",
+                "Action": ["s3:PutObject"],
+                "Resource": [f"{bucket}/rejected/*"],
+            },
+            {
+                "Sid": "UseBucketKey",
+                "Effect": "Allow",
+                "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+                "Resource": [arn(dev, KEY, "raw-storage-key")],
+            },
+            own_logs(arn(dev, LOG_GROUP, "workflow-process-logs")),
+        ],
+    }
+
+
+def test_write_role_policy_is_exactly_the_contract(dev: Deployment) -> None:
+    assert policy_of(dev, "workflow-write-policy") == {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "WriteCuratedItems",
+                "Effect": "Allow",
+                "Action": ["dynamodb:BatchWriteItem", "dynamodb:PutItem"],
+                "Resource": [dev.exports["table_arn"]],
+            },
+            own_logs(arn(dev, LOG_GROUP, "workflow-write-logs")),
+        ],
+    }
+
+
+def test_state_machine_role_policy_is_exactly_the_contract(dev: Deployment) -> None:
+    functions = [arn(dev, FUNCTION, f"workflow-{fn}") for fn in FUNCTIONS]
+    assert policy_of(dev, "workflow-workflow-policy") == {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "InvokePipelineFunctions",
+                "Effect": "Allow",
+                "Action": ["lambda:InvokeFunction"],
+                "Resource": [r for f in functions for r in (f, f"{f}:*")],
+            },
+            {
+                "Sid": "SendToDeadLetterQueue",
+                "Effect": "Allow",
+                "Action": ["sqs:SendMessage"],
+                "Resource": [dev.exports["dlq_arn"]],
+            },
+            {
+                "Sid": "DeliverExecutionLogs",
+                "Effect": "Allow",
+                "Action": [
+                    "logs:CreateLogDelivery",
+                    "logs:GetLogDelivery",
+                    "logs:UpdateLogDelivery",
+                    "logs:DeleteLogDelivery",
+                    "logs:ListLogDeliveries",
+                    "logs:PutResourcePolicy",
+                    "logs:DescribeResourcePolicies",
+                    "logs:DescribeLogGroups",
+                ],
+                "Resource": "*",
+            },
+        ],
+    }
+
+
+@pytest.mark.parametrize("role", [*FUNCTIONS, "workflow"])
+def test_each_role_has_one_inline_policy_and_nothing_else(dev: Deployment, role: str) -> None:
+    registration = dev.find(ROLE, f"workflow-{role}-role")
+    assert {"managedPolicyArns", "inlinePolicies", "permissionsBoundary"}.isdisjoint(
+        registration.inputs
+    )
+    attached = [p for p in dev.of_type(ROLE_POLICY) if p.inputs["role"] == registration.id]
+    assert [p.name for p in attached] == [f"workflow-{role}-policy"]
+
+
+@pytest.mark.parametrize("fn", FUNCTIONS)
+def test_function_roles_trust_lambda_only(dev: Deployment, fn: str) -> None:
+    trust = json.loads(dev.find(ROLE, f"workflow-{fn}-role").inputs["assumeRolePolicy"])
+    assert trust["Statement"] == [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "lambda.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+        }
+    ]
+
+
+def test_state_machine_role_trusts_states_in_this_account(dev: Deployment) -> None:
+    trust = json.loads(dev.find(ROLE, "workflow-workflow-role").inputs["assumeRolePolicy"])
+    assert trust["Statement"] == [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "states.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT_ID}},
+        }
+    ]
+
+
+# -- functions -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fn", FUNCTIONS)
+def test_function_configuration(dev: Deployment, fn: str) -> None:
+    inputs = dev.find(FUNCTION, f"workflow-{fn}").inputs
+    assert inputs["name"] == f"{PREFIX}-{fn}"
+    assert inputs["runtime"] == "python3.13"
+    assert inputs["handler"] == f"handlers.{fn}.handler"
+    assert inputs["architectures"] == ["arm64"]
+    assert inputs["memorySize"] == 512
+    assert inputs["timeout"] == 30
+    assert inputs["layers"] == [
+        "arn:aws:lambda:us-east-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python313-arm64:27"
+    ]
+    assert inputs["role"] == arn(dev, ROLE, f"workflow-{fn}-role")
+    assert inputs["loggingConfig"] == {
+        "logFormat": "JSON",
+        "logGroup": f"/aws/lambda/{PREFIX}-{fn}",
+    }
+
+
+def test_function_environments_follow_the_contract(dev: Deployment) -> None:
+    common = {
+        "POWERTOOLS_SERVICE_NAME": PREFIX,
+        "POWERTOOLS_METRICS_NAMESPACE": "ActivityPipeline",
+        "POWERTOOLS_LOG_LEVEL": "INFO",
+    }
+    bucket = dev.exports["raw_bucket_name"]
+    expected = {
+        "ingest": common | {"RAW_BUCKET": bucket, "MAX_BATCH_EVENTS": "500"},
+        "process": common | {"RAW_BUCKET": bucket, "LATE_EVENT_THRESHOLD_HOURS": "72"},
+        "write": common | {"TABLE_NAME": f"{PREFIX}-events"},
+    }
+    for fn in FUNCTIONS:
+        environment = dev.find(FUNCTION, f"workflow-{fn}").inputs["environment"]
+        assert environment == {"variables": expected[fn]}, fn
+
+
+def test_one_code_archive_with_the_handlers_package(dev: Deployment) -> None:
+    archives = [dev.find(FUNCTION, f"workflow-{fn}").inputs["code"] for fn in FUNCTIONS]
+    contents = [
+        {key: asset.path for key, asset in archive.assets["handlers"].assets.items()}
+        for archive in archives
+    ]
+    assert all(list(archive.assets) == ["handlers"] for archive in archives)
+    assert contents[0] == contents[1] == contents[2]
+    handlers_dir = ROOT / "handlers"
+    expected = {
+        path.relative_to(handlers_dir).as_posix(): str(path)
+        for path in handlers_dir.rglob("*")
+        if path.suffix in (".py", ".json") and "__pycache__" not in path.parts
+    }
+    assert contents[0] == expected
+    assert {"ingest.py", "process.py", "write.py"} <= set(expected)
+
+
+@pytest.mark.parametrize("fn", FUNCTIONS)
+def test_function_log_groups_have_retention(dev: Deployment, fn: str) -> None:
+    inputs = dev.find(LOG_GROUP, f"workflow-{fn}-logs").inputs
+    assert inputs == {"name": f"/aws/lambda/{PREFIX}-{fn}", "retentionInDays": 14}
+
+
+# -- state machine and DLQ -------------------------------------------------------------------
+
+
+def test_dead_letter_queue(dev: Deployment) -> None:
+    assert dev.find(QUEUE, "workflow-dlq").inputs == {
+        "name": f"{PREFIX}-dlq",
+        "messageRetentionSeconds": 14 * 24 * 3600,
+        "sqsManagedSseEnabled": True,
+    }
+
+
+def test_state_machine_resource(dev: Deployment) -> None:
+    inputs = dev.find(STATE_MACHINE, "workflow-state-machine").inputs
+    assert inputs["name"] == f"{PREFIX}-workflow"
+    assert inputs["type"] == "STANDARD"
+    assert inputs["roleArn"] == arn(dev, ROLE, "workflow-workflow-role")
+    assert inputs["loggingConfiguration"] == {
+        "logDestination": f"{arn(dev, LOG_GROUP, 'workflow-workflow-logs')}:*",
+        "includeExecutionData": True,
+        "level": "ERROR",
+    }
+    assert dev.find(LOG_GROUP, "workflow-workflow-logs").inputs == {
+        "name": f"/aws/vendedlogs/states/{PREFIX}-workflow",
+        "retentionInDays": 14,
+    }
+
+
+def test_definition_wires_the_real_functions_and_dlq(dev: Deployment) -> None:
+    definition = json.loads(dev.find(STATE_MACHINE, "workflow-state-machine").inputs["definition"])
+    states = definition["States"]
+    for fn, state in zip(FUNCTIONS, ("Ingest", "Process", "Write"), strict=True):
+        task = states[state]
+        assert task["Parameters"]["FunctionName"] == arn(dev, FUNCTION, f"workflow-{fn}")
+        assert task["Retry"], state
+        assert task["Catch"][0]["ErrorEquals"] == ["States.ALL"]
+        assert task["Catch"][0]["Next"] == "SendToDLQ"
+    tasks = [name for name, state in states.items() if state["Type"] == "Task"]
+    assert all(states[name]["Retry"] for name in tasks)
+    assert states["SendToDLQ"]["Parameters"]["QueueUrl"] == dev.exports["dlq_url"]
+    assert states["SendToDLQ"]["Next"] == "Failed"
+    assert states["Failed"]["Type"] == "Fail"
+
+
+def test_express_workflow_logs_everything(deploy: Deploy) -> None:
+    deployment = deploy("dev", {"activity-pipeline:workflowType": "EXPRESS"})
+    inputs = deployment.find(STATE_MACHINE, "workflow-state-machine").inputs
+    assert inputs["type"] == "EXPRESS"
+    assert inputs["loggingConfiguration"]["level"] == "ALL"
+    assert inputs["loggingConfiguration"]["includeExecutionData"] is True
+    assert deployment.exports["workflow_type"] == "EXPRESS"
+
+
+# -- storage ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("stack", "force_destroy", "window", "noncurrent_days"),
+    [("dev", True, 7, 30), ("prod", False, 30, 90)],
+)
+def test_raw_bucket_protections(
+    deploy: Deploy, stack: str, force_destroy: bool, window: int, noncurrent_days: int
+) -> None:
+    deployment = deploy(stack)
+    bucket = deployment.find(BUCKET, "raw-storage-bucket")
+    bucket_id, bucket_arn = bucket.id, bucket.state["arn"]
+    key_arn = arn(deployment, KEY, "raw-storage-key")
+
+    assert bucket.inputs == {
+        "bucketPrefix": f"activity-pipeline-{stack}-raw-",
+        "forceDestroy": force_destroy,
+    }
+    assert deployment.find(KEY, "raw-storage-key").inputs == {
+        "description": f"activity-pipeline-{stack} raw event bucket (SSE-KMS)",
+        "enableKeyRotation": True,
+        "deletionWindowInDays": window,
+    }
+    assert deployment.find(ALIAS, "raw-storage-key-alias").inputs == {
+        "name": f"alias/activity-pipeline-{stack}-raw",
+        "targetKeyId": deployment.find(KEY, "raw-storage-key").state["keyId"],
+    }
+    s3 = "aws:s3/"
+    assert deployment.find(
+        f"{s3}bucketVersioning:BucketVersioning", "raw-storage-versioning"
+    ).inputs == {
+        "bucket": bucket_id,
+        "versioningConfiguration": {"status": "Enabled"},
+    }
+    assert deployment.find(
+        f"{s3}bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+        "raw-storage-encryption",
+    ).inputs == {
+        "bucket": bucket_id,
+        "rules": [
+            {
+                "applyServerSideEncryptionByDefault": {
+                    "sseAlgorithm": "aws:kms",
+                    "kmsMasterKeyId": key_arn,
+                },
+                "bucketKeyEnabled": True,
+            }
+        ],
+    }
+    assert deployment.find(
+        f"{s3}bucketPublicAccessBlock:BucketPublicAccessBlock", "raw-storage-public-access"
+    ).inputs == {
+        "bucket": bucket_id,
+        "blockPublicAcls": True,
+        "blockPublicPolicy": True,
+        "ignorePublicAcls": True,
+        "restrictPublicBuckets": True,
+    }
+    assert deployment.find(
+        f"{s3}bucketOwnershipControls:BucketOwnershipControls", "raw-storage-ownership"
+    ).inputs == {"bucket": bucket_id, "rule": {"objectOwnership": "BucketOwnerEnforced"}}
+    policy = deployment.find(f"{s3}bucketPolicy:BucketPolicy", "raw-storage-tls-only").inputs
+    assert policy["bucket"] == bucket_id
+    assert json.loads(policy["policy"]) == {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "DenyInsecureTransport",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:*",
+                "Resource": [bucket_arn, f"{bucket_arn}/*"],
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            }
+        ],
+    }
+    assert deployment.find(
+        f"{s3}bucketLifecycleConfiguration:BucketLifecycleConfiguration", "raw-storage-lifecycle"
+    ).inputs == {
+        "bucket": bucket_id,
+        "rules": [
+            {
+                "id": "expire-noncurrent-versions",
+                "status": "Enabled",
+                "filter": {},
+                "noncurrentVersionExpiration": {"noncurrentDays": noncurrent_days},
+            },
+            {
+                "id": "abort-incomplete-multipart-uploads",
+                "status": "Enabled",
+                "filter": {},
+                "abortIncompleteMultipartUpload": {"daysAfterInitiation": 7},
+            },
+        ],
+    }
+
+
+@pytest.mark.parametrize(("stack", "protected"), [("dev", False), ("prod", True)])
+def test_table_keys_and_settings(deploy: Deploy, stack: str, protected: bool) -> None:
+    deployment = deploy(stack)
+    assert deployment.find(TABLE, "processed-storage-table").inputs == {
+        "name": f"activity-pipeline-{stack}-events",
+        "billingMode": "PAY_PER_REQUEST",
+        "hashKey": "user_id",
+        "rangeKey": "event_time",
+        "attributes": [{"name": "user_id", "type": "S"}, {"name": "event_time", "type": "S"}],
+        "pointInTimeRecovery": {"enabled": True},
+        "serverSideEncryption": {"enabled": True},
+        "deletionProtectionEnabled": protected,
+    }
+
+
+def test_prod_sizes_functions_and_logs_from_its_config(deploy: Deploy) -> None:
+    prod = deploy("prod")
+    inputs = prod.find(FUNCTION, "workflow-write").inputs
+    assert (inputs["memorySize"], inputs["timeout"]) == (1024, 60)
+    assert prod.find(LOG_GROUP, "workflow-write-logs").inputs["retentionInDays"] == 90
+    assert prod.exports["function_names"]["write"] == "activity-pipeline-prod-write"
+
+
+# -- monitoring ------------------------------------------------------------------------------
+
+
+def alarms_by_metric(deployment: Deployment) -> dict[tuple[str, str], dict[str, Any]]:
+    return {
+        (a.inputs["metricName"], next(iter(a.inputs["dimensions"].values()))): a.inputs
+        for a in deployment.of_type(ALARM)
+    }
+
+
+def test_alarms_cover_functions_executions_and_dlq(dev: Deployment) -> None:
+    alarms = alarms_by_metric(dev)
+    sm_arn, topic = dev.exports["state_machine_arn"], dev.exports["alarm_topic_arn"]
+    expected = {
+        *((metric, f"{PREFIX}-{fn}") for fn in FUNCTIONS for metric in ("Errors", "Throttles")),
+        ("ExecutionsFailed", sm_arn),
+        ("ExecutionsTimedOut", sm_arn),
+        ("ApproximateNumberOfMessagesVisible", f"{PREFIX}-dlq"),
+    }
+    assert set(alarms) == expected
+    dimension_names = {key: next(iter(a["dimensions"])) for key, a in alarms.items()}
+    assert dimension_names[("Errors", f"{PREFIX}-ingest")] == "FunctionName"
+    assert dimension_names[("ExecutionsFailed", sm_arn)] == "StateMachineArn"
+    assert dimension_names[("ApproximateNumberOfMessagesVisible", f"{PREFIX}-dlq")] == "QueueName"
+    for alarm in alarms.values():
+        assert alarm["alarmActions"] == [topic]
+        assert alarm["okActions"] == [topic]
+        assert alarm["treatMissingData"] == "notBreaching"
+        assert alarm["threshold"] == 0
+        assert alarm["comparisonOperator"] == "GreaterThanThreshold"
+
+
+def test_alarm_topic_is_encrypted_with_a_key_cloudwatch_can_use(dev: Deployment) -> None:
+    topic = dev.find(TOPIC, "monitoring-topic").inputs
+    assert topic == {
+        "name": f"{PREFIX}-alarms",
+        "kmsMasterKeyId": arn(dev, KEY, "monitoring-topic-key"),
+    }
+    key = dev.find(KEY, "monitoring-topic-key").inputs
+    assert key["enableKeyRotation"] is True
+    statements = json.loads(key["policy"])["Statement"]
+    assert statements[0]["Principal"] == {"AWS": f"arn:aws:iam::{ACCOUNT_ID}:root"}
+    assert statements[1] == {
+        "Sid": "CloudWatchAlarmsPublish",
+        "Effect": "Allow",
+        "Principal": {"Service": "cloudwatch.amazonaws.com"},
+        "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+        "Resource": "*",
+    }
+
+
+def test_no_email_subscription_without_alarm_email(dev: Deployment) -> None:
+    assert dev.of_type(SUBSCRIPTION) == []
+
+
+def test_alarm_email_subscribes_to_the_topic(deploy: Deploy) -> None:
+    deployment = deploy("dev", {"activity-pipeline:alarmEmail": "ops@example.com"})
+    assert deployment.find(SUBSCRIPTION, "monitoring-email").inputs == {
+        "topic": deployment.exports["alarm_topic_arn"],
+        "protocol": "email",
+        "endpoint": "ops@example.com",
+    }
+
+
+def test_dashboard(dev: Deployment) -> None:
+    inputs = dev.find(DASHBOARD, "monitoring-dashboard").inputs
+    assert inputs["dashboardName"] == PREFIX
+    body = json.loads(inputs["dashboardBody"])
+    metrics = [m for w in body["widgets"] for m in w["properties"]["metrics"]]
+    assert ["ActivityPipeline", "EventsWritten", "service", PREFIX] in metrics
+    assert [
+        "AWS/States",
+        "ExecutionsFailed",
+        "StateMachineArn",
+        dev.exports["state_machine_arn"],
+    ] in (metrics)
+    assert {w["properties"]["region"] for w in body["widgets"]} == {"us-east-1"}
+
+
+# -- config errors surface -------------------------------------------------------------------
+
+
+def test_bad_config_fails_the_program_with_the_key(deploy: Deploy) -> None:
+    with pytest.raises(ValueError, match="activity-pipeline:lambdaArchitecture"):
+        deploy("dev", {"activity-pipeline:lambdaArchitecture": "sparc"})

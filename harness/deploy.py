@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
+from pulumi.runtime.settings import SETTINGS
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
@@ -173,6 +174,8 @@ def stack_config(stack: str, root: Path = REPO_ROOT) -> dict[str, str]:
 def deploy(emulator: Emulator, stack: str = "dev", root: Path = REPO_ROOT) -> Deployment:
     """Run ``__main__.py`` for ``stack`` with every resource created in ``emulator``."""
     mocks = EmulatorMocks(emulator)
+    SETTINGS.rpc_manager.clear()  # a previous failed deploy may have left RPCs behind
+    SETTINGS.outputs.clear()
     pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False)
     for key, value in stack_config(stack, root).items():
         pulumi.runtime.set_config(key, value)

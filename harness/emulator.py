@@ -43,8 +43,11 @@ class RoleNotAssumable(Exception):
 
 
 class Emulator:
+    """One at a time per process: moto's backends and the patches are process-global."""
+
     region = REGION
     account_id = DEFAULT_ACCOUNT_ID
+    _active: Emulator | None = None
 
     def __init__(self, *, retry_time_scale: float = 1.0, repo_root: Path = REPO_ROOT) -> None:
         self.retry_time_scale = retry_time_scale
@@ -59,6 +62,9 @@ class Emulator:
 
     # lifecycle -------------------------------------------------------------------------------
     def start(self) -> Emulator:
+        if Emulator._active is not None:
+            raise RuntimeError("another Emulator is running in this process; stop it first")
+        Emulator._active = self
         try:
             self._stack.enter_context(mock_aws(config=MOTO_CONFIG))
             self._admin = self._create_admin()
@@ -71,6 +77,7 @@ class Emulator:
             self._stack.enter_context(self.runtime.installed())
         except BaseException:
             self._stack.close()
+            Emulator._active = None
             raise
         return self
 
@@ -78,6 +85,7 @@ class Emulator:
         self._clients.clear()
         self._role_credentials.clear()
         self._stack.close()
+        Emulator._active = None
 
     def __enter__(self) -> Emulator:
         return self.start()

@@ -80,7 +80,8 @@ def test_same_input_twice_leaves_no_duplicate(dev: Deployment) -> None:
     second = pipeline.run(dev, event, name=f"{first.name}-replay")
 
     assert (first.status, second.status) == ("SUCCEEDED", "SUCCEEDED")
-    assert second.output is not None and second.output["raw_key"] == first.raw_key
+    assert second.output is not None
+    assert second.output["raw_key"] == first.raw_key
     assert len(pipeline.items_for_user(dev, "u-replay")) == 1
 
 
@@ -89,7 +90,8 @@ def test_duplicates_inside_one_batch_are_removed_before_batch_write(dev: Deploym
     report = pipeline.run(dev, {"events": [event, event, dict(event)]})
 
     assert report.status == "SUCCEEDED", (report.error, report.cause)
-    assert report.output is not None and report.output["duplicates_removed"] == 2
+    assert report.output is not None
+    assert report.output["duplicates_removed"] == 2
     assert len(pipeline.items_for_user(dev, "u-dup")) == 1
 
 

@@ -1,0 +1,123 @@
+"""Handler CPU per event: the pure cores of Process and Write against a JSON baseline.
+
+Process = ``curate_body`` over the NDJSON raw object (parse, validate, normalize, enrich) plus
+serializing its items (the Lambda runtime serializes the returned payload). Baseline = parsing the
+same NDJSON lines and serializing the parsed events. Write = de-duplicating and building the
+BatchWriteItem requests (``handlers.table``). Each is timed over the whole event set after a
+warm-up; the figure is the median of the repeats, divided by the number of events.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from benchmarks.stats import median
+from benchmarks.workload import make_events
+from handlers import keys, table
+from handlers.canonical import iter_ndjson_lines, json_value_problem, to_ndjson, utf8_size
+from handlers.curate import Lineage, curate_body, enrich
+from handlers.normalize import normalize_action
+from handlers.schema import schema_problem
+from handlers.times import parse_event_time
+
+COMPACT = (",", ":")
+
+
+def time_per_item(
+    fn: Callable[[], Any], items: int, *, repeats: int, warmup: int = 3
+) -> dict[str, float]:
+    """Median wall and CPU microseconds per item over ``repeats`` runs of ``fn`` (GC off)."""
+    for _ in range(warmup):
+        fn()
+    walls: list[float] = []
+    cpus: list[float] = []
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for _ in range(repeats):
+            wall, cpu = time.perf_counter_ns(), time.process_time_ns()
+            fn()
+            walls.append((time.perf_counter_ns() - wall) / 1000 / items)
+            cpus.append((time.process_time_ns() - cpu) / 1000 / items)
+    finally:
+        if enabled:
+            gc.enable()
+    return {"wall_us": round(median(walls), 3), "cpu_us": round(median(cpus), 3)}
+
+
+def run(events_count: int = 1000, repeats: int = 15, seed: int = 11) -> dict[str, Any]:
+    now = datetime.now(UTC)
+    events = make_events(events_count, seed=seed, nonce="cpu", now=now)
+    body = to_ndjson(events)
+    lines = list(iter_ndjson_lines(body))
+    batch = keys.batch_id(events)
+    lineage = Lineage(
+        raw_key=keys.raw_key(events, batch),
+        batch_id=batch,
+        execution_id=f"arn:aws:states:us-east-1:123456789012:execution:bench:b-{batch}",
+        received_at=now,
+        processed_at=now,
+        late_threshold_hours=72,
+    )
+    curated = curate_body(body, lineage)
+    if curated.rejected:
+        raise RuntimeError(f"benchmark events were rejected: {curated.rejected[:3]}")
+    items = curated.items
+    parsed = [json.loads(line) for line in lines]
+
+    def baseline() -> str:
+        return json.dumps([json.loads(line) for line in lines], separators=COMPACT)
+
+    def process() -> str:
+        return json.dumps(curate_body(body, lineage).items, separators=COMPACT)
+
+    def process_core() -> Any:
+        return curate_body(body, lineage)
+
+    def write() -> Any:
+        unique, _ = table.dedupe(items)
+        return [table._put_request(item) for item in unique]  # the Write handler's item builder
+
+    n = len(events)
+    results: dict[str, Any] = {
+        "events": n,
+        "repeats": repeats,
+        "mean_event_bytes": round(len(body) / n, 1),
+        "mean_item_bytes": round(len(json.dumps(items, separators=COMPACT)) / n, 1),
+        "baseline_json_parse_serialize": time_per_item(baseline, n, repeats=repeats),
+        "process": time_per_item(process, n, repeats=repeats),
+        "process_without_output_serialize": time_per_item(process_core, n, repeats=repeats),
+        "write_item_building": time_per_item(write, n, repeats=repeats),
+    }
+    results["process_stages"] = stage_breakdown(parsed, lineage, repeats)
+    base = results["baseline_json_parse_serialize"]["cpu_us"]
+    results["process_vs_baseline"] = round(results["process"]["cpu_us"] / base, 2)
+    results["write_vs_baseline"] = round(results["write_item_building"]["cpu_us"] / base, 2)
+    return results
+
+
+def stage_breakdown(parsed: list[Any], lineage: Lineage, repeats: int) -> dict[str, float]:
+    """CPU microseconds per event of each step curate_event takes (where Process's time goes)."""
+    moments = [parse_event_time(e["event_time"]) for e in parsed]
+    actions = [normalize_action(e["action"]) for e in parsed]
+    n = len(parsed)
+    stages: dict[str, Callable[[], Any]] = {
+        "json_parse": lambda: [json.loads(json.dumps(e)) for e in parsed],
+        "size_check_canonical_json": lambda: [utf8_size(e) for e in parsed],
+        "json_value_check": lambda: [json_value_problem(e) for e in parsed],
+        "parse_event_time": lambda: [parse_event_time(e["event_time"]) for e in parsed],
+        "json_schema": lambda: [schema_problem(e) for e in parsed],
+        "normalize_action": lambda: [normalize_action(e["action"]) for e in parsed],
+        "enrich_incl_event_id": lambda: [
+            enrich(e, i, actions[i], moments[i], lineage) for i, e in enumerate(parsed)
+        ],
+    }
+    return {
+        name: time_per_item(fn, n, repeats=max(5, repeats // 2))["cpu_us"]
+        for name, fn in stages.items()
+    }

@@ -221,9 +221,10 @@ def gaps(
             reasons.append(
                 f"Process is {target.measured:.1f}x the JSON baseline: the baseline is "
                 "C-accelerated json on the raw event, while Process (pure Python) also "
-                "serializes every event canonically (size check, event_id hash), walks it for DynamoDB-safe numbers, "
-                "parses the time, runs the JSON Schema, normalizes the action, formats three "
-                f"timestamps and emits items {cpu_results['mean_item_bytes']:.0f} bytes long from "
+                "serializes every event canonically (size check, event_id hash), walks it for "
+                "DynamoDB-safe numbers, parses the time, runs the JSON Schema, normalizes the "
+                "action, formats three timestamps and emits items "
+                f"{cpu_results['mean_item_bytes']:.0f} bytes long from "
                 f"{cpu_results['mean_event_bytes']:.0f}-byte events; largest stages (us/event): "
                 + ", ".join(f"{k} {v}" for k, v in top)
                 + ". In money this is negligible (see Lambda duration in the cost table)."

@@ -1,0 +1,46 @@
+"""Benchmark events: valid, distinct, reproducible; batching and the payload limit."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from benchmarks.workload import (
+    batches,
+    fits_payload_limit,
+    largest_fitting_batch,
+    make_events,
+    payload,
+)
+from handlers.curate import Lineage, curate_events
+from handlers.keys import event_id
+
+NOW = datetime(2026, 1, 1, 12, tzinfo=UTC)
+
+
+def test_events_are_reproducible_distinct_and_all_valid() -> None:
+    events = make_events(300, seed=3, nonce="t", now=NOW)
+    assert events == make_events(300, seed=3, nonce="t", now=NOW)
+    assert len({event_id(e) for e in events}) == 300
+    lineage = Lineage("ingest/x.json", "b" * 32, "exec", NOW, NOW, 72)
+    curated = curate_events(events, lineage)
+    assert curated.rejected == []
+    assert len(curated.items) == 300
+
+
+def test_batches_and_payload_shape() -> None:
+    events = make_events(5, seed=1, nonce="t", now=NOW)
+    assert [len(b) for b in batches(events, 2)] == [2, 2, 1]
+    assert payload(events[:1]) == events[0]
+    assert payload(events[:2]) == {"events": events[:2]}
+    with pytest.raises(ValueError, match=">= 1"):
+        list(batches(events, 0))
+
+
+def test_largest_fitting_batch_is_the_payload_limit_boundary() -> None:
+    events = make_events(500, seed=2, nonce="t", now=NOW)
+    fit = largest_fitting_batch(events, 500)
+    assert 0 < fit < 500
+    assert fits_payload_limit(events[:fit])
+    assert not fits_payload_limit(events[: fit + 1])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import pytest
 
@@ -89,7 +90,7 @@ def test_express_memory_is_billed_in_64_mb_chunks() -> None:
 
 
 def test_dynamodb_item_size_follows_the_documented_rules() -> None:
-    item = {
+    item: dict[str, dict[str, Any]] = {
         "user_id": {"S": "u-1"},  # 7 + 3
         "n": {"N": "12345"},  # 1 + (1 + 3)
         "late": {"BOOL": False},  # 4 + 1

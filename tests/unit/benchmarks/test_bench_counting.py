@@ -84,9 +84,10 @@ def test_counting_hooks_clients_created_inside_the_block(monkeypatch: pytest.Mon
 
 def _response() -> Any:
     from botocore.awsrequest import AWSResponse
+    from botocore.compat import HTTPHeaders
 
     class Raw:
         def stream(self, **_: Any) -> Any:
             yield b'{"MessageId": "1", "MD5OfMessageBody": "49f68a5c8493ec2c0bf489821c21fc3b"}'
 
-    return AWSResponse("https://sqs", 200, {}, Raw())
+    return AWSResponse("https://sqs", 200, HTTPHeaders(), Raw())

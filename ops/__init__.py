@@ -1,0 +1,1 @@
+"""Operations CLI for a deployed activity-pipeline stack: real AWS, or `harness serve`."""

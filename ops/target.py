@@ -1,0 +1,116 @@
+"""Which pipeline the ops commands act on: a real stack, or the emulator that `harness serve` runs.
+
+Both are described by one JSON document passed with ``--outputs FILE`` (``-`` for stdin):
+
+- a real stack: ``pulumi stack output --json > outputs.json`` (credentials and region come from the
+  usual AWS chain — environment, profile, SSO — and ``--region`` or the ``region`` output);
+- the emulator: the JSON line ``python -m harness serve`` prints, which holds ``endpoint_url``,
+  ``region``, the credentials that exist in the emulator and the stack ``outputs``.
+
+``--endpoint-url`` overrides the endpoint in either case.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+REQUIRED_OUTPUTS = ("state_machine_arn", "table_name", "raw_bucket_name", "dlq_url")
+
+
+class TargetError(ValueError):
+    """The --outputs document cannot describe a pipeline."""
+
+
+@dataclass(frozen=True)
+class Target:
+    outputs: dict[str, Any]
+    region: str
+    endpoint_url: str | None = None
+    credentials: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_document(
+        cls, document: Any, *, endpoint_url: str | None = None, region: str | None = None
+    ) -> Target:
+        if not isinstance(document, dict):
+            raise TargetError("--outputs must hold a JSON object")
+        credentials: dict[str, str] = {}
+        if isinstance(document.get("outputs"), dict):  # the line `harness serve` prints
+            outputs = document["outputs"]
+            endpoint_url = endpoint_url or document.get("endpoint_url")
+            region = region or document.get("region")
+            for key in ("aws_access_key_id", "aws_secret_access_key", "aws_session_token"):
+                if document.get(key):
+                    credentials[key] = str(document[key])
+        else:  # `pulumi stack output --json`
+            outputs = document
+        missing = [key for key in REQUIRED_OUTPUTS if key not in outputs]
+        if missing:
+            raise TargetError(f"--outputs lacks the stack output(s) {', '.join(missing)}")
+        region = region or outputs.get("region")
+        if not region:
+            raise TargetError("no region: pass --region or use outputs that carry `region`")
+        return cls(dict(outputs), str(region), endpoint_url, credentials)
+
+    def client(self, service: str) -> Any:
+        session = boto3.session.Session(
+            aws_access_key_id=self.credentials.get("aws_access_key_id"),
+            aws_secret_access_key=self.credentials.get("aws_secret_access_key"),
+            aws_session_token=self.credentials.get("aws_session_token"),
+            region_name=self.region,
+        )
+        return session.client(
+            service,  # type: ignore[call-overload]
+            endpoint_url=self.endpoint_url,
+            config=Config(retries={"mode": "standard", "max_attempts": 5}),
+        )
+
+    @property
+    def state_machine_arn(self) -> str:
+        return str(self.outputs["state_machine_arn"])
+
+    @property
+    def table_name(self) -> str:
+        return str(self.outputs["table_name"])
+
+    @property
+    def raw_bucket_name(self) -> str:
+        return str(self.outputs["raw_bucket_name"])
+
+    @property
+    def dlq_url(self) -> str:
+        return str(self.outputs["dlq_url"])
+
+    @property
+    def workflow_type(self) -> str:
+        return str(self.outputs.get("workflow_type", "STANDARD"))
+
+
+def add_target_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--outputs",
+        required=True,
+        metavar="FILE",
+        help="`pulumi stack output --json` of a stack, or the JSON line `harness serve` printed "
+        "(- reads stdin)",
+    )
+    parser.add_argument("--endpoint-url", help="AWS endpoint override (e.g. the emulator's URL)")
+    parser.add_argument("--region", help="AWS region (default: the outputs' `region`)")
+
+
+def target_from_args(args: argparse.Namespace) -> Target:
+    source = args.outputs
+    text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise TargetError(f"--outputs {source} is not JSON: {exc}") from exc
+    return Target.from_document(document, endpoint_url=args.endpoint_url, region=args.region)

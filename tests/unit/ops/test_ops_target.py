@@ -1,4 +1,4 @@
-"""Target selection: a real stack's `pulumi stack output --json`, or the line `harness serve` prints."""
+"""Target selection: `pulumi stack output --json` of a stack, or the `harness serve` line."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ import pytest
 from ops.target import Target, TargetError, target_from_args
 
 OUTPUTS = {
-    "state_machine_arn": "arn:aws:states:eu-west-1:123456789012:stateMachine:activity-pipeline-dev-workflow",
+    "state_machine_arn": (
+        "arn:aws:states:eu-west-1:123456789012:stateMachine:activity-pipeline-dev-workflow"
+    ),
     "table_name": "activity-pipeline-dev-events",
     "raw_bucket_name": "activity-pipeline-dev-raw-abc",
     "dlq_url": "https://sqs.eu-west-1.amazonaws.com/123456789012/activity-pipeline-dev-dlq",

@@ -161,7 +161,7 @@ def render_markdown(results: Mapping[str, Any]) -> str:
                 s["batch_size"],
                 s["events"],
                 s["executions"],
-                s["events_per_s"],
+                s["events_per_s"] if s["items_written"] == s["events"] else "n/a (refused)",
                 s["execution_latency_ms"]["p50"],
                 s["execution_latency_ms"]["p99"],
                 s["outcome"],

@@ -57,7 +57,9 @@ def demo(stack: str, files: list[Path]) -> int:
 
 
 def serve(stack: str, port: int) -> int:
-    from moto.server import ThreadedMotoServer
+    import tempfile
+
+    from harness.tls import TlsMotoServer, self_signed_certificate
 
     stop = threading.Event()
 
@@ -68,13 +70,16 @@ def serve(stack: str, port: int) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     # In-process mock_aws stays active: the interpreter and the functions are intercepted directly;
     # external clients reach the same backends through the threaded server on 127.0.0.1.
-    with Emulator() as emulator:
+    with Emulator() as emulator, tempfile.TemporaryDirectory(prefix="harness-tls-") as tls_dir:
         deployment = deploy(emulator, stack)
-        server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+        # HTTPS, so the raw bucket's TLS-only policy admits the CLI as it would on AWS.
+        certificate = self_signed_certificate(Path(tls_dir))
+        server = TlsMotoServer(certificate, ip_address="127.0.0.1", port=port)
         server.start()
         try:
             ready: dict[str, Any] = {
-                "endpoint_url": f"http://127.0.0.1:{port}",
+                "endpoint_url": f"https://127.0.0.1:{port}",
+                "ca_bundle": str(certificate.cert_path),
                 "region": emulator.region,
                 "aws_access_key_id": emulator.admin.access_key_id,
                 "aws_secret_access_key": emulator.admin.secret_access_key,

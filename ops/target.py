@@ -4,8 +4,9 @@ Both are described by one JSON document passed with ``--outputs FILE`` (``-`` fo
 
 - a real stack: ``pulumi stack output --json > outputs.json`` (credentials and region come from the
   usual AWS chain — environment, profile, SSO — and ``--region`` or the ``region`` output);
-- the emulator: the JSON line ``python -m harness serve`` prints, which holds ``endpoint_url``,
-  ``region``, the credentials that exist in the emulator and the stack ``outputs``.
+- the emulator: the JSON line ``python -m harness serve`` prints, which holds ``endpoint_url``
+  (HTTPS), the ``ca_bundle`` that certifies it, ``region``, the credentials that exist in the
+  emulator and the stack ``outputs``.
 
 ``--endpoint-url`` overrides the endpoint in either case.
 """
@@ -35,6 +36,7 @@ class Target:
     region: str
     endpoint_url: str | None = None
     credentials: dict[str, str] = field(default_factory=dict)
+    ca_bundle: str | None = None
 
     @classmethod
     def from_document(
@@ -43,10 +45,12 @@ class Target:
         if not isinstance(document, dict):
             raise TargetError("--outputs must hold a JSON object")
         credentials: dict[str, str] = {}
+        ca_bundle: str | None = None
         if isinstance(document.get("outputs"), dict):  # the line `harness serve` prints
             outputs = document["outputs"]
             endpoint_url = endpoint_url or document.get("endpoint_url")
             region = region or document.get("region")
+            ca_bundle = document.get("ca_bundle")
             for key in ("aws_access_key_id", "aws_secret_access_key", "aws_session_token"):
                 if document.get(key):
                     credentials[key] = str(document[key])
@@ -58,7 +62,7 @@ class Target:
         region = region or outputs.get("region")
         if not region:
             raise TargetError("no region: pass --region or use outputs that carry `region`")
-        return cls(dict(outputs), str(region), endpoint_url, credentials)
+        return cls(dict(outputs), str(region), endpoint_url, credentials, ca_bundle)
 
     def client(self, service: str) -> Any:
         session = boto3.session.Session(
@@ -70,6 +74,7 @@ class Target:
         return session.client(
             service,  # type: ignore[call-overload]
             endpoint_url=self.endpoint_url,
+            verify=self.ca_bundle,
             config=Config(retries={"mode": "standard", "max_attempts": 5}),
         )
 

@@ -9,7 +9,7 @@ import pytest
 
 from harness import pipeline
 from harness.deploy import Deployment
-from tests.e2e.conftest import load_event
+from tests.e2e.conftest import EVENTS, load_event
 
 # sample -> (events written, rejection reasons by index)
 EXPECTED: dict[str, tuple[int, dict[int, str]]] = {
@@ -24,13 +24,42 @@ EXPECTED: dict[str, tuple[int, dict[int, str]]] = {
 }
 
 
+# sample -> the error the entry refuses the whole input with (it then lands in the DLQ, unwritten)
+REFUSED: dict[str, str] = {
+    "refused_envelope.json": "BatchRejected",  # `events` beside other top-level keys
+}
+
+
+def test_every_sample_file_has_an_expected_outcome() -> None:
+    samples = {path.name for path in EVENTS.glob("*.json")}
+    assert samples == set(EXPECTED) | set(REFUSED)
+
+
+@pytest.mark.parametrize("sample", sorted(REFUSED))
+def test_refused_sample_lands_in_the_dlq_with_nothing_written(dev: Deployment, sample: str) -> None:
+    payload = load_event(sample)
+    before = pipeline.count_items(dev)
+    report = pipeline.run(dev, payload)
+
+    assert report.status == "FAILED"
+    assert report.states[-2:] == ["SendToDLQ", "Failed"]
+    [message] = report.dlq_messages
+    assert message["input"] == payload
+    assert message["failed_state"] == "Ingest"
+    assert message["error"]["Error"] == REFUSED[sample]
+    assert pipeline.count_items(dev) == before
+    batch = report.name.removeprefix("b-")
+    listed = dev.client("s3").list_objects_v2(Bucket=dev.outputs["raw_bucket_name"])
+    assert not any(batch in obj["Key"] for obj in listed.get("Contents", []))
+
+
 @pytest.mark.parametrize("sample", sorted(EXPECTED))
 def test_sample_ends_where_it_should(dev: Deployment, sample: str) -> None:
     written, rejected = EXPECTED[sample]
     report = pipeline.run(dev, load_event(sample))
 
     assert report.status == "SUCCEEDED", (report.error, report.cause)
-    assert report.states == ["Ingest", "Process", "Write"]
+    assert report.states == ["Route", "Ingest", "Process", "Write"]
     assert report.written == written
     assert {r["index"]: r["reason"] for r in report.rejected} == rejected
     assert report.dlq_messages == []

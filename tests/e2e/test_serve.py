@@ -33,9 +33,10 @@ def test_serve_runs_the_pipeline_for_an_external_client() -> None:
     try:
         assert proc.stdout is not None
         ready = json.loads(proc.stdout.readline())
-        assert ready["endpoint_url"] == f"http://127.0.0.1:{port}"
+        assert ready["endpoint_url"] == f"https://127.0.0.1:{port}"
         kwargs = {
             "endpoint_url": ready["endpoint_url"],
+            "verify": ready["ca_bundle"],
             "region_name": ready["region"],
             "aws_access_key_id": ready["aws_access_key_id"],
             "aws_secret_access_key": ready["aws_secret_access_key"],
@@ -62,6 +63,11 @@ def test_serve_runs_the_pipeline_for_an_external_client() -> None:
         assert [i["event_id"]["S"] for i in items] == [event["event_id"]]
         dlq = boto3.client("sqs", **kwargs).receive_message(QueueUrl=outputs["dlq_url"])
         assert dlq.get("Messages", []) == []
+        # the raw copy is readable over TLS (the bucket policy denies anything else)
+        s3 = boto3.client("s3", **kwargs)
+        [raw] = s3.list_objects_v2(Bucket=outputs["raw_bucket_name"], Prefix="ingest/")["Contents"]
+        body = s3.get_object(Bucket=outputs["raw_bucket_name"], Key=raw["Key"])["Body"].read()
+        assert json.loads(body) == event
     finally:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=30) == 0

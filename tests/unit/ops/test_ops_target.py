@@ -32,21 +32,23 @@ def test_pulumi_outputs_use_the_default_credential_chain() -> None:
 
 def test_serve_line_carries_endpoint_region_and_credentials() -> None:
     line = {
-        "endpoint_url": "http://127.0.0.1:4566",
+        "endpoint_url": "https://127.0.0.1:4566",
+        "ca_bundle": "/tmp/harness-tls-x/harness-ca.pem",
         "region": "us-east-1",
         "aws_access_key_id": "AKIAHARNESS",
         "aws_secret_access_key": "secret",
         "outputs": OUTPUTS,
     }
     target = Target.from_document(line)
-    assert target.endpoint_url == "http://127.0.0.1:4566"
+    assert target.endpoint_url == "https://127.0.0.1:4566"
+    assert target.ca_bundle == "/tmp/harness-tls-x/harness-ca.pem"
     assert target.region == "us-east-1"  # the emulator's region wins over the outputs'
     assert target.credentials == {
         "aws_access_key_id": "AKIAHARNESS",
         "aws_secret_access_key": "secret",
     }
     client = target.client("sqs")
-    assert client.meta.endpoint_url == "http://127.0.0.1:4566"
+    assert client.meta.endpoint_url == "https://127.0.0.1:4566"
     assert client.meta.region_name == "us-east-1"
 
 

@@ -9,21 +9,25 @@ from pathlib import Path
 from typing import Any
 
 from harness.deploy import Deployment
+from ops.executions import TERMINAL, execution_name, states_entered, wait
 
-TERMINAL = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
+__all__ = [
+    "TERMINAL",
+    "ExecutionReport",
+    "count_items",
+    "drain_dlq",
+    "execution_name",
+    "items_for_user",
+    "load_events",
+    "run",
+    "states_entered",
+    "wait",
+]
 
 
 def load_events(path: Path) -> Any:
     """A sample file holds one event, or ``{"events": [...]}`` — either is one execution input."""
     return json.loads(path.read_text(encoding="utf-8"))
-
-
-def execution_name(payload: Any) -> str:
-    """``b-<batch_id>``, as the contract names executions, so a duplicate start is refused."""
-    from handlers.keys import batch_id
-
-    events = payload["events"] if isinstance(payload, dict) and "events" in payload else [payload]
-    return f"b-{batch_id(events if isinstance(events, list) else [events])}"
 
 
 @dataclass
@@ -74,24 +78,6 @@ def run(
         dlq_messages=drain_dlq(deployment),
         seconds=time.monotonic() - started,
     )
-
-
-def wait(sfn: Any, arn: str, timeout: float) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while True:
-        description: dict[str, Any] = sfn.describe_execution(executionArn=arn)
-        if description["status"] in TERMINAL:
-            return description
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{arn} still {description['status']} after {timeout}s")
-        time.sleep(0.05)
-
-
-def states_entered(sfn: Any, arn: str) -> list[str]:
-    events = sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]
-    return [
-        e["stateEnteredEventDetails"]["name"] for e in events if "stateEnteredEventDetails" in e
-    ]
 
 
 def drain_dlq(deployment: Deployment) -> list[dict[str, Any]]:

@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
+import socket
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,7 +22,8 @@ import pytest
 from harness.deploy import Deployment, deploy
 from harness.emulator import Emulator
 
-EVENTS = Path(__file__).resolve().parent.parent / "events"
+ROOT = Path(__file__).resolve().parents[2]
+EVENTS = ROOT / "tests" / "events"
 
 
 def load_event(name: str) -> Any:
@@ -48,3 +53,31 @@ def dev() -> Iterator[Deployment]:
 @pytest.fixture
 def fresh_dev() -> Iterator[Deployment]:
     yield from _deploy()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def harness_serve() -> Iterator[dict[str, Any]]:
+    """``python -m harness serve`` as a subprocess; yields the JSON line it printed when ready.
+
+    Teardown sends SIGTERM and asserts a clean exit (status 0).
+    """
+    proc = subprocess.Popen(  # noqa: S603 - fixed argv, our own module
+        [sys.executable, "-m", "harness", "serve", "--port", str(free_port())],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        ready: dict[str, Any] = json.loads(proc.stdout.readline())
+        yield ready
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0

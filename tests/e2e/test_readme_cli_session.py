@@ -11,17 +11,14 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
-import sys
-from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from tests.e2e.test_serve import free_port
+from tests.e2e.conftest import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 BLOCK = re.compile(r"<!-- cli-session:start -->\n```bash\n(.*?)```\n<!-- cli-session:end -->", re.S)
 
 
@@ -32,28 +29,14 @@ def readme_session() -> str:
 
 
 @pytest.fixture
-def served(tmp_path: Path) -> Iterator[Path]:
-    """A `harness serve` subprocess; yields a working directory holding its serve.json."""
-    proc = subprocess.Popen(  # noqa: S603 - fixed argv, our own module
-        [sys.executable, "-m", "harness", "serve", "--port", str(free_port())],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline()
-        json.loads(line)  # serve prints exactly one JSON line once it is ready
-        workdir = tmp_path / "repo"
-        workdir.mkdir()
-        (workdir / "serve.json").write_text(line, encoding="utf-8")
-        (workdir / ".venv").symlink_to(ROOT / ".venv")
-        (workdir / "tests").symlink_to(ROOT / "tests")
-        yield workdir
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=30) == 0
+def served(harness_serve: dict[str, Any], tmp_path: Path) -> Path:
+    """A working directory like the repository root, holding the serve.json a reader would save."""
+    workdir = tmp_path / "repo"
+    workdir.mkdir()
+    (workdir / "serve.json").write_text(json.dumps(harness_serve) + "\n", encoding="utf-8")
+    (workdir / ".venv").symlink_to(ROOT / ".venv")
+    (workdir / "tests").symlink_to(ROOT / "tests")
+    return workdir
 
 
 def test_readme_cli_session_works_as_written(served: Path) -> None:

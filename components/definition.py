@@ -1,7 +1,10 @@
 """The pipeline's Amazon States Language definition, built from plain ARNs/URLs (pure, no Pulumi).
 
-Ingest -> Process -> Write. Each Task invokes its function through the optimised Lambda integration
-and passes on only the function's return value (`OutputPath: $.Payload`). Transient errors are
+Route -> Ingest -> Process -> Write. `Route` (Choice) sends a replay request
+(`{"replay": {"raw_key": ...}}`) through the `Replay` Pass state, which shapes it like Ingest's
+output, straight to Process; any other input goes to Ingest. Each Task invokes its function
+through the optimised Lambda integration and passes on only the function's return value
+(`OutputPath: $.Payload`). Transient errors are
 retried with capped, fully jittered exponential backoff; anything else (or retries exhausted) is
 caught into `$.error`, the failing state's name is kept in the `failed_state` variable, and the
 shared `SendToDLQ` state sends the contract's message to the dead-letter queue before the execution
@@ -12,6 +15,8 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+ROUTE: Final = "Route"
+REPLAY: Final = "Replay"
 INGEST: Final = "Ingest"
 PROCESS: Final = "Process"
 WRITE: Final = "Write"
@@ -79,9 +84,38 @@ def lambda_task(
 
 
 COMMENT: Final = (
-    "activity-pipeline: Ingest -> Process -> Write; failures after retries go to the DLQ"
+    "activity-pipeline: Ingest -> Process -> Write (replays start at Process); "
+    "failures after retries go to the DLQ"
 )
-WRITE_INPUT_KEYS: Final = ("batch_id", "raw_key", "items", "rejected", "rejected_key", "counts")
+PROCESS_INPUT_KEYS: Final = ("raw_key", "duplicate", "replay")
+WRITE_INPUT_KEYS: Final = (
+    "batch_id",
+    "raw_key",
+    "items",
+    "rejected",
+    "rejected_key",
+    "counts",
+    "redelivery",
+)
+REPLAY_KEY_PATH: Final = "$.replay.raw_key"
+
+
+def route_state() -> State:
+    """Replay requests skip Ingest: the raw object exists already."""
+    return {
+        "Type": "Choice",
+        "Choices": [{"Variable": REPLAY_KEY_PATH, "IsPresent": True, "Next": REPLAY}],
+        "Default": INGEST,
+    }
+
+
+def replay_state() -> State:
+    """Give Process the shape of Ingest's output: the raw key, flagged as a replay."""
+    return {
+        "Type": "Pass",
+        "Parameters": {"raw_key.$": REPLAY_KEY_PATH, "duplicate": False, "replay": True},
+        "Next": PROCESS,
+    }
 
 
 def build_definition(
@@ -94,15 +128,16 @@ def build_definition(
     if not dlq_url.startswith("https://"):
         raise ValueError(f"dlq_url must be an SQS queue URL, got {dlq_url!r}")
     execution_id = {"execution_id.$": "$$.Execution.Id"}
+    process_payload = {f"{key}.$": f"$.{key}" for key in PROCESS_INPUT_KEYS} | execution_id
     write_payload = {f"{key}.$": f"$.{key}" for key in WRITE_INPUT_KEYS} | execution_id
     return {
         "Comment": COMMENT,
-        "StartAt": INGEST,
+        "StartAt": ROUTE,
         "States": {
+            ROUTE: route_state(),
+            REPLAY: replay_state(),
             INGEST: lambda_task(INGEST, ingest_arn, {"input.$": "$", **execution_id}, PROCESS),
-            PROCESS: lambda_task(
-                PROCESS, process_arn, {"raw_key.$": "$.raw_key", **execution_id}, WRITE
-            ),
+            PROCESS: lambda_task(PROCESS, process_arn, process_payload, WRITE),
             WRITE: lambda_task(WRITE, write_arn, write_payload, None),
             SEND_TO_DLQ: {
                 "Type": "Task",

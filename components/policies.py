@@ -121,6 +121,13 @@ def write_policy(*, table_arn: str, log_group_arn: str) -> PolicyDocument:
             "Action": ["dynamodb:BatchWriteItem", "dynamodb:PutItem"],
             "Resource": [table_arn],
         },
+        {
+            # Re-deliveries are first-write-wins: Write reads which keys exist (key attributes).
+            "Sid": "ReadKeysOnRedelivery",
+            "Effect": "Allow",
+            "Action": ["dynamodb:BatchGetItem"],
+            "Resource": [table_arn],
+        },
         own_log_group_statement(log_group_arn),
     )
 

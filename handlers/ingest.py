@@ -65,4 +65,5 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         "event_count": len(events),
         "received_at": received_at,
         "duplicate": duplicate,
+        "replay": False,  # the shape the Replay state gives Process too
     }

@@ -18,6 +18,14 @@ from handlers.observability import bind, configure, count, logger, metrics
 from handlers.times import EventTimeError, parse_timestamp
 
 
+def redelivery(event: dict[str, Any]) -> bool:
+    """`duplicate` (Ingest found the raw object stored already) or `replay`: absent means False."""
+    flags = [event.get(name, False) for name in ("duplicate", "replay")]
+    if not all(isinstance(flag, bool) for flag in flags):
+        raise BatchRejected(f"Process payload duplicate/replay must be booleans, got {flags!r}")
+    return any(flags)
+
+
 def step_payload(event: Any) -> tuple[str, str]:
     """(raw_key, execution_id) from the Process task payload."""
     if not isinstance(event, dict):
@@ -44,7 +52,11 @@ def received_at(raw: storage.RawObject) -> datetime:
 
 
 def shape_output(
-    batch_id: str, raw_key: str, curated: Curated, rejected_key: str | None
+    batch_id: str,
+    raw_key: str,
+    curated: Curated,
+    rejected_key: str | None,
+    redelivered: bool = False,
 ) -> dict[str, Any]:
     output = {
         "batch_id": batch_id,
@@ -53,6 +65,7 @@ def shape_output(
         "rejected": [r.summary() for r in curated.rejected],
         "rejected_key": rejected_key,
         "counts": curated.counts(),
+        "redelivery": redelivered,
     }
     size = len(json.dumps(output, separators=(",", ":")).encode("utf-8"))
     if size > PAYLOAD_LIMIT:  # Ingest's estimate makes this unreachable for batches it stored
@@ -70,6 +83,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     bucket = env("RAW_BUCKET")
     threshold = env_float("LATE_EVENT_THRESHOLD_HOURS", minimum=0)
     raw_key, execution_id = step_payload(event)
+    redelivered = redelivery(event)
     bind(execution_id=execution_id)
     raw = storage.get_raw(bucket, raw_key)
     batch_id = raw.metadata.get(storage.META_BATCH_ID) or short_hash_bytes(raw.body)
@@ -91,5 +105,12 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         )
     count("EventsValid", len(curated.items))
     count("EventsRejected", len(curated.rejected))
-    logger.info("batch processed", extra={"counts": curated.counts(), "rejected_key": rejected_key})
-    return shape_output(batch_id, raw_key, curated, rejected_key)
+    logger.info(
+        "batch processed",
+        extra={
+            "counts": curated.counts(),
+            "rejected_key": rejected_key,
+            "redelivery": redelivered,
+        },
+    )
+    return shape_output(batch_id, raw_key, curated, rejected_key, redelivered)

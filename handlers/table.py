@@ -1,4 +1,9 @@
-"""DynamoDB adapter: BatchWriteItem in chunks of 25, no duplicate keys, bounded retries."""
+"""DynamoDB adapter: BatchWriteItem in chunks of 25, no duplicate keys, bounded retries.
+
+A re-delivery (a raw object Ingest had already stored, or a replay) is first-write-wins: the keys
+are read first with BatchGetItem (chunks of 100, key attributes only) and only absent items are
+written, so the table is left byte-for-byte unchanged. First deliveries write blind (no read cost).
+"""
 
 from __future__ import annotations
 
@@ -16,9 +21,10 @@ from handlers.aws import client, map_aws_error
 from handlers.errors import TransientAwsError
 
 if TYPE_CHECKING:
-    from mypy_boto3_dynamodb.type_defs import WriteRequestTypeDef
+    from mypy_boto3_dynamodb.type_defs import KeysAndAttributesTypeDef, WriteRequestTypeDef
 
 CHUNK = 25  # BatchWriteItem limit
+GET_CHUNK = 100  # BatchGetItem limit
 KEY_ATTRIBUTES = ("user_id", "event_time")  # PK, SK
 MAX_ATTEMPTS = 6
 BASE_DELAY = 0.05
@@ -31,6 +37,7 @@ _serializer = TypeSerializer()
 class WriteResult:
     written: int
     duplicates_removed: int
+    already_present: int = 0
 
 
 def to_dynamo(value: Any) -> Any:
@@ -90,15 +97,64 @@ def write_chunk(
     )
 
 
+Key = tuple[str, str]
+
+
+def present_chunk(
+    table: str,
+    keys: list[Key],
+    *,
+    max_attempts: int = MAX_ATTEMPTS,
+    sleep: Callable[[float], None] = time.sleep,
+) -> set[Key]:
+    """Which of <= 100 keys exist (BatchGetItem of the key attributes, UnprocessedKeys retried)."""
+    pk, sk = KEY_ATTRIBUTES
+    request: KeysAndAttributesTypeDef = {
+        "Keys": [{pk: {"S": user}, sk: {"S": time_key}} for user, time_key in keys],
+        "ProjectionExpression": "#pk, #sk",
+        "ExpressionAttributeNames": {"#pk": pk, "#sk": sk},
+    }
+    found: set[Key] = set()
+    for attempt in range(max_attempts):
+        try:
+            response = client("dynamodb").batch_get_item(RequestItems={table: request})
+        except (ClientError, BotoCoreError) as exc:
+            raise map_aws_error(exc, f"dynamodb:BatchGetItem {table}") from exc
+        for item in response.get("Responses", {}).get(table, []):
+            found.add((str(item[pk]["S"]), str(item[sk]["S"])))
+        unprocessed: Any = response.get("UnprocessedKeys", {}).get(table)
+        if not unprocessed or not unprocessed.get("Keys"):
+            return found
+        request = unprocessed
+        if attempt + 1 < max_attempts:
+            sleep(backoff(attempt))
+    raise TransientAwsError(
+        f"dynamodb:BatchGetItem {table}: {len(request['Keys'])} keys still unprocessed "
+        f"after {max_attempts} attempts"
+    )
+
+
 def write_items(
     table: str,
     items: list[dict[str, Any]],
     *,
+    redelivery: bool = False,
     max_attempts: int = MAX_ATTEMPTS,
     sleep: Callable[[float], None] = time.sleep,
 ) -> WriteResult:
+    """Write the items; on a re-delivery only those whose key is absent (first write wins)."""
     unique, removed = dedupe(items)
+    present = 0
+    if redelivery:
+        keys: list[Key] = [(item[KEY_ATTRIBUTES[0]], item[KEY_ATTRIBUTES[1]]) for item in unique]
+        found: set[Key] = set()
+        for start in range(0, len(keys), GET_CHUNK):
+            chunk = keys[start : start + GET_CHUNK]
+            found |= present_chunk(table, chunk, max_attempts=max_attempts, sleep=sleep)
+        absent = [item for item, key in zip(unique, keys, strict=True) if key not in found]
+        present = len(unique) - len(absent)
+        unique = absent
     for start in range(0, len(unique), CHUNK):
         requests = [_put_request(item) for item in unique[start : start + CHUNK]]
         write_chunk(table, requests, max_attempts=max_attempts, sleep=sleep)
-    return WriteResult(written=len(unique), duplicates_removed=removed)
+    return WriteResult(written=len(unique), duplicates_removed=removed, already_present=present)

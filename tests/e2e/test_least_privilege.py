@@ -113,7 +113,12 @@ def test_write_role_writes_the_table_only(dev: Deployment) -> None:
     item = {"user_id": {"S": "u-lp"}, "event_time": {"S": "2025-01-01T00:00:00.000Z#lp"}}
     c("dynamodb").put_item(TableName=table, Item=item)
     c("dynamodb").batch_write_item(RequestItems={table: [{"PutRequest": {"Item": item}}]})
+    got = c("dynamodb").batch_get_item(RequestItems={table: {"Keys": [item]}})  # re-deliveries
+    assert got["Responses"][table] == [item]
     denied = out_of_scope(dev, c)
+    denied["ddb batch get other table"] = lambda: c("dynamodb").batch_get_item(
+        RequestItems={"other": {"Keys": [item]}}
+    )
     denied["ddb update"] = lambda: c("dynamodb").update_item(
         TableName=table,
         Key=item,

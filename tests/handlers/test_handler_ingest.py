@@ -35,6 +35,7 @@ def test_batch_is_stored_as_ndjson_with_metadata(s3: Any, lambda_context: Any, e
         "event_count": 2,
         "received_at": out["received_at"],
         "duplicate": False,
+        "replay": False,
     }
     obj = s3.get_object(Bucket=BUCKET, Key=raw_key)
     lines = obj["Body"].read().decode().splitlines()

@@ -46,7 +46,16 @@ def test_valid_and_rejected_events(s3: Any, lambda_context: Any, emf: Any) -> No
     out = process.handler({"raw_key": RAW_KEY, "execution_id": EXECUTION_ID}, lambda_context)
 
     rejected_key = "rejected/yyyy=2024/mm=05/dd=01/hh=10/" + "a" * 32 + ".json"
-    assert set(out) == {"batch_id", "raw_key", "items", "rejected", "rejected_key", "counts"}
+    assert set(out) == {
+        "batch_id",
+        "raw_key",
+        "items",
+        "rejected",
+        "rejected_key",
+        "counts",
+        "redelivery",
+    }
+    assert out["redelivery"] is False
     assert out["batch_id"] == "a" * 32
     assert out["raw_key"] == RAW_KEY
     assert out["rejected_key"] == rejected_key

@@ -75,6 +75,8 @@ def test_chunks_of_25_without_duplicate_keys(
         "raw_key",
         "written",
         "duplicates_removed",
+        "already_present",
+        "redelivery",
         "rejected",
         "rejected_key",
         "counts",

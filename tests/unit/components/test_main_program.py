@@ -203,6 +203,12 @@ def test_write_role_policy_is_exactly_the_contract(dev: Deployment) -> None:
                 "Action": ["dynamodb:BatchWriteItem", "dynamodb:PutItem"],
                 "Resource": [dev.exports["table_arn"]],
             },
+            {
+                "Sid": "ReadKeysOnRedelivery",
+                "Effect": "Allow",
+                "Action": ["dynamodb:BatchGetItem"],
+                "Resource": [dev.exports["table_arn"]],
+            },
             own_logs(arn(dev, LOG_GROUP, "workflow-write-logs")),
         ],
     }

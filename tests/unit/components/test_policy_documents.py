@@ -89,6 +89,12 @@ def test_write_may_only_write_items_and_log() -> None:
                 "Action": ["dynamodb:BatchWriteItem", "dynamodb:PutItem"],
                 "Resource": [TABLE],
             },
+            {
+                "Sid": "ReadKeysOnRedelivery",
+                "Effect": "Allow",
+                "Action": ["dynamodb:BatchGetItem"],
+                "Resource": [TABLE],
+            },
             OWN_LOGS,
         ],
     }

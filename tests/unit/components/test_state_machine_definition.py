@@ -29,9 +29,18 @@ def definition() -> dict[str, Any]:
 
 def test_states_and_flow(definition: dict[str, Any]) -> None:
     states = definition["States"]
-    assert definition["StartAt"] == "Ingest"
-    assert set(states) == {"Ingest", "Process", "Write", "SendToDLQ", "Failed"}
+    assert definition["StartAt"] == "Route"
+    assert set(states) == {
+        "Route",
+        "Replay",
+        "Ingest",
+        "Process",
+        "Write",
+        "SendToDLQ",
+        "Failed",
+    }
     assert states["Ingest"]["Next"] == "Process"
+    assert states["Replay"]["Next"] == "Process"
     assert states["Process"]["Next"] == "Write"
     assert states["Write"]["End"] is True
     assert "Next" not in states["Write"]
@@ -59,7 +68,12 @@ def test_payloads_follow_the_contract(definition: dict[str, Any]) -> None:
     states = definition["States"]
     execution_id = {"execution_id.$": "$$.Execution.Id"}
     assert states["Ingest"]["Parameters"]["Payload"] == {"input.$": "$", **execution_id}
-    assert states["Process"]["Parameters"]["Payload"] == {"raw_key.$": "$.raw_key", **execution_id}
+    assert states["Process"]["Parameters"]["Payload"] == {
+        "raw_key.$": "$.raw_key",
+        "duplicate.$": "$.duplicate",
+        "replay.$": "$.replay",
+        **execution_id,
+    }
     assert states["Write"]["Parameters"]["Payload"] == {
         "batch_id.$": "$.batch_id",
         "raw_key.$": "$.raw_key",
@@ -67,7 +81,25 @@ def test_payloads_follow_the_contract(definition: dict[str, Any]) -> None:
         "rejected.$": "$.rejected",
         "rejected_key.$": "$.rejected_key",
         "counts.$": "$.counts",
+        "redelivery.$": "$.redelivery",
         **execution_id,
+    }
+
+
+def test_route_sends_replay_requests_to_process_and_everything_else_to_ingest(
+    definition: dict[str, Any],
+) -> None:
+    states = definition["States"]
+    assert states["Route"] == {
+        "Type": "Choice",
+        "Choices": [{"Variable": "$.replay.raw_key", "IsPresent": True, "Next": "Replay"}],
+        "Default": "Ingest",
+    }
+    # The Replay state gives Process the shape of Ingest's output, flagged as a replay.
+    assert states["Replay"] == {
+        "Type": "Pass",
+        "Parameters": {"raw_key.$": "$.replay.raw_key", "duplicate": False, "replay": True},
+        "Next": "Process",
     }
 
 

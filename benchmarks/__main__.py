@@ -48,6 +48,25 @@ def machine() -> dict[str, Any]:
     }
 
 
+def source_revision() -> dict[str, Any]:
+    """The commit measured, and whether the working tree had uncommitted changes."""
+
+    def git(*args: str) -> str:
+        completed = subprocess.run(  # noqa: S603 - fixed git arguments
+            ["git", *args],  # noqa: S607 - git from PATH
+            cwd=HERE.parent,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        return completed.stdout.strip() if completed.returncode == 0 else ""
+
+    return {
+        "commit": git("rev-parse", "HEAD") or "unknown",
+        "dirty": bool(git("status", "--porcelain")),
+    }
+
+
 def largest_fit(seed: int, samples: int = 8, upper: int = 500) -> int:
     """The largest batch Ingest accepts, the smallest such over several windows of events."""
     events = make_events(upper * samples, seed=seed, nonce="fit")
@@ -173,6 +192,7 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, Any] = {
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine(),
+        "source": source_revision(),
         "prices": {
             "file": "benchmarks/prices_us_east_1.json",
             "region": prices.region,

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pulumi
 
+from components.analytics import Analytics, AnalyticsArgs
 from components.monitoring import Monitoring, MonitoringArgs
 from components.processed_storage import ProcessedStorage, ProcessedStorageArgs
 from components.raw_storage import RawStorage, RawStorageArgs
@@ -79,3 +80,24 @@ pulumi.export("dashboard_name", monitoring.dashboard_name)
 pulumi.export("function_names", workflow.function_names)
 pulumi.export("log_group_names", workflow.log_group_names)
 pulumi.export("region", settings.region)
+pulumi.export("max_batch_events", settings.max_batch_events)  # `ops send` splits batches by it
+
+# -- analytics (optional per stack: analyticsEnabled) ---------------------------------------------
+if settings.analytics is not None:
+    analytics = Analytics(
+        "analytics",
+        AnalyticsArgs(
+            name_prefix=name_prefix,
+            raw_bucket_name=raw.bucket_name,
+            raw_bucket_arn=raw.bucket_arn,
+            kms_key_arn=raw.kms_key_arn,
+            results_expiration_days=settings.analytics.results_expiration_days,
+            force_destroy=settings.force_destroy_bucket,
+        ),
+    )
+    pulumi.export("athena_workgroup", analytics.athena_workgroup)
+    pulumi.export("glue_database", analytics.glue_database)
+    pulumi.export("named_queries", analytics.named_queries)
+    pulumi.export("athena_results_bucket", analytics.athena_results_bucket)
+    pulumi.export("analyst_policy_arn", analytics.analyst_policy_arn)
+# -- end analytics ---------------------------------------------------------------------------------

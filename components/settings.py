@@ -43,7 +43,11 @@ REQUIRED_KEYS: Final = (
     "maxBatchEvents",
     "lateEventThresholdHours",
 )
-OPTIONAL_KEYS: Final = ("alarmEmail",)
+# -- analytics (Glue, Athena): optional; the component exists only when analyticsEnabled is true --
+ANALYTICS_KEYS: Final = ("analyticsEnabled", "athenaResultsExpirationDays")
+ATHENA_RESULTS_EXPIRATION_DAYS_DEFAULT: Final = 30
+# -- end analytics ---------------------------------------------------------------------------------
+OPTIONAL_KEYS: Final = ("alarmEmail", *ANALYTICS_KEYS)
 CONFIG_KEYS: Final = REQUIRED_KEYS + OPTIONAL_KEYS
 
 POWERTOOLS_LAYER_ACCOUNT: Final = "017000801446"
@@ -70,6 +74,7 @@ class PipelineSettings:
     max_batch_events: int
     late_event_threshold_hours: int
     alarm_email: str | None = None
+    analytics: AnalyticsSettings | None = None  # analytics (Glue, Athena); None when disabled
 
     @property
     def powertools_layer_arn(self) -> str:
@@ -105,6 +110,7 @@ class PipelineSettings:
             max_batch_events=_int(raw, "maxBatchEvents", 1, 10_000),
             late_event_threshold_hours=_int(raw, "lateEventThresholdHours", 1, 24 * 366),
             alarm_email=_email(raw, "alarmEmail"),
+            analytics=AnalyticsSettings.from_raw(raw),
         )
 
     @classmethod
@@ -117,6 +123,31 @@ class PipelineSettings:
             if key.startswith(prefix)
         }
         return cls.from_config(values, region=config.get("aws:region"))
+
+
+# -- analytics (Glue, Athena) ---------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class AnalyticsSettings:
+    results_expiration_days: int = ATHENA_RESULTS_EXPIRATION_DAYS_DEFAULT
+
+    @classmethod
+    def from_raw(cls, raw: Mapping[str, str]) -> AnalyticsSettings | None:
+        """None unless analyticsEnabled is true; athenaResultsExpirationDays needs it on."""
+        enabled = bool(raw.get("analyticsEnabled", "").strip()) and _bool(raw, "analyticsEnabled")
+        days = raw.get("athenaResultsExpirationDays", "").strip()
+        if not enabled:
+            if days:
+                raise ValueError(
+                    f"config {PROJECT}:athenaResultsExpirationDays set but "
+                    f"{PROJECT}:analyticsEnabled is not true"
+                )
+            return None
+        if not days:
+            return cls()
+        return cls(results_expiration_days=_int(raw, "athenaResultsExpirationDays", 1, 3650))
+
+
+# -- end analytics ---------------------------------------------------------------------------------
 
 
 def powertools_layer_arn(region: str, architecture: str, version: int) -> str:

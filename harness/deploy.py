@@ -22,6 +22,7 @@ from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 from harness import resources as r
+from harness import resources_analytics as rx
 from harness import resources_app as ra
 from harness.emulator import REPO_ROOT, Emulator
 
@@ -52,6 +53,7 @@ CREATORS: dict[str, r.Creator] = {
     "aws:cloudwatch/metricAlarm:MetricAlarm": ra.metric_alarm,
     "aws:cloudwatch/dashboard:Dashboard": ra.dashboard,
 }
+CREATORS.update(rx.CREATORS)  # analytics: Glue catalog, Athena workgroup/queries, IAM policy
 
 
 class UnknownResourceType(Exception):

@@ -78,6 +78,12 @@ class PipelineMocks(pulumi.runtime.Mocks):
             "aws:sns/topicSubscription:TopicSubscription": self._subscription,
             "aws:cloudwatch/metricAlarm:MetricAlarm": self._alarm,
             "aws:cloudwatch/dashboard:Dashboard": self._dashboard,
+            # analytics (Glue, Athena)
+            "aws:glue/catalogDatabase:CatalogDatabase": self._glue_database,
+            "aws:glue/catalogTable:CatalogTable": self._glue_table,
+            "aws:athena/workgroup:Workgroup": self._athena_workgroup,
+            "aws:athena/namedQuery:NamedQuery": self._named_query,
+            "aws:iam/policy:Policy": self._iam_policy,
         }
 
     # -- pulumi.runtime.Mocks -------------------------------------------------------------------
@@ -231,6 +237,36 @@ class PipelineMocks(pulumi.runtime.Mocks):
         return dashboard, {
             "dashboardArn": self._arn("cloudwatch", f"dashboard/{dashboard}", region=False)
         }
+
+    # -- analytics (Glue, Athena) ---------------------------------------------------------------
+
+    def _glue_database(self, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        database = inputs["name"]
+        return f"{self.account_id}:{database}", {
+            "arn": self._arn("glue", f"database/{database}"),
+            "catalogId": self.account_id,
+        }
+
+    def _glue_table(self, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        database, table = inputs["databaseName"], inputs["name"]
+        return f"{self.account_id}:{database}:{table}", {
+            "arn": self._arn("glue", f"table/{database}/{table}"),
+            "catalogId": self.account_id,
+        }
+
+    def _athena_workgroup(self, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        workgroup = inputs["name"]
+        return workgroup, {"arn": self._arn("athena", f"workgroup/{workgroup}")}
+
+    def _named_query(self, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        return str(uuid.uuid5(uuid.NAMESPACE_URL, name)), {}
+
+    def _iam_policy(self, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        policy = inputs.get("name") or f"{name}-{_suffix(name)}"
+        arn = self._arn("iam", f"policy/{policy}", region=False)
+        return arn, {"arn": arn, "name": policy, "policyId": f"ANPA{_suffix(name, 16).upper()}"}
+
+    # -- end analytics --------------------------------------------------------------------------
 
 
 def stack_config(stack: str) -> dict[str, str]:

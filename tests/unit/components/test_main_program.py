@@ -35,6 +35,13 @@ TOPIC = "aws:sns/topic:Topic"
 SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 DASHBOARD = "aws:cloudwatch/dashboard:Dashboard"
+NAMED_QUERY = "aws:athena/namedQuery:NamedQuery"  # analytics
+ANALYTICS_QUERIES = (
+    "daily_active_users",
+    "events_per_action_per_day",
+    "top_pages",
+    "rejected_by_reason",
+)
 
 Deployment = Any  # conftest.Deployment (fixtures only: test modules do not import conftest)
 Deploy = Callable[..., Deployment]
@@ -92,6 +99,16 @@ def test_exports_exactly_the_contract_outputs(dev: Deployment) -> None:
             "workflow": f"/aws/vendedlogs/states/{PREFIX}-workflow",
         },
         "region": "us-east-1",
+        "max_batch_events": 500,
+        # analytics
+        "athena_workgroup": PREFIX,
+        "glue_database": "activity_pipeline_dev",
+        "named_queries": {
+            name: dev.find(NAMED_QUERY, f"analytics-{name.replace('_', '-')}").id
+            for name in ANALYTICS_QUERIES
+        },
+        "athena_results_bucket": f"{PREFIX}-athena-results-20250101000000000000000001",
+        "analyst_policy_arn": f"arn:aws:iam::{ACCOUNT_ID}:policy/{PREFIX}-analyst",
     }
 
 
@@ -106,13 +123,13 @@ def test_registers_exactly_these_resource_types(dev: Deployment) -> None:
         "activity-pipeline:monitoring:Monitoring": 1,
         KEY: 2,
         ALIAS: 2,
-        BUCKET: 1,
+        BUCKET: 2,  # + athena results
         "aws:s3/bucketVersioning:BucketVersioning": 1,
-        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": 1,
-        "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": 1,
-        "aws:s3/bucketOwnershipControls:BucketOwnershipControls": 1,
-        "aws:s3/bucketPolicy:BucketPolicy": 1,
-        "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": 1,
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": 2,
+        "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": 2,  # + athena results
+        "aws:s3/bucketOwnershipControls:BucketOwnershipControls": 2,  # + athena results
+        "aws:s3/bucketPolicy:BucketPolicy": 2,  # + athena results
+        "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": 2,  # + athena results
         TABLE: 1,
         LOG_GROUP: 4,
         ROLE: 4,
@@ -123,6 +140,13 @@ def test_registers_exactly_these_resource_types(dev: Deployment) -> None:
         TOPIC: 1,
         ALARM: 9,
         DASHBOARD: 1,
+        # analytics
+        "activity-pipeline:analytics:Analytics": 1,
+        "aws:glue/catalogDatabase:CatalogDatabase": 1,
+        "aws:glue/catalogTable:CatalogTable": 2,
+        "aws:athena/workgroup:Workgroup": 1,
+        "aws:athena/namedQuery:NamedQuery": 4,
+        "aws:iam/policy:Policy": 1,
     }
     assert set(dev.mocks.calls) == {
         "aws:index/getCallerIdentity:getCallerIdentity",

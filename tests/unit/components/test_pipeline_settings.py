@@ -9,6 +9,7 @@ import pytest
 
 from components.settings import (
     REQUIRED_KEYS,
+    AnalyticsSettings,
     PipelineSettings,
     load_stack_config,
     powertools_layer_arn,
@@ -43,6 +44,7 @@ def test_dev_stack_config_parses_to_typed_values() -> None:
         max_batch_events=500,
         late_event_threshold_hours=72,
         alarm_email=None,
+        analytics=AnalyticsSettings(results_expiration_days=7),
     )
 
 

@@ -1,0 +1,145 @@
+"""The analytics builders (no Pulumi): projection parameters, portable SQL, the analyst policy."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from components import analytics_policies, analytics_sql
+from handlers.normalize import normalize_action
+from harness import analytics
+
+ARNS = {
+    "workgroup_arn": "arn:aws:athena:us-east-1:123456789012:workgroup/wg",
+    "catalog_arn": "arn:aws:glue:us-east-1:123456789012:catalog",
+    "database_arn": "arn:aws:glue:us-east-1:123456789012:database/db",
+    "table_arns": ["arn:aws:glue:us-east-1:123456789012:table/db/raw_events"],
+    "raw_bucket_arn": "arn:aws:s3:::raw",
+    "results_bucket_arn": "arn:aws:s3:::results",
+    "kms_key_arn": "arn:aws:kms:us-east-1:123456789012:key/k",
+}
+
+
+@pytest.mark.parametrize(
+    ("bucket", "prefix"), [("", "ingest/"), ("a/b", "ingest/"), ("b", "ingest"), ("b", "/x/")]
+)
+def test_table_parameters_refuse_bad_locations(bucket: str, prefix: str) -> None:
+    with pytest.raises(ValueError, match=r"bucket|prefix"):
+        analytics_sql.table_parameters(bucket, prefix)
+
+
+@pytest.mark.parametrize(
+    ("month", "expected"), [("2025-11", ("2025", "11")), ("1970-01", ("1970", "01"))]
+)
+def test_month_parameters(month: str, expected: tuple[str, str]) -> None:
+    assert analytics_sql.month_parameters(month) == expected
+
+
+@pytest.mark.parametrize("month", ["2025-13", "2025-1", "25-11", "2025/11", "2025-00", ""])
+def test_month_parameters_refuse_other_forms(month: str) -> None:
+    with pytest.raises(ValueError, match="YYYY-MM"):
+        analytics_sql.month_parameters(month)
+
+
+@pytest.mark.parametrize(
+    "action",
+    [
+        "page_view",
+        "Page View",
+        "page-view",
+        "PageView",
+        "pageView",
+        "PAGE_VIEW",
+        "  add--to  cart ",
+        "STEP2DONE",
+        "step2Done",
+        "Sign-In",
+        "checkout.completed",
+    ],
+)
+def test_sql_normalization_matches_the_contract(action: str) -> None:
+    sql = f"SELECT {analytics_sql.normalized_action_sql('a')} FROM (SELECT ? AS a)"  # noqa: S608
+    with duckdb.connect() as connection:
+        for shim in analytics.SHIMS:
+            connection.execute(shim)
+        row = connection.execute(sql, [action]).fetchone()
+    assert row is not None
+    assert row[0] == normalize_action(action)
+
+
+def test_sql_normalization_documented_differences() -> None:
+    sql = f"SELECT {analytics_sql.normalized_action_sql('a')} FROM (SELECT ? AS a)"  # noqa: S608
+    with duckdb.connect() as connection:
+        for shim in analytics.SHIMS:
+            connection.execute(shim)
+        row = connection.execute(sql, ["HTTPRequest"]).fetchone()
+    assert row == ("h_t_t_p_request",)  # the contract (curated table) says "http_request"
+    assert normalize_action("HTTPRequest") == "http_request"
+
+
+def write_ndjson(path: Path, records: list[object]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+
+
+def test_named_queries_run_on_duckdb_over_the_hive_layout(tmp_path: Path) -> None:
+    day = "yyyy=2025/mm=11/dd=20/hh=09"
+    write_ndjson(
+        tmp_path / f"ingest/{day}/a.json",
+        [
+            {"user_id": "u1", "action": "Page View", "event_time": 1763629200000, "page": "/"},
+            {"user_id": "u2", "action": "pageView", "event_time": "2025-11-20T09:00:00Z"},
+            {"user_id": "u2", "action": "click", "event_time": "x", "properties": {"a": [1]}},
+        ],
+    )
+    (tmp_path / f"ingest/{day}/b.json").write_text("not json\n", encoding="utf-8")
+    write_ndjson(
+        tmp_path / "ingest/yyyy=2025/mm=12/dd=01/hh=00/c.json",
+        [{"user_id": "u9", "action": "click", "event_time": "2025-12-01T00:00:00Z", "page": "/"}],
+    )
+    write_ndjson(
+        tmp_path / f"rejected/{day}/a.json",
+        [{"index": 2, "event_id": "e", "reason": "bad_event_time", "detail": "d", "event": {}}],
+    )
+    connection = analytics.connect(tmp_path)
+    results = {
+        q.name: analytics.run_sql(connection, q.sql, ("2025", "11")).rows
+        for q in analytics_sql.NAMED_QUERIES
+    }
+    assert results == {
+        "daily_active_users": [("2025", "11", "20", 2)],
+        "events_per_action_per_day": [
+            ("2025", "11", "20", "page_view", 2),
+            ("2025", "11", "20", "click", 1),
+        ],
+        "top_pages": [("/", 1, 1)],
+        "rejected_by_reason": [("bad_event_time", 1)],
+    }
+    described = connection.execute(f"DESCRIBE {analytics_sql.RAW_TABLE}").fetchall()
+    assert [(r[0], r[1]) for r in described] == [
+        *((name, "VARCHAR") for name, _ in analytics_sql.RAW_COLUMNS),
+        *((key, "VARCHAR") for key in analytics_sql.PARTITION_KEYS),
+    ]
+
+
+def test_views_exist_when_the_layer_is_empty(tmp_path: Path) -> None:
+    connection = analytics.connect(tmp_path)
+    for query in analytics_sql.NAMED_QUERIES:
+        assert analytics.run_sql(connection, query.sql, ("2025", "11")).rows == []
+
+
+def test_named_query_lookup() -> None:
+    assert analytics_sql.named_query("top_pages").name == "top_pages"
+    with pytest.raises(KeyError, match="known: daily_active_users"):
+        analytics_sql.named_query("nope")
+
+
+def test_analyst_policy_refuses_wildcards_and_empty_tables() -> None:
+    assert analytics_policies.analyst_policy(**ARNS)["Version"] == "2012-10-17"  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="workgroup_arn must be an exact ARN"):
+        analytics_policies.analyst_policy(**(ARNS | {"workgroup_arn": "arn:aws:athena:*"}))  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="table_arns must name at least one table"):
+        analytics_policies.analyst_policy(**(ARNS | {"table_arns": []}))  # type: ignore[arg-type]

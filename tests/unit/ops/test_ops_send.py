@@ -1,0 +1,177 @@
+"""`ops send`: reading files, splitting within the limits, and the run against a stub client."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from handlers.envelope import PAYLOAD_LIMIT, estimate_payload_size
+from ops import cli, executions
+from ops.batching import InputError, execution_id_for, input_size, load_events, split
+from ops.target import Target
+
+SM = "arn:aws:states:us-east-1:123456789012:stateMachine:activity-pipeline-dev-workflow"
+OUTPUTS = {
+    "state_machine_arn": SM,
+    "table_name": "t",
+    "raw_bucket_name": "b",
+    "dlq_url": "https://sqs.us-east-1.amazonaws.com/123456789012/q",
+    "region": "us-east-1",
+    "max_batch_events": 3,
+}
+EXEC_ID = execution_id_for(SM)
+
+
+def event(i: int, **extra: Any) -> dict[str, Any]:
+    return {"user_id": f"u{i}", "action": "click", "event_time": "2025-11-20T09:00:00Z", **extra}
+
+
+def test_files_of_one_event_an_envelope_or_ndjson(tmp_path: Path) -> None:
+    one, envelope, ndjson = tmp_path / "one.json", tmp_path / "env.json", tmp_path / "x.ndjson"
+    one.write_text(json.dumps(event(1)))
+    envelope.write_text(json.dumps({"events": [event(1), event(2)]}))
+    ndjson.write_text(f"{json.dumps(event(1))}\n\n{json.dumps(event(2))}\n")
+    assert load_events(one) == [event(1)]
+    assert load_events(envelope) == [event(1), event(2)]
+    assert load_events(ndjson) == [event(1), event(2)]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "empty file"),
+        ('{"a": 1}\nnot json\n', r"bad\.json:2: not JSON"),
+        ('{"events": {}}', "expected"),
+        ('{"events": [], "x": 1}', "expected"),
+        ('{"events": []}', "'events' is empty"),
+    ],
+)
+def test_unusable_files_are_refused_with_the_place(tmp_path: Path, text: str, message: str) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text(text)
+    with pytest.raises(InputError, match=message):
+        load_events(bad)
+
+
+def test_split_respects_max_events_and_keeps_order() -> None:
+    events = [event(i) for i in range(7)]
+    batches = split(events, 3, EXEC_ID)
+    assert [len(b.events) for b in batches] == [3, 3, 1]
+    assert [e for b in batches for e in b.events] == events
+
+
+def test_split_keeps_every_batch_within_the_payload_limit() -> None:
+    events = [event(i, properties={"blob": "x" * 20_000}) for i in range(40)]
+    batches = split(events, 500, EXEC_ID)
+    assert len(batches) > 1
+    for batch in batches:
+        assert input_size(batch.events) <= PAYLOAD_LIMIT
+        assert estimate_payload_size(batch.events, "ingest/" + "x" * 70, EXEC_ID) <= PAYLOAD_LIMIT
+    assert [e for b in batches for e in b.events] == events
+
+
+def test_an_event_larger_than_the_limit_alone_is_refused() -> None:
+    with pytest.raises(InputError, match="event #1 is"):
+        split([event(0), event(1, properties={"blob": "x" * PAYLOAD_LIMIT})], 10, EXEC_ID)
+
+
+class StubSfn:
+    def __init__(self, sent_before: set[str] | None = None) -> None:
+        self.sent_before = sent_before or set()
+        self.started: dict[str, Any] = {}
+
+    def start_execution(self, stateMachineArn: str, name: str, input: str) -> dict[str, str]:
+        if name in self.sent_before:
+            error = {"Error": {"Code": "ExecutionAlreadyExists", "Message": name}}
+            raise ClientError(error, "StartExecution")  # type: ignore[arg-type]
+        self.started[name] = json.loads(input)
+        return {"executionArn": f"{SM}:{name}".replace("stateMachine", "execution")}
+
+    def describe_execution(self, executionArn: str) -> dict[str, Any]:
+        name = executionArn.rsplit(":", 1)[1]
+        events = self.started[name]["events"]
+        if any(e.get("action") == "boom" for e in events):
+            return {"status": "FAILED", "error": "PipelineFailed", "cause": "boom"}
+        rejected = [{"reason": "schema_violation"} for e in events if "user_id" not in e]
+        output = {"written": len(events) - len(rejected), "rejected": rejected}
+        return {"status": "SUCCEEDED", "output": json.dumps(output)}
+
+
+@pytest.fixture
+def outputs_file(tmp_path: Path) -> Path:
+    path = tmp_path / "outputs.json"
+    path.write_text(json.dumps(OUTPUTS))
+    return path
+
+
+def run_send(monkeypatch: pytest.MonkeyPatch, sfn: StubSfn, argv: list[str]) -> int:
+    monkeypatch.setattr(Target, "client", lambda self, service: sfn)
+    return cli.main(["send", *argv])
+
+
+def test_send_summarises_stored_rejected_already_sent_and_failed(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    outputs_file: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    events = [event(i) for i in range(5)] + [{"action": "click", "event_time": "x"}]
+    failing = [event(10, action="boom")]
+    path, other = tmp_path / "events.ndjson", tmp_path / "failing.json"
+    path.write_text("".join(json.dumps(e) + "\n" for e in events))
+    other.write_text(json.dumps(failing[0]))
+    already = executions.execution_name({"events": events[:3]})
+    sfn = StubSfn(sent_before={already})
+    code = run_send(monkeypatch, sfn, [str(path), str(other), "--outputs", str(outputs_file)])
+    assert code == 1  # one batch failed
+    summary = capsys.readouterr().out
+    assert "batches:  3 (succeeded 1, already sent 1, started 0, failed 1)" in summary
+    assert "events:   7" in summary
+    assert "stored:   2" in summary
+    assert "rejected: 1 (schema_violation: 1)" in summary
+    assert "PipelineFailed: boom" in summary
+    assert sorted(sfn.started) == sorted(
+        executions.execution_name({"events": b}) for b in (events[3:6], failing)
+    )
+
+
+def test_send_refuses_a_non_json_file_before_starting_anything(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    outputs_file: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    good, bad = tmp_path / "good.json", tmp_path / "bad.txt"
+    good.write_text(json.dumps(event(1)))
+    bad.write_text("user_id=u1 action=click\n")
+    sfn = StubSfn()
+    code = run_send(monkeypatch, sfn, [str(good), str(bad), "--outputs", str(outputs_file)])
+    assert code == 2
+    assert sfn.started == {}
+    assert "bad.txt:1: not JSON" in capsys.readouterr().err
+
+
+def test_batch_size_comes_from_the_flag_or_the_stack_output(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    path = tmp_path / "events.json"
+    path.write_text(json.dumps({"events": [event(i) for i in range(4)]}))
+    outputs = tmp_path / "outputs.json"
+    outputs.write_text(json.dumps({k: v for k, v in OUTPUTS.items() if k != "max_batch_events"}))
+    sfn = StubSfn()
+    assert run_send(monkeypatch, sfn, [str(path), "--outputs", str(outputs)]) == 2
+    assert "pass --max-batch-events" in capsys.readouterr().err
+    code = run_send(
+        monkeypatch,
+        sfn,
+        [str(path), "--outputs", str(outputs), "--max-batch-events", "2", "--json"],
+    )
+    assert code == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert (summary["batches"], summary["events"], summary["stored"]) == (2, 4, 4)

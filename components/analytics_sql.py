@@ -13,7 +13,8 @@ both run, so the harness executes exactly the text that Athena stores:
 - "day" is the raw partition day: the UTC day of the earliest parseable `event_time` of the batch
   (docs/architecture.md, "Partitioning"), which is the event's own day for batches within one day;
 - the raw layer holds events as received, so counts are of received events that carry the field
-  the query needs; `rejected_by_reason` reports the ones Process refused.
+  the query needs (identical rows of one day count once: a re-sent batch under another batching);
+  `rejected_by_reason` reports the ones Process refused.
 """
 
 from __future__ import annotations
@@ -111,14 +112,25 @@ class NamedQuery:
 
 
 MONTH_FILTER: Final = "yyyy = ? AND mm = ?"
+# Received events of the month, each once per day: a batch re-sent under another batching is a new
+# raw object holding the same events (the table stores them once); identical rows are one event.
+RECEIVED: Final = (
+    "(SELECT DISTINCT yyyy, mm, dd, "  # noqa: S608 - constant SQL
+    + ", ".join(name for name, _ in RAW_COLUMNS)
+    + f" FROM {RAW_TABLE} WHERE {MONTH_FILTER}) AS received"
+)
+REJECTED: Final = (
+    f"(SELECT DISTINCT yyyy, mm, dd, event_id, reason FROM {REJECTED_TABLE} "  # noqa: S608
+    f"WHERE {MONTH_FILTER}) AS rejected"
+)
 
 NAMED_QUERIES: Final = (
     NamedQuery(
         "daily_active_users",
         "Distinct users per day of one month (parameters: yyyy, mm as zero-padded strings)",
-        f"SELECT yyyy, mm, dd, count(DISTINCT user_id) AS active_users\n"
-        f"FROM {RAW_TABLE}\n"
-        f"WHERE {MONTH_FILTER} AND user_id IS NOT NULL\n"
+        "SELECT yyyy, mm, dd, count(DISTINCT user_id) AS active_users\n"
+        f"FROM {RECEIVED}\n"
+        "WHERE user_id IS NOT NULL\n"
         "GROUP BY yyyy, mm, dd\n"
         "ORDER BY yyyy, mm, dd",
     ),
@@ -127,7 +139,7 @@ NAMED_QUERIES: Final = (
         "Events per normalized action and day of one month (parameters: yyyy, mm)",
         "SELECT yyyy, mm, dd, action, count(*) AS events\n"  # noqa: S608 - constant SQL
         f"FROM (SELECT yyyy, mm, dd, {normalized_action_sql()} AS action\n"
-        f"      FROM {RAW_TABLE} WHERE {MONTH_FILTER}) AS normalized\n"
+        f"      FROM {RECEIVED}) AS normalized\n"
         "WHERE action <> ''\n"
         "GROUP BY yyyy, mm, dd, action\n"
         "ORDER BY yyyy, mm, dd, events DESC, action",
@@ -137,8 +149,8 @@ NAMED_QUERIES: Final = (
         "The 20 pages with the most events in one month, with their distinct users "
         "(parameters: yyyy, mm)",
         "SELECT page, count(*) AS events, count(DISTINCT user_id) AS users\n"
-        f"FROM {RAW_TABLE}\n"
-        f"WHERE {MONTH_FILTER} AND page IS NOT NULL AND page <> ''\n"
+        f"FROM {RECEIVED}\n"
+        "WHERE page IS NOT NULL AND page <> ''\n"
         "GROUP BY page\n"
         "ORDER BY events DESC, page\n"
         "LIMIT 20",
@@ -147,8 +159,8 @@ NAMED_QUERIES: Final = (
         "rejected_by_reason",
         "Rejected events per reason in one month (parameters: yyyy, mm)",
         "SELECT reason, count(*) AS events\n"
-        f"FROM {REJECTED_TABLE}\n"
-        f"WHERE {MONTH_FILTER} AND reason IS NOT NULL\n"
+        f"FROM {REJECTED}\n"
+        "WHERE reason IS NOT NULL\n"
         "GROUP BY reason\n"
         "ORDER BY events DESC, reason",
     ),

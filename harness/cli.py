@@ -56,9 +56,10 @@ def demo(stack: str, files: list[Path]) -> int:
     return 0
 
 
-def serve(stack: str, port: int) -> int:
+def serve(stack: str, port: int, http_port: int | None = None) -> int:
     import tempfile
 
+    from harness.http_api import serve_deployed
     from harness.tls import TlsMotoServer, self_signed_certificate
 
     stop = threading.Event()
@@ -76,8 +77,13 @@ def serve(stack: str, port: int) -> int:
         certificate = self_signed_certificate(Path(tls_dir))
         server = TlsMotoServer(certificate, ip_address="127.0.0.1", port=port)
         server.start()
+        # entry points: the stack's HTTP API on a second port (plain HTTP, as `curl` expects)
+        http_api = serve_deployed(
+            emulator, deployment.outputs, port + 1 if http_port is None else http_port
+        )
         try:
             ready: dict[str, Any] = {
+                "http_api_url": http_api.url if http_api is not None else None,
                 "endpoint_url": f"https://127.0.0.1:{port}",
                 "ca_bundle": str(certificate.cert_path),
                 "region": emulator.region,
@@ -89,6 +95,8 @@ def serve(stack: str, port: int) -> int:
             while not stop.wait(0.2):
                 pass
         finally:
+            if http_api is not None:
+                http_api.stop()
             server.stop()
     print("harness serve: stopped", file=sys.stderr, flush=True)
     return 0
@@ -103,7 +111,10 @@ def main(argv: list[str] | None = None) -> int:
     serve_cmd = commands.add_parser("serve", help="emulator as a server with the stack deployed")
     serve_cmd.add_argument("--stack", default="dev")
     serve_cmd.add_argument("--port", type=int, default=4566)
+    serve_cmd.add_argument(
+        "--http-port", type=int, default=None, help="HTTP API's local port (default: --port + 1)"
+    )
     args = parser.parse_args(argv)
     if args.command == "demo":
         return demo(args.stack, args.files)
-    return serve(args.stack, args.port)
+    return serve(args.stack, args.port, args.http_port)

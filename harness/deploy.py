@@ -24,6 +24,7 @@ from pulumi.runtime.sync_await import _sync_await
 from harness import resources as r
 from harness import resources_analytics as rx
 from harness import resources_app as ra
+from harness import resources_entry as rentry
 from harness.emulator import REPO_ROOT, Emulator
 
 PROJECT = "activity-pipeline"
@@ -54,6 +55,7 @@ CREATORS: dict[str, r.Creator] = {
     "aws:cloudwatch/dashboard:Dashboard": ra.dashboard,
 }
 CREATORS.update(rx.CREATORS)  # analytics: Glue catalog, Athena workgroup/queries, IAM policy
+CREATORS.update(rentry.CREATORS)  # entry points: HTTP API, EventBridge, entry DLQ policy
 
 
 class UnknownResourceType(Exception):

@@ -23,6 +23,7 @@ from moto.iam.models import iam_backends
 from moto.sts.models import sts_backends
 
 from harness.creds import Credentials
+from harness.eventbridge import StateMachineTargets, state_machine_targets
 from harness.iam_enforcement import enforced_iam
 from harness.runtime import LambdaRuntime
 from harness.sfn_patches import interpreter_credentials
@@ -59,6 +60,10 @@ class Emulator:
         self._clients: dict[tuple[str, Credentials, str | None], Any] = {}
         self._role_credentials: dict[tuple[str, str], Credentials] = {}
         self._admin: Credentials | None = None
+        # entry points: EventBridge rules that target the state machine (harness.eventbridge)
+        self.event_targets = StateMachineTargets(
+            self.assume_role, self.client, self.account_id, self.region
+        )
 
     # lifecycle -------------------------------------------------------------------------------
     def start(self) -> Emulator:
@@ -75,6 +80,7 @@ class Emulator:
                 interpreter_credentials(self._client_for_role, self.retry_time_scale)
             )
             self._stack.enter_context(self.runtime.installed())
+            self._stack.enter_context(state_machine_targets(self.event_targets))
         except BaseException:
             self._stack.close()
             Emulator._active = None

@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer
+from botocore.exceptions import ClientError
 
 from handlers.keys import SK_SEPARATOR
 from handlers.times import EventTimeError, format_time, parse_event_time
@@ -57,11 +58,13 @@ def normalize_bound(value: str) -> str:
 def key_condition(
     user_id: str, since: str | None, until: str | None
 ) -> tuple[str, dict[str, str], dict[str, Any]]:
-    names = {"#pk": "user_id", "#sk": "event_time"}
+    names = {"#pk": "user_id"}  # DynamoDB refuses names the expression does not use
     values: dict[str, Any] = {":u": {"S": user_id}}
     condition = "#pk = :u"
     low = normalize_bound(since) if since else None
     high = normalize_bound(until) + _AFTER_SEPARATOR if until else None
+    if low or high:
+        names["#sk"] = "event_time"
     if low and high:
         if low > high:
             raise ValueError("--since is after --until")
@@ -134,6 +137,10 @@ def run(args: argparse.Namespace, target: Target) -> int:
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except ClientError as exc:
+        error = exc.response.get("Error", {})
+        print(f"error: {error.get('Code')}: {error.get('Message')}", file=sys.stderr)
+        return 1
     if args.json:
         for item in items:
             print(json.dumps(_plain(item), sort_keys=True))

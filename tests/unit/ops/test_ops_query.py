@@ -47,7 +47,7 @@ def test_key_condition_covers_whole_milliseconds_at_both_ends() -> None:
     low, high = values[":low"]["S"], values[":high"]["S"]
     assert low <= "2025-11-20T09:00:00.000Z#any-id"
     assert "2025-11-20T10:00:00.000Z#zzzz" <= high < "2025-11-20T10:00:00.001Z"
-    assert key_condition("u1", None, None)[0] == "#pk = :u"
+    assert key_condition("u1", None, None)[:2] == ("#pk = :u", {"#pk": "user_id"})
     assert key_condition("u1", "1763629200", None)[0] == "#pk = :u AND #sk >= :low"
     assert key_condition("u1", None, "1763629200")[0] == "#pk = :u AND #sk <= :high"
     with pytest.raises(ValueError, match="--since is after --until"):
@@ -75,6 +75,8 @@ class StubTable:
     def query(self, **kwargs: Any) -> dict[str, Any]:
         self.calls.append(kwargs)
         assert kwargs["ScanIndexForward"] is False
+        for name in kwargs["ExpressionAttributeNames"]:  # DynamoDB refuses unused names
+            assert name in kwargs["KeyConditionExpression"], name
         start = int(kwargs.get("ExclusiveStartKey", {}).get("i", 0))
         end = start + min(2, kwargs["Limit"])
         page: dict[str, Any] = {"Items": self.items[start:end]}

@@ -5,6 +5,8 @@ from pathlib import Path
 import pulumi
 
 from components.analytics import Analytics, AnalyticsArgs
+from components.event_bus import EventEntry, EventEntryArgs
+from components.http_api import HttpApi, HttpApiArgs
 from components.monitoring import Monitoring, MonitoringArgs
 from components.processed_storage import ProcessedStorage, ProcessedStorageArgs
 from components.raw_storage import RawStorage, RawStorageArgs
@@ -101,3 +103,31 @@ if settings.analytics is not None:
     pulumi.export("athena_results_bucket", analytics.athena_results_bucket)
     pulumi.export("analyst_policy_arn", analytics.analyst_policy_arn)
 # -- end analytics ---------------------------------------------------------------------------------
+
+# -- entry points (optional per stack: httpApiEnabled, eventBridgeEnabled) -------------------------
+entry = settings.entry
+if entry is not None and entry.http_api is not None:
+    http_api = HttpApi(
+        "http-api",
+        HttpApiArgs(
+            name_prefix=name_prefix,
+            state_machine_arn=workflow.state_machine_arn,
+            auth=entry.http_api.auth,
+            throttling_burst_limit=entry.http_api.throttle_burst,
+            throttling_rate_limit=entry.http_api.throttle_rate,
+            log_retention_days=settings.log_retention_days,
+            jwt_issuer=entry.http_api.jwt_issuer,
+            jwt_audience=entry.http_api.jwt_audience,
+        ),
+    )
+    pulumi.export("http_api_url", http_api.url)
+    pulumi.export("http_api_id", http_api.api_id)
+if entry is not None and entry.event_bridge_enabled:
+    event_entry = EventEntry(
+        "event-entry",
+        EventEntryArgs(name_prefix=name_prefix, state_machine_arn=workflow.state_machine_arn),
+    )
+    pulumi.export("event_bus_name", event_entry.bus_name)
+    pulumi.export("event_bus_arn", event_entry.bus_arn)
+    pulumi.export("entry_dlq_url", event_entry.dlq_url)
+# -- end entry points ------------------------------------------------------------------------------

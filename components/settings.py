@@ -48,12 +48,28 @@ ANALYTICS_KEYS: Final = ("analyticsEnabled", "athenaResultsExpirationDays")
 ATHENA_RESULTS_EXPIRATION_DAYS_DEFAULT: Final = 30
 # -- end analytics ---------------------------------------------------------------------------------
 OPTIONAL_KEYS: Final = ("alarmEmail", *ANALYTICS_KEYS)
-CONFIG_KEYS: Final = REQUIRED_KEYS + OPTIONAL_KEYS
+# -- entry points (HTTP API, EventBridge) ---------------------------------------------------------
+# The two switches are required (each stack decides explicitly); the HTTP keys are required when
+# httpApiEnabled is true, jwtIssuer/jwtAudience when httpApiAuth is JWT.
+ENTRY_KEYS: Final = (
+    "httpApiEnabled",
+    "eventBridgeEnabled",
+    "httpApiAuth",
+    "httpApiThrottleBurst",
+    "httpApiThrottleRate",
+    "jwtIssuer",
+    "jwtAudience",
+)
+HttpApiAuth = Literal["IAM", "JWT"]
+HTTP_API_AUTH_MODES: Final[tuple[HttpApiAuth, ...]] = ("IAM", "JWT")
+# -- end entry points ------------------------------------------------------------------------------
+CONFIG_KEYS: Final = REQUIRED_KEYS + OPTIONAL_KEYS + ENTRY_KEYS
 
 POWERTOOLS_LAYER_ACCOUNT: Final = "017000801446"
 
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_HTTPS_URL = re.compile(r"^https://[^\s/]+(/\S*)?$")  # entry points: jwtIssuer
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +91,7 @@ class PipelineSettings:
     late_event_threshold_hours: int
     alarm_email: str | None = None
     analytics: AnalyticsSettings | None = None  # analytics (Glue, Athena); None when disabled
+    entry: EntrySettings | None = None  # entry points (HTTP API, EventBridge)
 
     @property
     def powertools_layer_arn(self) -> str:
@@ -111,6 +128,7 @@ class PipelineSettings:
             late_event_threshold_hours=_int(raw, "lateEventThresholdHours", 1, 24 * 366),
             alarm_email=_email(raw, "alarmEmail"),
             analytics=AnalyticsSettings.from_raw(raw),
+            entry=EntrySettings.from_raw(raw),
         )
 
     @classmethod
@@ -123,6 +141,67 @@ class PipelineSettings:
             if key.startswith(prefix)
         }
         return cls.from_config(values, region=config.get("aws:region"))
+
+
+# -- entry points (HTTP API, EventBridge) ---------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class HttpApiSettings:
+    auth: HttpApiAuth
+    throttle_burst: int
+    throttle_rate: int
+    jwt_issuer: str | None = None
+    jwt_audience: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class EntrySettings:
+    """Entry points: the EventBridge switch, and the HTTP API's settings when it is enabled."""
+
+    event_bridge_enabled: bool
+    http_api: HttpApiSettings | None = None
+
+    @classmethod
+    def from_raw(cls, raw: Mapping[str, str]) -> EntrySettings:
+        http = _bool(raw, "httpApiEnabled")
+        events = _bool(raw, "eventBridgeEnabled")
+        http_only = ("httpApiAuth", "httpApiThrottleBurst", "httpApiThrottleRate")
+        jwt_only = ("jwtIssuer", "jwtAudience")
+        if not http:
+            _refuse_set(raw, http_only + jwt_only, "httpApiEnabled is false")
+            return cls(event_bridge_enabled=events)
+        auth = cast(HttpApiAuth, _choice(raw, "httpApiAuth", HTTP_API_AUTH_MODES))
+        issuer: str | None = None
+        audience: tuple[str, ...] = ()
+        if auth == "JWT":
+            issuer = _require(raw, "jwtIssuer")
+            if not _HTTPS_URL.match(issuer):
+                raise ValueError(
+                    f"config {PROJECT}:jwtIssuer must be an https:// URL, got {issuer!r}"
+                )
+            audience = tuple(
+                a.strip() for a in _require(raw, "jwtAudience").split(",") if a.strip()
+            )
+            if not audience:
+                raise ValueError(f"config {PROJECT}:jwtAudience must name at least one audience")
+        else:
+            _refuse_set(raw, jwt_only, "httpApiAuth is not JWT")
+        http_api = HttpApiSettings(
+            auth=auth,
+            throttle_burst=_int(raw, "httpApiThrottleBurst", 1, 5000),
+            throttle_rate=_int(raw, "httpApiThrottleRate", 1, 10_000),
+            jwt_issuer=issuer,
+            jwt_audience=audience,
+        )
+        return cls(event_bridge_enabled=events, http_api=http_api)
+
+
+def _refuse_set(raw: Mapping[str, str], keys: tuple[str, ...], because: str) -> None:
+    stray = [f"{PROJECT}:{k}" for k in keys if raw.get(k, "").strip()]
+    if stray:
+        raise ValueError(f"config {', '.join(stray)} set but {PROJECT}:{because}")
+
+
+# -- end entry points ------------------------------------------------------------------------------
 
 
 # -- analytics (Glue, Athena) ---------------------------------------------------------------------

@@ -84,6 +84,16 @@ class PipelineMocks(pulumi.runtime.Mocks):
             "aws:athena/workgroup:Workgroup": self._athena_workgroup,
             "aws:athena/namedQuery:NamedQuery": self._named_query,
             "aws:iam/policy:Policy": self._iam_policy,
+            # entry points (HTTP API, EventBridge)
+            "aws:apigatewayv2/api:Api": self._http_api,
+            "aws:apigatewayv2/integration:Integration": self._api_child,
+            "aws:apigatewayv2/route:Route": self._api_child,
+            "aws:apigatewayv2/authorizer:Authorizer": self._api_child,
+            "aws:apigatewayv2/stage:Stage": self._api_stage,
+            "aws:cloudwatch/eventBus:EventBus": self._event_bus,
+            "aws:cloudwatch/eventRule:EventRule": self._event_rule,
+            "aws:cloudwatch/eventTarget:EventTarget": self._event_target,
+            "aws:sqs/queuePolicy:QueuePolicy": self._queue_policy,
         }
 
     # -- pulumi.runtime.Mocks -------------------------------------------------------------------
@@ -267,6 +277,43 @@ class PipelineMocks(pulumi.runtime.Mocks):
         return arn, {"arn": arn, "name": policy, "policyId": f"ANPA{_suffix(name, 16).upper()}"}
 
     # -- end analytics --------------------------------------------------------------------------
+
+    # -- entry points (HTTP API, EventBridge) ---------------------------------------------------
+
+    def _http_api(self, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        api_id = _suffix(name, 10)
+        return api_id, {
+            "arn": f"arn:{PARTITION}:apigateway:{self.region}::/apis/{api_id}",
+            "apiEndpoint": f"https://{api_id}.execute-api.{self.region}.amazonaws.com",
+            "executionArn": self._arn("execute-api", api_id),
+        }
+
+    def _api_child(self, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        return _suffix(name), {}
+
+    def _api_stage(self, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        api_id, stage = inputs["apiId"], inputs["name"]
+        base = f"https://{api_id}.execute-api.{self.region}.amazonaws.com/"
+        return stage, {
+            "arn": f"arn:{PARTITION}:apigateway:{self.region}::/apis/{api_id}/stages/{stage}",
+            "invokeUrl": base if stage == "$default" else f"{base}{stage}",
+            "executionArn": self._arn("execute-api", f"{api_id}/{stage}"),
+        }
+
+    def _event_bus(self, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        bus = inputs["name"]
+        return bus, {"arn": self._arn("events", f"event-bus/{bus}")}
+
+    def _event_rule(self, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        bus = inputs.get("eventBusName") or "default"
+        path = inputs["name"] if bus == "default" else f"{bus}/{inputs['name']}"
+        return f"{bus}|{inputs['name']}", {"arn": self._arn("events", f"rule/{path}")}
+
+    def _event_target(self, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        return f"{inputs.get('eventBusName', 'default')}-{inputs['rule']}-{inputs['targetId']}", {}
+
+    def _queue_policy(self, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        return str(inputs["queueUrl"]), {}
 
 
 def stack_config(stack: str) -> dict[str, str]:

@@ -42,6 +42,7 @@ ANALYTICS_QUERIES = (
     "top_pages",
     "rejected_by_reason",
 )
+HTTP_API = "aws:apigatewayv2/api:Api"
 
 Deployment = Any  # conftest.Deployment (fixtures only: test modules do not import conftest)
 Deploy = Callable[..., Deployment]
@@ -109,6 +110,14 @@ def test_exports_exactly_the_contract_outputs(dev: Deployment) -> None:
         },
         "athena_results_bucket": f"{PREFIX}-athena-results-20250101000000000000000001",
         "analyst_policy_arn": f"arn:aws:iam::{ACCOUNT_ID}:policy/{PREFIX}-analyst",
+        # entry points
+        "http_api_url": (
+            f"https://{dev.find(HTTP_API, 'http-api-api').id}.execute-api.us-east-1.amazonaws.com/"
+        ),
+        "http_api_id": dev.find(HTTP_API, "http-api-api").id,
+        "event_bus_name": f"{PREFIX}-activity",
+        "event_bus_arn": f"arn:aws:events:us-east-1:{ACCOUNT_ID}:event-bus/{PREFIX}-activity",
+        "entry_dlq_url": f"https://sqs.us-east-1.amazonaws.com/{ACCOUNT_ID}/{PREFIX}-entry-dlq",
     }
 
 
@@ -131,11 +140,11 @@ def test_registers_exactly_these_resource_types(dev: Deployment) -> None:
         "aws:s3/bucketPolicy:BucketPolicy": 2,  # + athena results
         "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": 2,  # + athena results
         TABLE: 1,
-        LOG_GROUP: 4,
-        ROLE: 4,
-        ROLE_POLICY: 4,
+        LOG_GROUP: 5,  # + HTTP API access logs
+        ROLE: 6,  # + API role, events role
+        ROLE_POLICY: 6,
         FUNCTION: 3,
-        QUEUE: 1,
+        QUEUE: 2,  # + entry DLQ
         STATE_MACHINE: 1,
         TOPIC: 1,
         ALARM: 9,
@@ -147,6 +156,17 @@ def test_registers_exactly_these_resource_types(dev: Deployment) -> None:
         "aws:athena/workgroup:Workgroup": 1,
         "aws:athena/namedQuery:NamedQuery": 4,
         "aws:iam/policy:Policy": 1,
+        # entry points: HTTP API (IAM auth in dev: no authorizer) and EventBridge
+        "activity-pipeline:http_api:HttpApi": 1,
+        "activity-pipeline:event_bus:EventEntry": 1,
+        HTTP_API: 1,
+        "aws:apigatewayv2/integration:Integration": 1,
+        "aws:apigatewayv2/route:Route": 1,
+        "aws:apigatewayv2/stage:Stage": 1,
+        "aws:cloudwatch/eventBus:EventBus": 1,
+        "aws:cloudwatch/eventRule:EventRule": 1,
+        "aws:cloudwatch/eventTarget:EventTarget": 1,
+        "aws:sqs/queuePolicy:QueuePolicy": 1,
     }
     assert set(dev.mocks.calls) == {
         "aws:index/getCallerIdentity:getCallerIdentity",
@@ -160,7 +180,10 @@ def test_stack_files_set_every_required_key_and_no_unknown_one(stack: str) -> No
     config = load_stack_config(ROOT / f"Pulumi.{stack}.yaml")
     keys = {k.removeprefix("activity-pipeline:") for k in config if not k.startswith("aws:")}
     assert keys <= set(CONFIG_KEYS)
-    assert set(CONFIG_KEYS) - keys == {"alarmEmail"}
+    http_keys = {"httpApiAuth", "httpApiThrottleBurst", "httpApiThrottleRate"}
+    unset_entry_keys: dict[str, set[str]] = {"dev": set(), "prod": http_keys}
+    jwt_keys = {"jwtIssuer", "jwtAudience"}  # entry points: dev uses IAM auth, prod no HTTP API
+    assert set(CONFIG_KEYS) - keys == {"alarmEmail"} | jwt_keys | unset_entry_keys[stack]
     assert config["aws:region"] == "us-east-1"
 
 

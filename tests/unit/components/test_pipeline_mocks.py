@@ -30,9 +30,9 @@ def test_unknown_invoke_fails_a_program(mocks: Any) -> None:
 def test_unknown_resource_type_fails_a_program(mocks: Any) -> None:
     @pulumi.runtime.test
     def program() -> pulumi.Output[Any]:
-        return aws.sqs.QueuePolicy("q", queue_url="https://example", policy="{}").id
+        return aws.ec2.Vpc("v", cidr_block="10.0.0.0/16").id
 
-    with pytest.raises(NotImplementedError, match="aws:sqs/queuePolicy:QueuePolicy"):
+    with pytest.raises(NotImplementedError, match="aws:ec2/vpc:Vpc"):
         program()
 
 

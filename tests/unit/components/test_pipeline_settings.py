@@ -10,6 +10,8 @@ import pytest
 from components.settings import (
     REQUIRED_KEYS,
     AnalyticsSettings,
+    EntrySettings,
+    HttpApiSettings,
     PipelineSettings,
     load_stack_config,
     powertools_layer_arn,
@@ -45,6 +47,10 @@ def test_dev_stack_config_parses_to_typed_values() -> None:
         late_event_threshold_hours=72,
         alarm_email=None,
         analytics=AnalyticsSettings(results_expiration_days=7),
+        entry=EntrySettings(
+            event_bridge_enabled=True,
+            http_api=HttpApiSettings(auth="IAM", throttle_burst=50, throttle_rate=25),
+        ),
     )
 
 

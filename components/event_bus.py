@@ -1,0 +1,147 @@
+"""EventEntry: a custom EventBridge bus whose rule starts the state machine for activity events.
+
+Rule: source prefix `activity.` and detail-type `UserActivity` (see entry_policies); the target is
+the state machine with input path `$.detail`, through a role that may start exactly this state
+machine. Deliveries that still fail after the retry policy go to an SSE-SQS dead-letter queue that
+only this rule may send to.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Final
+
+import pulumi
+import pulumi_aws as aws
+
+from components import entry_policies, policies
+
+TYPE: Final = "activity-pipeline:event_bus:EventEntry"
+DLQ_RETENTION_SECONDS: Final = 14 * 24 * 60 * 60
+
+
+@dataclass(frozen=True)
+class EventEntryArgs:
+    name_prefix: str
+    state_machine_arn: pulumi.Input[str]
+    maximum_retry_attempts: int = 8
+    maximum_event_age_seconds: int = 3600
+
+    def __post_init__(self) -> None:
+        if not self.name_prefix:
+            raise ValueError("EventEntryArgs.name_prefix must not be empty")
+        if not 0 <= self.maximum_retry_attempts <= 185:
+            raise ValueError(
+                "EventEntryArgs.maximum_retry_attempts must be 0..185, "
+                f"got {self.maximum_retry_attempts}"
+            )
+        if not 60 <= self.maximum_event_age_seconds <= 86400:
+            raise ValueError(
+                "EventEntryArgs.maximum_event_age_seconds must be 60..86400, "
+                f"got {self.maximum_event_age_seconds}"
+            )
+
+
+class EventEntry(pulumi.ComponentResource):
+    bus_name: pulumi.Output[str]
+    bus_arn: pulumi.Output[str]
+    rule_arn: pulumi.Output[str]
+    role_arn: pulumi.Output[str]
+    dlq_url: pulumi.Output[str]
+    dlq_arn: pulumi.Output[str]
+    target_id: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: EventEntryArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__(TYPE, name, None, opts)
+        child = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(parent=self))
+        prefix = args.name_prefix
+
+        bus = aws.cloudwatch.EventBus(f"{name}-bus", name=f"{prefix}-activity", opts=child)
+        rule = aws.cloudwatch.EventRule(
+            f"{name}-rule",
+            name=f"{prefix}-activity-to-workflow",
+            description="activity events (source activity.*, detail-type UserActivity) -> workflow",
+            event_bus_name=bus.name,
+            event_pattern=json.dumps(entry_policies.event_pattern()),
+            state="ENABLED",
+            opts=child,
+        )
+        account_id = aws.get_caller_identity_output().account_id
+        role = aws.iam.Role(
+            f"{name}-role",
+            description=f"{prefix}-activity rule: start the pipeline state machine",
+            assume_role_policy=pulumi.Output.json_dumps(
+                account_id.apply(
+                    lambda account: policies.service_assume_role_policy(
+                        "events.amazonaws.com", account
+                    )
+                )
+            ),
+            opts=child,
+        )
+        role_policy = aws.iam.RolePolicy(
+            f"{name}-policy",
+            role=role.id,
+            policy=pulumi.Output.json_dumps(
+                pulumi.Output.from_input(args.state_machine_arn).apply(
+                    entry_policies.start_execution_policy
+                )
+            ),
+            opts=child,
+        )
+        dlq = aws.sqs.Queue(
+            f"{name}-dlq",
+            name=f"{prefix}-entry-dlq",
+            message_retention_seconds=DLQ_RETENTION_SECONDS,
+            sqs_managed_sse_enabled=True,
+            opts=child,
+        )
+        dlq_policy = aws.sqs.QueuePolicy(
+            f"{name}-dlq-policy",
+            queue_url=dlq.url,
+            policy=pulumi.Output.json_dumps(
+                pulumi.Output.all(queue_arn=dlq.arn, rule_arn=rule.arn).apply(
+                    lambda v: entry_policies.entry_dlq_policy(**v)
+                )
+            ),
+            opts=child,
+        )
+        target = aws.cloudwatch.EventTarget(
+            f"{name}-target",
+            rule=rule.name,
+            event_bus_name=bus.name,
+            target_id="workflow",
+            arn=args.state_machine_arn,
+            role_arn=role.arn,
+            input_path=entry_policies.TARGET_INPUT_PATH,
+            retry_policy={
+                "maximum_retry_attempts": args.maximum_retry_attempts,
+                "maximum_event_age_in_seconds": args.maximum_event_age_seconds,
+            },
+            dead_letter_config={"arn": dlq.arn},
+            opts=pulumi.ResourceOptions.merge(
+                child, pulumi.ResourceOptions(depends_on=[role_policy, dlq_policy])
+            ),
+        )
+
+        self.bus_name = bus.name
+        self.bus_arn = bus.arn
+        self.rule_arn = rule.arn
+        self.role_arn = role.arn
+        self.dlq_url = dlq.url
+        self.dlq_arn = dlq.arn
+        self.target_id = target.id  # resolves once the role policy and the DLQ policy exist
+        self.register_outputs(
+            {
+                "bus_name": self.bus_name,
+                "bus_arn": self.bus_arn,
+                "rule_arn": self.rule_arn,
+                "role_arn": self.role_arn,
+                "dlq_url": self.dlq_url,
+                "dlq_arn": self.dlq_arn,
+                "target_id": self.target_id,
+            }
+        )

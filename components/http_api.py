@@ -1,0 +1,189 @@
+"""HttpApi: API Gateway HTTP API with `POST /events` -> Step Functions StartExecution (no Lambda).
+
+The route's AWS_PROXY integration of subtype `StepFunctions-StartExecution` passes the request body
+as the execution input, with the credentials of a role that may start exactly this state machine.
+`$default` stage: auto-deploy, throttling, JSON access logs to its own log group. Authorization is
+IAM (SigV4, `execute-api:Invoke`) or a JWT authorizer (issuer + audience).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Final, Literal
+
+import pulumi
+import pulumi_aws as aws
+
+from components import entry_policies, policies
+from components.settings import LOG_RETENTION_DAYS
+
+TYPE: Final = "activity-pipeline:http_api:HttpApi"
+AuthMode = Literal["IAM", "JWT"]
+AUTH_MODES: Final[tuple[AuthMode, ...]] = ("IAM", "JWT")
+# AWS service integrations of HTTP APIs support payload format 1.0 only.
+PAYLOAD_FORMAT_VERSION: Final = "1.0"
+
+
+@dataclass(frozen=True)
+class HttpApiArgs:
+    name_prefix: str
+    state_machine_arn: pulumi.Input[str]
+    auth: str
+    throttling_burst_limit: int
+    throttling_rate_limit: int
+    log_retention_days: int
+    jwt_issuer: str | None = None
+    jwt_audience: Sequence[str] = field(default_factory=tuple)
+
+    def __post_init__(self) -> None:
+        if not self.name_prefix:
+            raise ValueError("HttpApiArgs.name_prefix must not be empty")
+        if self.auth not in AUTH_MODES:
+            raise ValueError(f"HttpApiArgs.auth must be one of {AUTH_MODES}, got {self.auth!r}")
+        if self.auth == "JWT":
+            if not self.jwt_issuer or not self.jwt_issuer.startswith("https://"):
+                raise ValueError("HttpApiArgs.jwt_issuer must be an https:// URL when auth is JWT")
+            if not self.jwt_audience:
+                raise ValueError("HttpApiArgs.jwt_audience must name an audience when auth is JWT")
+        elif self.jwt_issuer or self.jwt_audience:
+            raise ValueError("HttpApiArgs.jwt_issuer/jwt_audience are only valid with auth JWT")
+        if not 0 <= self.throttling_burst_limit <= 5000:
+            raise ValueError(
+                f"HttpApiArgs.throttling_burst_limit must be 0..5000, "
+                f"got {self.throttling_burst_limit}"
+            )
+        if not 0 <= self.throttling_rate_limit <= 10000:
+            raise ValueError(
+                f"HttpApiArgs.throttling_rate_limit must be 0..10000, "
+                f"got {self.throttling_rate_limit}"
+            )
+        if self.log_retention_days not in LOG_RETENTION_DAYS:
+            raise ValueError(
+                "HttpApiArgs.log_retention_days is not a CloudWatch Logs retention value: "
+                f"{self.log_retention_days}"
+            )
+
+
+class HttpApi(pulumi.ComponentResource):
+    api_id: pulumi.Output[str]
+    api_endpoint: pulumi.Output[str]
+    url: pulumi.Output[str]
+    role_arn: pulumi.Output[str]
+    access_log_group_name: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: HttpApiArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__(TYPE, name, None, opts)
+        child = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(parent=self))
+        prefix = args.name_prefix
+
+        access_logs = aws.cloudwatch.LogGroup(
+            f"{name}-access-logs",
+            name=f"/aws/apigateway/{prefix}-http",
+            retention_in_days=args.log_retention_days,
+            opts=child,
+        )
+        account_id = aws.get_caller_identity_output().account_id
+        role = aws.iam.Role(
+            f"{name}-role",
+            description=f"{prefix}-http API: start the pipeline state machine",
+            assume_role_policy=pulumi.Output.json_dumps(
+                account_id.apply(
+                    lambda account: policies.service_assume_role_policy(
+                        "apigateway.amazonaws.com", account
+                    )
+                )
+            ),
+            opts=child,
+        )
+        role_policy = aws.iam.RolePolicy(
+            f"{name}-policy",
+            role=role.id,
+            policy=pulumi.Output.json_dumps(
+                pulumi.Output.from_input(args.state_machine_arn).apply(
+                    entry_policies.start_execution_policy
+                )
+            ),
+            opts=child,
+        )
+        api = aws.apigatewayv2.Api(
+            f"{name}-api",
+            name=f"{prefix}-http",
+            protocol_type="HTTP",
+            description=f"{prefix}: POST /events starts the activity pipeline",
+            opts=child,
+        )
+        integration = aws.apigatewayv2.Integration(
+            f"{name}-start-execution",
+            api_id=api.id,
+            integration_type="AWS_PROXY",
+            integration_subtype=entry_policies.INTEGRATION_SUBTYPE,
+            credentials_arn=role.arn,
+            payload_format_version=PAYLOAD_FORMAT_VERSION,
+            # No `Name`: Step Functions names the execution; data-level idempotency comes from
+            # event_id / batch_id (raw object If-None-Match, table key).
+            request_parameters={
+                "StateMachineArn": args.state_machine_arn,
+                "Input": "$request.body",
+            },
+            opts=pulumi.ResourceOptions.merge(
+                child, pulumi.ResourceOptions(depends_on=[role_policy])
+            ),
+        )
+        authorizer_id: pulumi.Input[str] | None = None
+        if args.auth == "JWT":
+            authorizer = aws.apigatewayv2.Authorizer(
+                f"{name}-jwt",
+                api_id=api.id,
+                name=f"{prefix}-jwt",
+                authorizer_type="JWT",
+                identity_sources=["$request.header.Authorization"],
+                jwt_configuration={
+                    "issuer": args.jwt_issuer,
+                    "audiences": list(args.jwt_audience),
+                },
+                opts=child,
+            )
+            authorizer_id = authorizer.id
+        route = aws.apigatewayv2.Route(
+            f"{name}-post-events",
+            api_id=api.id,
+            route_key=entry_policies.ROUTE_KEY,
+            target=pulumi.Output.concat("integrations/", integration.id),
+            authorization_type="AWS_IAM" if args.auth == "IAM" else "JWT",
+            authorizer_id=authorizer_id,
+            opts=child,
+        )
+        stage = aws.apigatewayv2.Stage(
+            f"{name}-default-stage",
+            api_id=api.id,
+            name="$default",
+            auto_deploy=True,
+            default_route_settings={
+                "throttling_burst_limit": args.throttling_burst_limit,
+                "throttling_rate_limit": args.throttling_rate_limit,
+                "detailed_metrics_enabled": True,
+            },
+            access_log_settings={
+                "destination_arn": access_logs.arn,
+                "format": entry_policies.access_log_format(),
+            },
+            opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[route])),
+        )
+
+        self.api_id = api.id
+        self.api_endpoint = api.api_endpoint
+        self.url = stage.invoke_url
+        self.role_arn = role.arn
+        self.access_log_group_name = access_logs.name
+        self.register_outputs(
+            {
+                "api_id": self.api_id,
+                "api_endpoint": self.api_endpoint,
+                "url": self.url,
+                "role_arn": self.role_arn,
+                "access_log_group_name": self.access_log_group_name,
+            }
+        )

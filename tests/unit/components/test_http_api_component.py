@@ -1,0 +1,173 @@
+"""HttpApi under PipelineMocks: route, StartExecution integration, role, stage, both auth modes."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pulumi
+import pytest
+
+from components.entry_policies import access_log_format
+from components.http_api import HttpApi, HttpApiArgs
+
+SM = "arn:aws:states:us-east-1:123456789012:stateMachine:app-test-workflow"
+API = "aws:apigatewayv2/api:Api"
+INTEGRATION = "aws:apigatewayv2/integration:Integration"
+ROUTE = "aws:apigatewayv2/route:Route"
+STAGE = "aws:apigatewayv2/stage:Stage"
+AUTHORIZER = "aws:apigatewayv2/authorizer:Authorizer"
+ROLE = "aws:iam/role:Role"
+ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+
+
+def http_args(**overrides: Any) -> HttpApiArgs:
+    values: dict[str, Any] = {
+        "name_prefix": "app-test",
+        "state_machine_arn": SM,
+        "auth": "IAM",
+        "throttling_burst_limit": 40,
+        "throttling_rate_limit": 20,
+        "log_retention_days": 14,
+    }
+    return HttpApiArgs(**(values | overrides))
+
+
+JWT = {"auth": "JWT", "jwt_issuer": "https://id.example.com/", "jwt_audience": ("pipeline",)}
+
+
+def outputs(api: HttpApi) -> pulumi.Output[list[Any]]:
+    return pulumi.Output.all(
+        api.api_id, api.url, api.role_arn, api.access_log_group_name, api.api_endpoint
+    )
+
+
+@pulumi.runtime.test
+def test_post_events_starts_exactly_this_state_machine(mocks: Any) -> pulumi.Output[None]:
+    api = HttpApi("http", http_args())
+
+    def check(values: list[Any]) -> None:
+        api_id, url, role_arn, log_group, endpoint = values
+        assert url == f"https://{api_id}.execute-api.us-east-1.amazonaws.com/"
+        assert endpoint == f"https://{api_id}.execute-api.us-east-1.amazonaws.com"
+        assert log_group == "/aws/apigateway/app-test-http"
+        assert mocks.find(API, "http-api").inputs == {
+            "name": "app-test-http",
+            "protocolType": "HTTP",
+            "description": "app-test: POST /events starts the activity pipeline",
+        }
+        role = mocks.find(ROLE, "http-role")
+        assert role_arn == role.state["arn"]
+        integration = mocks.find(INTEGRATION, "http-start-execution")
+        assert integration.inputs == {
+            "apiId": api_id,
+            "integrationType": "AWS_PROXY",
+            "integrationSubtype": "StepFunctions-StartExecution",
+            "credentialsArn": role_arn,
+            "payloadFormatVersion": "1.0",
+            "requestParameters": {"StateMachineArn": SM, "Input": "$request.body"},
+        }
+        route = mocks.find(ROUTE, "http-post-events")
+        assert route.inputs == {
+            "apiId": api_id,
+            "routeKey": "POST /events",
+            "target": f"integrations/{integration.id}",
+            "authorizationType": "AWS_IAM",
+        }
+        assert mocks.of_type(AUTHORIZER) == []  # IAM: no authorizer
+        assert json.loads(mocks.find(ROLE_POLICY, "http-policy").inputs["policy"]) == {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "StartPipelineExecution",
+                    "Effect": "Allow",
+                    "Action": ["states:StartExecution"],
+                    "Resource": [SM],
+                }
+            ],
+        }
+        assert json.loads(role.inputs["assumeRolePolicy"]) == {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "apigateway.amazonaws.com"},
+                    "Action": "sts:AssumeRole",
+                    "Condition": {"StringEquals": {"aws:SourceAccount": "123456789012"}},
+                }
+            ],
+        }
+
+    return outputs(api).apply(check)
+
+
+@pulumi.runtime.test
+def test_default_stage_throttles_and_logs_json_to_its_own_group(
+    mocks: Any,
+) -> pulumi.Output[None]:
+    api = HttpApi("http", http_args(log_retention_days=30))
+
+    def check(values: list[Any]) -> None:
+        api_id = values[0]
+        logs = mocks.find(LOG_GROUP, "http-access-logs")
+        assert logs.inputs == {"name": "/aws/apigateway/app-test-http", "retentionInDays": 30}
+        stage = mocks.find(STAGE, "http-default-stage")
+        assert stage.inputs == {
+            "apiId": api_id,
+            "name": "$default",
+            "autoDeploy": True,
+            "defaultRouteSettings": {
+                "throttlingBurstLimit": 40,
+                "throttlingRateLimit": 20,
+                "detailedMetricsEnabled": True,
+            },
+            "accessLogSettings": {
+                "destinationArn": logs.state["arn"],
+                "format": access_log_format(),
+            },
+        }
+        fields = json.loads(stage.inputs["accessLogSettings"]["format"])
+        assert {"requestId", "ip", "routeKey", "status", "integrationErrorMessage"} <= set(fields)
+
+    return outputs(api).apply(check)
+
+
+@pulumi.runtime.test
+def test_jwt_mode_adds_an_authorizer_on_the_route(mocks: Any) -> pulumi.Output[None]:
+    api = HttpApi("http", http_args(**JWT))
+
+    def check(values: list[Any]) -> None:
+        api_id = values[0]
+        authorizer = mocks.find(AUTHORIZER, "http-jwt")
+        assert authorizer.inputs == {
+            "apiId": api_id,
+            "name": "app-test-jwt",
+            "authorizerType": "JWT",
+            "identitySources": ["$request.header.Authorization"],
+            "jwtConfiguration": {"issuer": "https://id.example.com/", "audiences": ["pipeline"]},
+        }
+        route = mocks.find(ROUTE, "http-post-events")
+        assert route.inputs["authorizationType"] == "JWT"
+        assert route.inputs["authorizerId"] == authorizer.id
+
+    return outputs(api).apply(check)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"name_prefix": ""}, "name_prefix must not be empty"),
+        ({"auth": "NONE"}, "auth must be one of"),
+        ({"auth": "JWT"}, "jwt_issuer must be an https:// URL"),
+        ({**JWT, "jwt_issuer": "http://id.example.com/"}, "jwt_issuer must be an https:// URL"),
+        ({**JWT, "jwt_audience": ()}, "jwt_audience must name an audience"),
+        ({"jwt_issuer": "https://id.example.com/"}, "only valid with auth JWT"),
+        ({"throttling_burst_limit": 5001}, "throttling_burst_limit must be 0..5000"),
+        ({"throttling_rate_limit": -1}, "throttling_rate_limit must be 0..10000"),
+        ({"log_retention_days": 2}, "not a CloudWatch Logs retention value"),
+    ],
+)
+def test_args_are_validated(overrides: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        http_args(**overrides)

@@ -21,7 +21,7 @@ from moto.awslambda.responses import LambdaResponse
 from moto.core.authorization import ActionAuthenticatorMixin
 from moto.core.exceptions import JsonRESTError
 from moto.dynamodb.responses import DynamoHandler
-from moto.iam.access_control import IAMRequest
+from moto.iam.access_control import IAMRequest, IAMRequestBase
 from moto.logs.responses import LogsResponse
 from moto.sqs.responses import SQSResponse
 from moto.stepfunctions.responses import StepFunctionResponse
@@ -184,6 +184,26 @@ def _json_sqs_errors(original: Callable[..., None]) -> Callable[..., None]:
     return authorize
 
 
+BODYLESS_METHODS = frozenset({"GET", "HEAD", "DELETE"})
+
+
+def _signed_payload(original: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """Recompute SigV4 over the payload the client really signed.
+
+    moto falls back to its parsed request data when the body is empty; for a REST-JSON ``GET``
+    (Lambda ``GetFunctionConfiguration``, API Gateway ``GetApis`` …) that data is not empty, so
+    the recomputed signature never matches and every such read fails ``InvalidSignature``.
+    """
+
+    def create_aws_request(self: Any) -> Any:
+        request = original(self)
+        if not self._body and self._method.upper() in BODYLESS_METHODS:
+            request.data = b""
+        return request
+
+    return create_aws_request
+
+
 @contextmanager
 def enforced_iam() -> Iterator[None]:
     """Turn IAM enforcement on from the first request, with per-service resource resolution."""
@@ -198,9 +218,12 @@ def enforced_iam() -> Iterator[None]:
         setattr(cls, AUTH_METHOD, _make_authorizer(resolver))
     sqs_original = SQSResponse.__dict__.get(AUTH_METHOD)
     setattr(SQSResponse, AUTH_METHOD, _json_sqs_errors(getattr(SQSResponse, AUTH_METHOD)))
+    create_request = IAMRequestBase._create_aws_request
+    IAMRequestBase._create_aws_request = _signed_payload(create_request)
     try:
         yield
     finally:
+        IAMRequestBase._create_aws_request = create_request
         for cls, method in saved_methods.items():
             if method is None:
                 delattr(cls, AUTH_METHOD)

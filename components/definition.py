@@ -6,9 +6,9 @@ output, straight to Process; any other input goes to Ingest. Each Task invokes i
 through the optimised Lambda integration and passes on only the function's return value
 (`OutputPath: $.Payload`). Transient errors are
 retried with capped, fully jittered exponential backoff; anything else (or retries exhausted) is
-caught into `$.error`, the failing state's name is kept in the `failed_state` variable, and the
-shared `SendToDLQ` state sends the contract's message to the dead-letter queue before the execution
-ends in `Failed`.
+caught (the error becomes the state's output), the failing state's name is kept in the
+`failed_state` variable, and the shared `SendToDLQ` state sends the contract's message to the
+dead-letter queue before the execution ends in `Failed`.
 """
 
 from __future__ import annotations
@@ -56,7 +56,10 @@ def retriers() -> list[dict[str, Any]]:
 def catcher(state_name: str) -> dict[str, Any]:
     return {
         "ErrorEquals": ["States.ALL"],
-        "ResultPath": "$.error",
+        # The error replaces the state's input: "$.error" could not be set on an input that is
+        # not an object (an execution input `[...]` would fail with ResultPathMatchFailure and
+        # never reach the DLQ). SendToDLQ takes the input from $$.Execution.Input.
+        "ResultPath": "$",
         # A catcher's Assign runs when it matches: the shared SendToDLQ state reads the failing
         # state's name.
         "Assign": {"failed_state": state_name},
@@ -148,7 +151,7 @@ def build_definition(
                         **execution_id,
                         "state_machine.$": "$$.StateMachine.Id",
                         "input.$": "$$.Execution.Input",
-                        "error.$": "$.error",
+                        "error.$": "$",
                         "failed_state.$": "$failed_state",
                     },
                 },

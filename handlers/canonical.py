@@ -24,9 +24,14 @@ def canonical_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
+def _utf8(text: str) -> bytes:
+    """UTF-8; a lone surrogate (JSON allows `"\\ud800"`) is kept as its 3 bytes, never a crash."""
+    return text.encode("utf-8", "surrogatepass")
+
+
 def short_hash(value: Any) -> str:
     """First 32 hex chars of sha256 over the canonical JSON of `value`."""
-    return hashlib.sha256(canonical_json(value).encode("utf-8")).hexdigest()[:32]
+    return hashlib.sha256(_utf8(canonical_json(value))).hexdigest()[:32]
 
 
 def short_hash_bytes(data: bytes) -> str:
@@ -34,7 +39,7 @@ def short_hash_bytes(data: bytes) -> str:
 
 
 def utf8_size(value: Any) -> int:
-    return len(canonical_json(value).encode("utf-8"))
+    return len(_utf8(canonical_json(value)))
 
 
 def escaped_size(value: Any) -> int:
@@ -44,8 +49,18 @@ def escaped_size(value: Any) -> int:
 
 def to_ndjson(records: list[Any]) -> bytes:
     """One compact JSON document per line, key order kept (the raw copy is the event as sent)."""
-    lines = [json.dumps(r, separators=(",", ":"), ensure_ascii=False) for r in records]
+    lines = [_ndjson_line(r) for r in records]
     return ("\n".join(lines) + "\n").encode("utf-8") if lines else b""
+
+
+def _ndjson_line(record: Any) -> str:
+    """Compact JSON; ASCII-escaped when it holds a lone surrogate (valid UTF-8, same value)."""
+    line = json.dumps(record, separators=(",", ":"), ensure_ascii=False)
+    try:
+        line.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(record, separators=(",", ":"), ensure_ascii=True)
+    return line
 
 
 def iter_ndjson_lines(body: bytes) -> Iterator[str]:
@@ -64,7 +79,9 @@ def json_value_problem(value: Any, path: str = "data", depth: int = 0) -> str | 
     """
     if depth > MAX_DEPTH:
         return f"{path}: nested deeper than {MAX_DEPTH} levels (rule: maxDepth)"
-    if isinstance(value, bool) or value is None or isinstance(value, str):
+    if isinstance(value, str):
+        return None if _is_unicode(value) else f"{path}: lone surrogate in a string (rule: unicode)"
+    if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, int):
         if len(str(abs(value))) > MAX_INT_DIGITS:
@@ -81,6 +98,8 @@ def json_value_problem(value: Any, path: str = "data", depth: int = 0) -> str | 
         for key, item in value.items():
             if not isinstance(key, str) or key == "":
                 return f"{path}: object keys must be non-empty strings (rule: propertyNames)"
+            if not _is_unicode(key):
+                return f"{path}: lone surrogate in an object key (rule: unicode)"
             problem = json_value_problem(item, f"{path}.{key}", depth + 1)
             if problem:
                 return problem
@@ -92,3 +111,11 @@ def json_value_problem(value: Any, path: str = "data", depth: int = 0) -> str | 
                 return problem
         return None
     return f"{path}: {type(value).__name__} is not a JSON value (rule: type)"
+
+
+def _is_unicode(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -21,6 +21,7 @@ FUTURE_EVENT_TIME = "future_event_time"
 INVALID_ACTION = "invalid_action"
 EVENT_TOO_LARGE = "event_too_large"
 NOT_JSON = "not_json"
+DUPLICATE_KEY = "duplicate_key"
 REASONS = (
     SCHEMA_VIOLATION,
     BAD_EVENT_TIME,
@@ -28,6 +29,7 @@ REASONS = (
     INVALID_ACTION,
     EVENT_TOO_LARGE,
     NOT_JSON,
+    DUPLICATE_KEY,
 )
 OPTIONAL_TEXT_FIELDS = ("session_id", "page", "referrer", "user_agent")
 
@@ -167,12 +169,40 @@ def curate_events(events: list[Any], lineage: Lineage) -> Curated:
     return result
 
 
+class _DuplicateKey(Exception):
+    pass
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise _DuplicateKey(key)
+        result[key] = value
+    return result
+
+
 def parse_line(line: str) -> Any:
-    """A JSON value, or EventRejected(not_json)."""
+    """A JSON value, or EventRejected(not_json | duplicate_key).
+
+    An object that repeats a key (`{"a":1,"a":2}`) is refused rather than read last-wins like
+    `json.loads`: which value the client meant is unknowable.
+    """
     try:
-        return json.loads(line)
+        return json.loads(line, object_pairs_hook=_unique_keys)
+    except _DuplicateKey as exc:
+        detail = f"key {str(exc.args[0])!r} appears twice in one object (rule: uniqueKeys)"
+        raise EventRejected(DUPLICATE_KEY, detail) from None
     except (ValueError, RecursionError) as exc:
         raise EventRejected(NOT_JSON, f"line does not parse as JSON: {exc}"[:MAX_DETAIL]) from None
+
+
+def line_event_id(line: str, reason: str) -> str:
+    """Id of a line that is no event: for duplicate keys the id of its last-wins reading (a client
+    event_id stays findable), for anything else the hash of the line."""
+    if reason == DUPLICATE_KEY:
+        return keys.event_id(json.loads(line))
+    return short_hash_bytes(line.encode("utf-8", "surrogatepass"))
 
 
 def curate_body(body: bytes, lineage: Lineage) -> Curated:
@@ -182,7 +212,7 @@ def curate_body(body: bytes, lineage: Lineage) -> Curated:
         try:
             event = parse_line(line)
         except EventRejected as exc:
-            ident = short_hash_bytes(line.encode("utf-8"))
+            ident = line_event_id(line, exc.reason)
             result.rejected.append(Rejection(index, ident, exc.reason, exc.detail, line))
             continue
         try:

@@ -49,6 +49,21 @@ def parse_envelope(execution_input: Any, max_events: int) -> list[Any]:
     return events
 
 
+def check_event_sizes(events: list[Any]) -> None:
+    """BatchRejected when an event's canonical JSON is over MAX_EVENT_BYTES: nothing is stored.
+
+    Process still rejects such an event `event_too_large`, for raw objects that did not come
+    through Ingest (replay of a foreign object).
+    """
+    for index, event in enumerate(events):
+        size = utf8_size(event)
+        if size > MAX_EVENT_BYTES:
+            raise BatchRejected(
+                f"event #{index} is {size} bytes, over the {MAX_EVENT_BYTES}-byte event limit; "
+                "send it smaller (nothing was stored)"
+            )
+
+
 def estimate_item_size(event: Any, lineage: int) -> int:
     """Upper bound of one event's share of the Process output, in bytes.
 

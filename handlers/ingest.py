@@ -11,7 +11,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from handlers import keys, storage
 from handlers.aws import env, env_int
 from handlers.canonical import to_ndjson
-from handlers.envelope import check_payload_size, parse_envelope
+from handlers.envelope import check_event_sizes, check_payload_size, parse_envelope
 from handlers.errors import BatchRejected
 from handlers.observability import bind, configure, count, logger, metrics
 from handlers.times import format_time
@@ -37,6 +37,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     execution_input, execution_id = step_payload(event)
     bind(execution_id=execution_id)
     events = parse_envelope(execution_input, max_events)
+    check_event_sizes(events)
     batch_id = keys.batch_id(events)
     raw_key = keys.raw_key(events, batch_id)
     bind(batch_id=batch_id)

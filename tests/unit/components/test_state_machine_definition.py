@@ -134,7 +134,7 @@ def test_each_task_catches_everything_into_the_dlq(definition: dict[str, Any], s
     assert definition["States"][state]["Catch"] == [
         {
             "ErrorEquals": ["States.ALL"],
-            "ResultPath": "$.error",
+            "ResultPath": "$",  # the input may be no object: "$.error" could not be set
             "Assign": {"failed_state": state},
             "Next": "SendToDLQ",
         }
@@ -151,7 +151,7 @@ def test_send_to_dlq_sends_the_contract_message(definition: dict[str, Any]) -> N
             "execution_id.$": "$$.Execution.Id",
             "state_machine.$": "$$.StateMachine.Id",
             "input.$": "$$.Execution.Input",
-            "error.$": "$.error",
+            "error.$": "$",
             "failed_state.$": "$failed_state",
         },
     }

@@ -93,3 +93,13 @@ def test_oversized_batch_refused_with_estimate_and_limit() -> None:
 def test_small_batch_accepted() -> None:
     events = [_event(i, 0) for i in range(100)]
     assert check_payload_size(events, RAW_KEY, EXEC) < PAYLOAD_LIMIT
+
+
+def test_an_event_over_its_size_limit_refuses_the_batch() -> None:
+    from handlers.envelope import MAX_EVENT_BYTES, check_event_sizes
+    from handlers.errors import BatchRejected
+
+    small = {"user_id": "u", "action": "a", "event_time": 0}
+    check_event_sizes([small, {**small, "page": "x" * (MAX_EVENT_BYTES - 100)}])
+    with pytest.raises(BatchRejected, match=r"event #1 is \d+ bytes, over the 32768-byte"):
+        check_event_sizes([small, {**small, "page": "x" * MAX_EVENT_BYTES}])

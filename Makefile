@@ -7,7 +7,7 @@ PY := $(BIN)/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 STACK ?= dev
 
-.PHONY: venv lint typecheck test unit e2e demo serve bench lock clean
+.PHONY: venv lint typecheck test unit e2e demo serve bench soak lock clean
 
 venv: $(STAMP)
 
@@ -42,6 +42,11 @@ serve: venv
 
 bench: venv
 	$(PY) -m benchmarks
+
+# >= 10,000 events in micro-batches, 5% injected faults, 1% malformed, DLQ redriven, then the
+# exactly-once accounting (exit 1 if anything is lost or duplicated). SOAK_ARGS="--seed 7" etc.
+soak: venv
+	$(PY) -m harness soak $(SOAK_ARGS)
 
 # Re-resolve the pinned tree from pyproject.toml into requirements.lock.
 lock:

@@ -12,7 +12,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from harness import pipeline
+from harness import pipeline, soak
 from harness.deploy import deploy
 from harness.emulator import REPO_ROOT, Emulator
 
@@ -114,7 +114,11 @@ def main(argv: list[str] | None = None) -> int:
     serve_cmd.add_argument(
         "--http-port", type=int, default=None, help="HTTP API's local port (default: --port + 1)"
     )
+    soak_cmd = commands.add_parser("soak", help="events under injected faults, then accounting")
+    soak.add_arguments(soak_cmd)
     args = parser.parse_args(argv)
+    if args.command == "soak":
+        return soak.main(args)
     if args.command == "demo":
         return demo(args.stack, args.files)
     return serve(args.stack, args.port, args.http_port)

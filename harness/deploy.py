@@ -175,13 +175,26 @@ def stack_config(stack: str, root: Path = REPO_ROOT) -> dict[str, str]:
     return load_stack_config(root / f"Pulumi.{stack}.yaml")
 
 
-def deploy(emulator: Emulator, stack: str = "dev", root: Path = REPO_ROOT) -> Deployment:
-    """Run ``__main__.py`` for ``stack`` with every resource created in ``emulator``."""
+def deploy(
+    emulator: Emulator,
+    stack: str = "dev",
+    root: Path = REPO_ROOT,
+    overrides: dict[str, str] | None = None,
+) -> Deployment:
+    """Run ``__main__.py`` for ``stack`` with every resource created in ``emulator``.
+
+    ``overrides`` replace stack config values, keyed as in ``Pulumi.<stack>.yaml``
+    (``activity-pipeline:workflowType``) — e.g. to deploy an EXPRESS workflow.
+    """
     mocks = EmulatorMocks(emulator)
     SETTINGS.rpc_manager.clear()  # a previous failed deploy may have left RPCs behind
     SETTINGS.outputs.clear()
     pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False)
-    for key, value in stack_config(stack, root).items():
+    config = stack_config(stack, root)
+    unknown = sorted(set(overrides or {}) - set(config))
+    if unknown:
+        raise KeyError(f"overrides name keys that stack {stack} does not configure: {unknown}")
+    for key, value in (config | (overrides or {})).items():
         pulumi.runtime.set_config(key, value)
     exports: dict[str, Any] = {}
     resolved: dict[str, Any] = {}

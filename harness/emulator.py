@@ -24,6 +24,8 @@ from moto.sts.models import sts_backends
 
 from harness.creds import Credentials
 from harness.eventbridge import StateMachineTargets, state_machine_targets
+from harness.faults import FaultConfig, FaultInjector
+from harness.fidelity import invalid_execution_input
 from harness.iam_enforcement import enforced_iam
 from harness.runtime import LambdaRuntime
 from harness.sfn_patches import interpreter_credentials
@@ -50,9 +52,18 @@ class Emulator:
     account_id = DEFAULT_ACCOUNT_ID
     _active: Emulator | None = None
 
-    def __init__(self, *, retry_time_scale: float = 1.0, repo_root: Path = REPO_ROOT) -> None:
+    def __init__(
+        self,
+        *,
+        retry_time_scale: float = 1.0,
+        repo_root: Path = REPO_ROOT,
+        faults: FaultConfig | None = None,
+    ) -> None:
         self.retry_time_scale = retry_time_scale
         self.runtime = LambdaRuntime(self, repo_root)
+        # Injected throttling/5xx/timeouts (harness.faults); None injects nothing.
+        self.faults = FaultInjector(faults) if faults is not None else None
+        self.runtime.faults = self.faults
         self.endpoint_url: str | None = None
         self._stack = ExitStack()
         self._session = boto3.session.Session()
@@ -76,6 +87,9 @@ class Emulator:
             self._stack.enter_context(enforced_iam())
             self._stack.enter_context(strict_dynamodb())
             self._stack.enter_context(bucket_policy_conditions())
+            self._stack.enter_context(invalid_execution_input())
+            if self.faults is not None:
+                self._stack.enter_context(self.faults.installed())
             self._stack.enter_context(
                 interpreter_credentials(self._client_for_role, self.retry_time_scale)
             )

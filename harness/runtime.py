@@ -32,6 +32,7 @@ from botocore.exceptions import ClientError
 from moto.awslambda.models import LambdaBackend
 from moto.awslambda_simple.models import LambdaSimpleBackend
 
+from harness import faults as fault_injection
 from harness.creds import Host
 
 
@@ -82,6 +83,7 @@ class LambdaRuntime:
         self.log_groups: dict[str, str] = {}  # function name -> LoggingConfig log group
         self.invocations: list[Invocation] = []
         self.log_delivery_errors: list[str] = []
+        self.faults: fault_injection.FaultInjector | None = None
         self._lock = threading.Lock()
         self._stdout = _ThreadRouter(sys.stdout)
         self._stderr = _ThreadRouter(sys.stderr)
@@ -114,6 +116,9 @@ class LambdaRuntime:
         return self.log_groups.get(function_name, f"/aws/lambda/{function_name}")
 
     def invoke(self, fn: Any, body: Any, response_headers: dict[str, Any]) -> bytes:
+        fault = self.faults.decide("lambda", "Invoke") if self.faults is not None else None
+        if self.faults is not None and fault in ("throttle", "server_error"):
+            raise self.faults.lambda_error(fault)  # the Invoke API refuses: nothing runs
         event = json.loads(body) if body else {}
         request_id = str(uuid.uuid4())
         credentials = self.host.assume_role(fn.role, "lambda.amazonaws.com")
@@ -148,6 +153,10 @@ class LambdaRuntime:
             started = time.monotonic()
             payload, error_type, lines = self._run(fn.handler, event, context, env, timeout)
             duration = time.monotonic() - started
+        if fault == "timeout" and error_type is None:  # it ran to the end; the result is lost
+            error_type = "Sandbox.Timedout"
+            payload = {"errorType": error_type, "errorMessage": "Task timed out (harness fault)"}
+            lines.append(payload["errorMessage"])
         lines.append(f"REPORT RequestId: {request_id}\tDuration: {duration * 1000:.2f} ms")
         self._deliver_logs(context, credentials, [f"START RequestId: {request_id}", *lines])
         self.invocations.append(
@@ -170,7 +179,8 @@ class LambdaRuntime:
             try:
                 module_name, _, attr = handler.rpartition(".")
                 function = getattr(importlib.import_module(module_name), attr)
-                result = function(event, context)
+                with fault_injection.in_function():
+                    result = function(event, context)
                 json.dumps(result)  # Lambda refuses a result it cannot serialize
                 outcome["result"] = result
             except BaseException as exc:

@@ -14,6 +14,7 @@ import sys
 from ops.target import TargetError, add_target_arguments, target_from_args
 
 COMMANDS: tuple[str, ...] = ()
+COMMANDS = (*COMMANDS, "replay", "redrive")  # recovery: issue 4
 COMMANDS = (*COMMANDS, "send", "query", "status")  # operations: send, timeline, executions
 
 

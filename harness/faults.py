@@ -17,8 +17,9 @@ and the state machine's Retry takes over from there.
 
 Each eligible call draws from one ``random.Random(seed)``: ``rate`` is the probability that a call
 fails, the kind is drawn uniformly from ``kinds``; ``after`` lets the first calls pass and ``limit``
-caps the number of faults ("the third Invoke times out"). Draw order follows call order, so a run
-with the same seed and concurrency is reproducible.
+caps the number of faults ("the third Invoke times out"). Draws follow call order: with one
+execution at a time a seed reproduces the same faults; concurrent executions interleave their calls,
+so there the seed fixes the rate and sequence of draws, not which call gets which.
 """
 
 from __future__ import annotations

@@ -25,14 +25,18 @@ lint: venv
 typecheck: venv
 	$(BIN)/mypy
 
+# Four workers on two cores: most e2e time is waiting (retry backoff, polling), not CPU.
+# loadfile keeps each module's deployed-stack fixture on one worker.
+PYTEST_PARALLEL ?= -n 4 --dist loadfile
+
 test: lint typecheck
-	$(PY) -m pytest
+	$(PY) -m pytest $(PYTEST_PARALLEL)
 
 unit: venv
-	$(PY) -m pytest tests/unit tests/handlers
+	$(PY) -m pytest $(PYTEST_PARALLEL) tests/unit tests/handlers
 
 e2e: venv
-	$(PY) -m pytest tests/e2e
+	$(PY) -m pytest $(PYTEST_PARALLEL) tests/e2e
 
 demo: venv
 	$(PY) -m harness demo --stack $(STACK)

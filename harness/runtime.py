@@ -15,6 +15,7 @@ from __future__ import annotations
 import importlib
 import io
 import json
+import logging
 import os
 import sys
 import threading
@@ -76,6 +77,22 @@ class _ThreadRouter(io.TextIOBase):
         self.original.flush()
 
 
+def _retarget_stream_handlers(
+    streams: dict[int, io.TextIOBase],
+) -> list[tuple[logging.StreamHandler[Any], Any]]:
+    """Point every logging StreamHandler writing to one of ``streams``' keys at its value.
+
+    Returns the (handler, previous stream) pairs to restore.
+    """
+    loggers = [logging.getLogger(), *logging.Logger.manager.loggerDict.values()]
+    changed: list[tuple[logging.StreamHandler[Any], Any]] = []
+    for logger in loggers:
+        for handler in getattr(logger, "handlers", []):
+            if isinstance(handler, logging.StreamHandler) and id(handler.stream) in streams:
+                changed.append((handler, handler.setStream(streams[id(handler.stream)])))
+    return changed
+
+
 class LambdaRuntime:
     def __init__(self, host: Host, repo_root: Path) -> None:
         self.host = host
@@ -105,9 +122,16 @@ class LambdaRuntime:
         saved_streams = sys.stdout, sys.stderr
         self._stdout.original, self._stderr.original = saved_streams
         sys.stdout, sys.stderr = self._stdout, self._stderr
+        # Loggers configured before this point (a handler module imported early: Powertools binds
+        # sys.stdout when the Logger is built) write to the streams through the router as well.
+        retargeted = _retarget_stream_handlers(
+            {id(saved_streams[0]): self._stdout, id(saved_streams[1]): self._stderr}
+        )
         try:
             yield
         finally:
+            for handler, stream in retargeted:
+                handler.setStream(stream)
             sys.stdout, sys.stderr = saved_streams
             for cls, method in originals.items():
                 cls.invoke = method

@@ -38,6 +38,7 @@ workflow = Workflow(
         name_prefix=name_prefix,
         handlers_dir=Path(__file__).resolve().parent / "handlers",
         workflow_type=settings.workflow_type,
+        log_level=settings.workflow_log_level,
         architecture=settings.lambda_architecture,
         memory_mb=settings.lambda_memory_mb,
         timeout_seconds=settings.lambda_timeout_seconds,

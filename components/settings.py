@@ -20,6 +20,10 @@ WorkflowType = Literal["STANDARD", "EXPRESS"]
 Architecture = Literal["arm64", "x86_64"]
 
 WORKFLOW_TYPES: Final[tuple[WorkflowType, ...]] = ("STANDARD", "EXPRESS")
+# Step Functions log level. ALL logs every state transition with its data (an Express workflow's
+# only execution history, at CloudWatch Logs ingestion prices); ERROR logs failures only.
+WorkflowLogLevel = Literal["ALL", "ERROR", "FATAL", "OFF"]
+WORKFLOW_LOG_LEVELS: Final[tuple[WorkflowLogLevel, ...]] = ("ALL", "ERROR", "FATAL", "OFF")
 ARCHITECTURES: Final[tuple[Architecture, ...]] = ("arm64", "x86_64")
 
 # Values CloudWatch Logs accepts for retentionInDays.
@@ -31,6 +35,7 @@ LOG_RETENTION_DAYS: Final = frozenset(
 # Keys of the `activity-pipeline:` namespace, as written after the colon in Pulumi.<stack>.yaml.
 REQUIRED_KEYS: Final = (
     "workflowType",
+    "workflowLogLevel",
     "lambdaArchitecture",
     "lambdaMemoryMb",
     "lambdaTimeoutSeconds",
@@ -78,6 +83,7 @@ class PipelineSettings:
 
     region: str
     workflow_type: WorkflowType
+    workflow_log_level: WorkflowLogLevel
     lambda_architecture: Architecture
     lambda_memory_mb: int
     lambda_timeout_seconds: int
@@ -111,6 +117,9 @@ class PipelineSettings:
         return cls(
             region=_region(region),
             workflow_type=cast(WorkflowType, _choice(raw, "workflowType", WORKFLOW_TYPES)),
+            workflow_log_level=cast(
+                WorkflowLogLevel, _choice(raw, "workflowLogLevel", WORKFLOW_LOG_LEVELS)
+            ),
             lambda_architecture=cast(
                 Architecture, _choice(raw, "lambdaArchitecture", ARCHITECTURES)
             ),

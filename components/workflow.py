@@ -12,7 +12,12 @@ import pulumi_aws as aws
 
 from components import policies
 from components.definition import build_definition
-from components.settings import ARCHITECTURES, LOG_RETENTION_DAYS, WORKFLOW_TYPES
+from components.settings import (
+    ARCHITECTURES,
+    LOG_RETENTION_DAYS,
+    WORKFLOW_LOG_LEVELS,
+    WORKFLOW_TYPES,
+)
 
 TYPE: Final = "activity-pipeline:workflow:Workflow"
 FUNCTIONS: Final = ("ingest", "process", "write")
@@ -39,10 +44,16 @@ class WorkflowArgs:
     kms_key_arn: pulumi.Input[str]
     table_name: pulumi.Input[str]
     table_arn: pulumi.Input[str]
+    log_level: str = "ERROR"
 
     def __post_init__(self) -> None:
         if not self.name_prefix:
             raise ValueError("WorkflowArgs.name_prefix must not be empty")
+        if self.log_level not in WORKFLOW_LOG_LEVELS:
+            raise ValueError(
+                f"WorkflowArgs.log_level must be one of {WORKFLOW_LOG_LEVELS}, "
+                f"got {self.log_level!r}"
+            )
         if self.workflow_type not in WORKFLOW_TYPES:
             raise ValueError(
                 f"WorkflowArgs.workflow_type must be one of {WORKFLOW_TYPES}, "
@@ -265,7 +276,7 @@ class Workflow(pulumi.ComponentResource):
             logging_configuration={
                 "log_destination": pulumi.Output.concat(workflow_logs.arn, ":*"),
                 "include_execution_data": True,
-                "level": "ALL" if args.workflow_type == "EXPRESS" else "ERROR",
+                "level": args.log_level,
             },
             opts=pulumi.ResourceOptions.merge(
                 child, pulumi.ResourceOptions(depends_on=[workflow_policy])

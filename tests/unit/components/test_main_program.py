@@ -437,13 +437,30 @@ def test_definition_wires_the_real_functions_and_dlq(dev: Deployment) -> None:
     assert states["Failed"]["Type"] == "Fail"
 
 
-def test_express_workflow_logs_everything(deploy: Deploy) -> None:
-    deployment = deploy("dev", {"activity-pipeline:workflowType": "EXPRESS"})
+@pytest.mark.parametrize(
+    ("overrides", "workflow_type", "level"),
+    [
+        ({}, "STANDARD", "ERROR"),
+        ({"activity-pipeline:workflowType": "EXPRESS"}, "EXPRESS", "ERROR"),
+        (
+            {
+                "activity-pipeline:workflowType": "EXPRESS",
+                "activity-pipeline:workflowLogLevel": "ALL",
+            },
+            "EXPRESS",
+            "ALL",
+        ),
+    ],
+)
+def test_workflow_type_and_log_level_come_from_stack_config(
+    deploy: Deploy, overrides: dict[str, str], workflow_type: str, level: str
+) -> None:
+    deployment = deploy("dev", overrides)
     inputs = deployment.find(STATE_MACHINE, "workflow-state-machine").inputs
-    assert inputs["type"] == "EXPRESS"
-    assert inputs["loggingConfiguration"]["level"] == "ALL"
+    assert inputs["type"] == workflow_type
+    assert inputs["loggingConfiguration"]["level"] == level
     assert inputs["loggingConfiguration"]["includeExecutionData"] is True
-    assert deployment.exports["workflow_type"] == "EXPRESS"
+    assert deployment.exports["workflow_type"] == workflow_type
 
 
 # -- storage ---------------------------------------------------------------------------------

@@ -34,6 +34,7 @@ def test_dev_stack_config_parses_to_typed_values() -> None:
     assert settings == PipelineSettings(
         region="us-east-1",
         workflow_type="STANDARD",
+        workflow_log_level="ERROR",
         lambda_architecture="arm64",
         lambda_memory_mb=512,
         lambda_timeout_seconds=30,
@@ -86,6 +87,7 @@ def test_blank_value_counts_as_missing(key: str) -> None:
     ("key", "value", "message"),
     [
         ("workflowType", "standard", "must be one of STANDARD, EXPRESS"),
+        ("workflowLogLevel", "DEBUG", "must be one of ALL, ERROR, FATAL, OFF"),
         ("lambdaArchitecture", "arm", "must be one of arm64, x86_64"),
         ("lambdaMemoryMb", "lots", "must be an integer"),
         ("lambdaMemoryMb", "64", "must be between 128 and 10240"),

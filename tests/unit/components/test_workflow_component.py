@@ -35,6 +35,7 @@ def workflow_args(handlers_dir: Path, **overrides: Any) -> WorkflowArgs:
         "name_prefix": "app-test",
         "handlers_dir": handlers_dir,
         "workflow_type": "EXPRESS",
+        "log_level": "ALL",
         "architecture": "x86_64",
         "memory_mb": 256,
         "timeout_seconds": 20,
@@ -78,6 +79,7 @@ def test_missing_handlers_dir_is_refused(tmp_path: Path) -> None:
     [
         ("name_prefix", "", "name_prefix must not be empty"),
         ("workflow_type", "SYNC", "workflow_type must be one of"),
+        ("log_level", "DEBUG", "log_level must be one of"),
         ("architecture", "arm", "architecture must be one of"),
         ("memory_mb", 64, "memory_mb must be 128..10240"),
         ("timeout_seconds", 0, "timeout_seconds must be 1..900"),

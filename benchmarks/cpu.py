@@ -79,9 +79,11 @@ def run(events_count: int = 1000, repeats: int = 15, seed: int = 11) -> dict[str
     def process_core() -> Any:
         return curate_body(body, lineage)
 
+    stored_lineage = lineage.attributes()  # Process's `lineage` output
+
     def write() -> Any:
         unique, _ = table.dedupe(items)
-        return [table._put_request(item) for item in unique]  # the Write handler's item builder
+        return [table.put_request(item, stored_lineage) for item in unique]  # Write's builder
 
     n = len(events)
     results: dict[str, Any] = {

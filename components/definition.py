@@ -94,6 +94,7 @@ PROCESS_INPUT_KEYS: Final = ("raw_key", "duplicate", "replay")
 WRITE_INPUT_KEYS: Final = (
     "batch_id",
     "raw_key",
+    "lineage",  # the batch-level item attributes, once (Write merges them into every item)
     "items",
     "rejected",
     "rejected_key",

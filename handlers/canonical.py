@@ -13,6 +13,9 @@ MAX_INT_DIGITS = 38
 MAX_FLOAT_MAGNITUDE = 9.99e125
 MIN_FLOAT_MAGNITUDE = 1e-130
 MAX_DEPTH = 16
+_INT_LIMIT = 10**MAX_INT_DIGITS  # |n| >= this has more than MAX_INT_DIGITS digits
+# Built once: json.dumps with these arguments would build the same encoder on every call.
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def canonical_json(value: Any) -> str:
@@ -21,7 +24,21 @@ def canonical_json(value: Any) -> str:
     NaN/Infinity are written as the JS tokens so that hashing never crashes; such events are
     rejected later (schema_violation), they only need a stable id.
     """
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _CANONICAL.encode(value)
+
+
+def canonical_bytes(value: Any) -> tuple[bytes, bool]:
+    """(UTF-8 of the canonical JSON, whether it holds no lone surrogate).
+
+    Computed once per event by Process and reused: its length is the size checked against the
+    event limit, its sha256 the derived event_id, and when it is valid UTF-8 no string or key of
+    the event can hold a lone surrogate (all of them are in the text as they are).
+    """
+    text = _CANONICAL.encode(value)
+    try:
+        return text.encode("utf-8"), True
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogatepass"), False
 
 
 def _utf8(text: str) -> bytes:
@@ -72,45 +89,66 @@ def iter_ndjson_lines(body: bytes) -> Iterator[str]:
             yield stripped
 
 
-def json_value_problem(value: Any, path: str = "data", depth: int = 0) -> str | None:
+def json_value_problem(
+    value: Any, path: str = "data", depth: int = 0, *, check_unicode: bool = True
+) -> str | None:
     """First value the curated store cannot hold, as `<path>: <problem>`; None when all is well.
 
-    Catches NaN/Infinity, numbers outside DynamoDB's range, empty map keys and deep nesting.
+    Catches NaN/Infinity, numbers outside DynamoDB's range, empty map keys, deep nesting and lone
+    surrogates (skipped with `check_unicode=False` when the caller knows the value's JSON text is
+    valid UTF-8, see canonical_bytes). The path is only built for the value that fails.
     """
+    found = _value_problem(value, depth, check_unicode)
+    if found is None:
+        return None
+    where, problem = found
+    return f"{path}{where}: {problem}"
+
+
+def _value_problem(value: Any, depth: int, check_unicode: bool) -> tuple[str, str] | None:
+    """(path below `value`, problem) of the first failing value; None when all is well."""
     if depth > MAX_DEPTH:
-        return f"{path}: nested deeper than {MAX_DEPTH} levels (rule: maxDepth)"
+        return "", f"nested deeper than {MAX_DEPTH} levels (rule: maxDepth)"
     if isinstance(value, str):
-        return None if _is_unicode(value) else f"{path}: lone surrogate in a string (rule: unicode)"
+        if check_unicode and not _is_unicode(value):
+            return "", "lone surrogate in a string (rule: unicode)"
+        return None
+    if isinstance(value, dict):
+        child = depth + 1
+        for key, item in value.items():
+            if not isinstance(key, str) or key == "":
+                return "", "object keys must be non-empty strings (rule: propertyNames)"
+            if check_unicode and not _is_unicode(key):
+                return "", "lone surrogate in an object key (rule: unicode)"
+            # Strings are the common case: checked here rather than through a call.
+            if isinstance(item, str) and child <= MAX_DEPTH:
+                if check_unicode and not _is_unicode(item):
+                    return f".{key}", "lone surrogate in a string (rule: unicode)"
+                continue
+            found = _value_problem(item, child, check_unicode)
+            if found is not None:
+                return f".{key}{found[0]}", found[1]
+        return None
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, int):
-        if len(str(abs(value))) > MAX_INT_DIGITS:
-            return f"{path}: integer has more than {MAX_INT_DIGITS} digits (rule: numberRange)"
+        if not -_INT_LIMIT < value < _INT_LIMIT:
+            return "", f"integer has more than {MAX_INT_DIGITS} digits (rule: numberRange)"
         return None
     if isinstance(value, float):
         if not math.isfinite(value):
-            return f"{path}: {value!r} is not a finite number (rule: finiteNumber)"
+            return "", f"{value!r} is not a finite number (rule: finiteNumber)"
         magnitude = abs(value)
         if magnitude and not MIN_FLOAT_MAGNITUDE <= magnitude <= MAX_FLOAT_MAGNITUDE:
-            return f"{path}: {value!r} is out of the storable range (rule: numberRange)"
-        return None
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if not isinstance(key, str) or key == "":
-                return f"{path}: object keys must be non-empty strings (rule: propertyNames)"
-            if not _is_unicode(key):
-                return f"{path}: lone surrogate in an object key (rule: unicode)"
-            problem = json_value_problem(item, f"{path}.{key}", depth + 1)
-            if problem:
-                return problem
+            return "", f"{value!r} is out of the storable range (rule: numberRange)"
         return None
     if isinstance(value, list):
         for index, item in enumerate(value):
-            problem = json_value_problem(item, f"{path}[{index}]", depth + 1)
-            if problem:
-                return problem
+            found = _value_problem(item, depth + 1, check_unicode)
+            if found is not None:
+                return f"[{index}]{found[0]}", found[1]
         return None
-    return f"{path}: {type(value).__name__} is not a JSON value (rule: type)"
+    return "", f"{type(value).__name__} is not a JSON value (rule: type)"
 
 
 def _is_unicode(text: str) -> bool:

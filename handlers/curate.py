@@ -1,18 +1,30 @@
-"""Process core (pure): validate, normalize and enrich each raw event, or reject it (reason)."""
-
 from __future__ import annotations
 
+import contextlib
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from handlers import keys
-from handlers.canonical import iter_ndjson_lines, json_value_problem, short_hash_bytes, utf8_size
-from handlers.envelope import MAX_EVENT_BYTES
+from handlers.canonical import (
+    canonical_bytes,
+    iter_ndjson_lines,
+    json_value_problem,
+    short_hash_bytes,
+)
+from handlers.envelope import LINEAGE_ATTRIBUTES, MAX_EVENT_BYTES
 from handlers.normalize import anonymize_ip, normalize_action
 from handlers.schema import MAX_DETAIL, schema_problem
-from handlers.times import EventTimeError, format_time, is_future, is_late, parse_event_time
+from handlers.times import (
+    FUTURE_TOLERANCE,
+    EventTimeError,
+    format_time,
+    is_future,
+    is_late,
+    normalize_event_time,
+    parse_event_time,
+)
 
 # Machine-readable rejection reasons (docs/architecture.md).
 SCHEMA_VIOLATION = "schema_violation"
@@ -45,6 +57,18 @@ class Lineage:
     processed_at: datetime
     late_threshold_hours: float
 
+    def attributes(self) -> dict[str, str]:
+        """The batch-level attributes of every stored item (Process's `lineage` output, once per
+        batch; Write merges them into each item: handlers.table.put_request)."""
+        values = {
+            "batch_id": self.batch_id,
+            "raw_key": self.raw_key,
+            "execution_id": self.execution_id,
+            "received_at": format_time(self.received_at),
+            "processed_at": format_time(self.processed_at),
+        }
+        return {name: values[name] for name in LINEAGE_ATTRIBUTES}
+
 
 @dataclass(frozen=True)
 class Rejection:
@@ -70,6 +94,8 @@ class Rejection:
 
 @dataclass
 class Curated:
+    """`items` hold the per-event attributes only: Lineage.attributes() completes each."""
+
     items: list[dict[str, Any]] = field(default_factory=list)
     rejected: list[Rejection] = field(default_factory=list)
 
@@ -85,49 +111,114 @@ class EventRejected(Exception):
         self.detail = detail[:MAX_DETAIL]
 
 
+class _Clock:
+    """The batch's time judgements, computed once per batch.
+
+    Normalized times (`YYYY-MM-DDTHH:MM:SS.sssZ`, fixed width) sort like the instants they name,
+    and an event time is a whole millisecond, so "more than 24 h after received_at" and "more than
+    the threshold before it" are string comparisons against two bounds rounded to the millisecond
+    (the future bound down, the late bound up). When a bound cannot be formed (a naive or extreme
+    received_at, a threshold no timedelta holds) every event takes the datetime path instead.
+    """
+
+    def __init__(self, lineage: Lineage) -> None:
+        self.lineage = lineage
+        self.received_at = format_time(lineage.received_at)
+        self.exact = True
+        self.future_after: str | None = None  # None: no time can be that far ahead
+        self.late_before: str | None = None  # None: no time can be that far behind
+        try:
+            if lineage.received_at.utcoffset() is None:
+                raise TypeError("naive received_at")
+            received = lineage.received_at.astimezone(UTC)  # instants, not wall-clock times
+            with contextlib.suppress(OverflowError):  # later than any time: nothing is future
+                self.future_after = format_time(received + FUTURE_TOLERANCE)
+            limit = timedelta(hours=lineage.late_threshold_hours)
+            try:
+                bound: datetime | None = received - limit
+            except OverflowError:
+                bound = None  # further back than any time: nothing is late
+            if bound is not None:
+                if bound.microsecond % 1000:  # round up: time < bound <=> time < ceil(bound)
+                    bound += timedelta(microseconds=1000 - bound.microsecond % 1000)
+                self.late_before = format_time(bound)
+        except (TypeError, ValueError, OverflowError):
+            self.exact = False
+
+    def judge(self, value: Any, occurred_at: str) -> bool:
+        """Whether a valid event is late (`occurred_at` = its normalized `value`), or
+        EventRejected(future_event_time)."""
+        if self.exact:
+            future = self.future_after is not None and occurred_at > self.future_after
+            late = self.late_before is not None and occurred_at < self.late_before
+        else:
+            moment = parse_event_time(value)
+            future = is_future(moment, self.lineage.received_at)
+            late = not future and is_late(
+                moment, self.lineage.received_at, self.lineage.late_threshold_hours
+            )
+        if future:
+            raise EventRejected(
+                FUTURE_EVENT_TIME,
+                f"data.event_time {occurred_at} is more than 24h after received_at "
+                f"{self.received_at}",
+            )
+        return late
+
+
 def curate_event(event: Any, index: int, lineage: Lineage) -> dict[str, Any]:
     """The curated item for one received event, or EventRejected(reason, detail).
 
     Checks run in a fixed order and the first failure is the reason: size, JSON values
     (NaN/Infinity, DynamoDB number range), event_time rules, schema, action, future time.
+    The item holds the per-event attributes; Lineage.attributes() completes it.
     """
-    size = utf8_size(event)
-    if size > MAX_EVENT_BYTES:
-        raise EventRejected(EVENT_TOO_LARGE, f"{size} bytes > {MAX_EVENT_BYTES} bytes")
+    return _curate(event, index, _Clock(lineage))
+
+
+def _curate(event: Any, index: int, clock: _Clock) -> dict[str, Any]:
+    data, is_utf8 = canonical_bytes(event)  # once: size, unicode pre-check, derived event_id
+    if len(data) > MAX_EVENT_BYTES:
+        raise EventRejected(EVENT_TOO_LARGE, f"{len(data)} bytes > {MAX_EVENT_BYTES} bytes")
     if not isinstance(event, dict):
         raise EventRejected(
             SCHEMA_VIOLATION, f"data must be object (rule: type), got {type(event).__name__}"
         )
-    problem = json_value_problem(event)
+    problem = json_value_problem(event, check_unicode=not is_utf8)
     if problem:
         raise EventRejected(SCHEMA_VIOLATION, problem)
-    moment = None
+    occurred_at = None
     if "event_time" in event:
         try:
-            moment = parse_event_time(event["event_time"])
+            # Parsed before the schema runs (bad_event_time comes first); judged after it.
+            occurred_at = normalize_event_time(event["event_time"])
         except EventTimeError as exc:
             raise EventRejected(BAD_EVENT_TIME, f"data.event_time: {exc}") from None
     problem = schema_problem(event)
     if problem:
         raise EventRejected(SCHEMA_VIOLATION, problem)
-    assert moment is not None  # event_time is required by the schema
     action = normalize_action(event["action"])
     if not action:
         raise EventRejected(INVALID_ACTION, f"data.action {event['action']!r} normalizes to empty")
-    if is_future(moment, lineage.received_at):
-        raise EventRejected(
-            FUTURE_EVENT_TIME,
-            f"data.event_time {format_time(moment)} is more than 24h after received_at "
-            f"{format_time(lineage.received_at)}",
-        )
-    return enrich(event, index, action, moment, lineage)
+    assert occurred_at is not None  # event_time is required by the schema
+    late = clock.judge(event["event_time"], occurred_at)
+    given = keys.client_event_id(event)
+    ident = short_hash_bytes(data) if given is None else given
+    return _item(event, index, action, occurred_at, late, ident)
 
 
 def enrich(
     event: dict[str, Any], index: int, action: str, moment: datetime, lineage: Lineage
 ) -> dict[str, Any]:
-    ident = keys.event_id(event)
+    """The item of a validated event from its parsed time (per-event attributes only)."""
     occurred_at = format_time(moment)
+    late = is_late(moment, lineage.received_at, lineage.late_threshold_hours)
+    return _item(event, index, action, occurred_at, late, keys.event_id(event))
+
+
+def _item(
+    event: dict[str, Any], index: int, action: str, occurred_at: str, late: bool, ident: str
+) -> dict[str, Any]:
     item: dict[str, Any] = {
         "user_id": event["user_id"],
         "event_time": keys.sort_key(occurred_at, ident),
@@ -142,26 +233,18 @@ def enrich(
         item["ip"] = anonymize_ip(event["ip"])
     if "properties" in event:
         item["properties"] = event["properties"]
-    item.update(
-        {
-            "late": is_late(moment, lineage.received_at, lineage.late_threshold_hours),
-            "received_at": format_time(lineage.received_at),
-            "processed_at": format_time(lineage.processed_at),
-            "raw_key": lineage.raw_key,
-            "raw_index": index,
-            "batch_id": lineage.batch_id,
-            "execution_id": lineage.execution_id,
-        }
-    )
+    item["late"] = late
+    item["raw_index"] = index
     return item
 
 
 def curate_events(events: list[Any], lineage: Lineage) -> Curated:
     """Every event ends in exactly one list: items or rejected."""
     result = Curated()
+    clock = _Clock(lineage)
     for index, event in enumerate(events):
         try:
-            result.items.append(curate_event(event, index, lineage))
+            result.items.append(_curate(event, index, clock))
         except EventRejected as exc:
             result.rejected.append(
                 Rejection(index, keys.event_id(event), exc.reason, exc.detail, event)
@@ -174,12 +257,17 @@ class _DuplicateKey(Exception):
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise _DuplicateKey(key)
-        result[key] = value
+    result = dict(pairs)
+    if len(result) != len(pairs):  # a key repeats: name the first repetition
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateKey(key)
+            seen.add(key)
     return result
+
+
+_DECODER = json.JSONDecoder(object_pairs_hook=_unique_keys)  # json.loads would build one a line
 
 
 def parse_line(line: str) -> Any:
@@ -189,7 +277,9 @@ def parse_line(line: str) -> Any:
     `json.loads`: which value the client meant is unknowable.
     """
     try:
-        return json.loads(line, object_pairs_hook=_unique_keys)
+        if line.startswith("\ufeff"):  # what json.loads refuses before decoding
+            raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", line, 0)
+        return _DECODER.decode(line)
     except _DuplicateKey as exc:
         detail = f"key {str(exc.args[0])!r} appears twice in one object (rule: uniqueKeys)"
         raise EventRejected(DUPLICATE_KEY, detail) from None
@@ -208,6 +298,7 @@ def line_event_id(line: str, reason: str) -> str:
 def curate_body(body: bytes, lineage: Lineage) -> Curated:
     """Curate an NDJSON raw object; a line that does not parse is rejected not_json."""
     result = Curated()
+    clock = _Clock(lineage)
     for index, line in enumerate(iter_ndjson_lines(body)):
         try:
             event = parse_line(line)
@@ -216,7 +307,7 @@ def curate_body(body: bytes, lineage: Lineage) -> Curated:
             result.rejected.append(Rejection(index, ident, exc.reason, exc.detail, line))
             continue
         try:
-            result.items.append(curate_event(event, index, lineage))
+            result.items.append(_curate(event, index, clock))
         except EventRejected as exc:
             result.rejected.append(
                 Rejection(index, keys.event_id(event), exc.reason, exc.detail, event)

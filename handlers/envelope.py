@@ -2,24 +2,46 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from handlers.canonical import escaped_size, utf8_size
+from handlers.canonical import utf8_size
 from handlers.errors import BatchRejected
 
 PAYLOAD_LIMIT = 256 * 1024  # Step Functions: max input/output of a state, UTF-8 bytes
 MAX_EVENT_BYTES = 32 * 1024  # one event's canonical JSON; larger ones are rejected event_too_large
 ENVELOPE_KEY = "events"
-# Fixed per-item cost of what Process adds to an event, ASCII-escaped JSON, rounded up:
-# keys and quotes of event_id/event_time(SK)/occurred_at/received_at/processed_at/raw_key/
-# batch_id/execution_id/late/raw_index (~170), three 24-char timestamps plus the SK's time (96),
-# a 32-char batch_id (32), an event_id if absent (32) and a second copy in the SK (<= 128),
-# time growth of event_time (<= 24) and slack (~80).
-ITEM_OVERHEAD = 600
-# A rejected summary {"index","event_id","reason","detail"}: detail <= 256, event_id <= 128.
-REJECTED_SUMMARY_MAX = 520
-# Process output / Write input around the items: ids, keys, counts, execution_id.
+# The batch-level attributes of every stored item. Process returns them once, as its `lineage`
+# object; Write merges them into each item (handlers.table.put_request).
+LINEAGE_ATTRIBUTES = ("received_at", "processed_at", "raw_key", "batch_id", "execution_id")
+MAX_CLIENT_ID = 128  # event.schema.json: event_id maxLength (ASCII by its pattern)
+DERIVED_ID = 32  # hex chars of a derived event_id
+
+# Sizes are counted as the Lambda runtime writes a return value (json.dumps: ASCII-escaped,
+# ", " and ": " separators), the largest of the forms a payload is measured in: >= compact JSON,
+# >= UTF-8.
+#
+# What Process adds to an event's own JSON in its item, rounded up (the event's own event_time
+# value and action stay counted; the lineage is not repeated per item):
+#   ', "occurred_at": "<24>"' 43, ', "late": false' 15, ', "raw_index": <10 digits>' 25,
+#   the SK's time, "#" and quotes around the event's own event_time value 27,
+#   the ", " between items 2  = 112, plus slack -> 128.
+ITEM_OVERHEAD = 128
+# When Process derives the event_id: ', "event_id": "<32>"' (48) and its copy in the SK (32).
+# A client event_id is in the event already: only its copy in the SK is added.
+DERIVED_ID_OVERHEAD = 48 + DERIVED_ID
+# A rejected summary {"index", "event_id", "reason", "detail"} without its event_id: keys,
+# separators, a 10-digit index, the longest reason (17), a detail of <= MAX_DETAIL (256) chars
+# as ASCII, the ", " between entries; rounded up. Its event_id is the client's or 32 hex chars.
+REJECTED_SUMMARY_BASE = 384
+# Process output / Write input around the items: keys, batch_id (twice), counts, received_at and
+# processed_at, the rejected key's fixed part; raw_key (x3) and execution_id (x2) are added.
 BATCH_OVERHEAD = 1024
+
+
+def runtime_size(value: Any) -> int:
+    """Bytes of `value` as the Lambda runtime serializes a return value (json.dumps defaults)."""
+    return len(json.dumps(value))
 
 
 def parse_envelope(execution_input: Any, max_events: int) -> list[Any]:
@@ -64,24 +86,32 @@ def check_event_sizes(events: list[Any]) -> None:
             )
 
 
-def estimate_item_size(event: Any, lineage: int) -> int:
-    """Upper bound of one event's share of the Process output, in bytes.
+def estimate_item_size(event: Any, lineage: int = 0) -> int:
+    """Upper bound of one event's share of the Process output, in bytes: its item or, when it is
+    rejected, its summary (including the separator that follows it).
 
-    `lineage` is the escaped size of the per-item strings known at ingest (raw_key, execution_id).
+    `lineage` is the size of any per-item lineage a caller still counts: none since Process returns
+    the lineage once per batch (0; a larger value only makes the estimate more conservative).
     Normalizing the action at most doubles it (one '_' per character): its length counts twice.
     """
+    given = event.get("event_id") if isinstance(event, dict) else None
+    client_id = len(given) if isinstance(given, str) and len(given) <= MAX_CLIENT_ID else 0
+    summary = REJECTED_SUMMARY_BASE + max(client_id, DERIVED_ID)
     if utf8_size(event) > MAX_EVENT_BYTES:
-        return REJECTED_SUMMARY_MAX  # rejected event_too_large: only its summary travels on
+        return summary  # rejected event_too_large: only its summary travels on
     action = event.get("action") if isinstance(event, dict) else None
     growth = len(action) if isinstance(action, str) else 0
-    item = escaped_size(event) + growth + ITEM_OVERHEAD + lineage
-    return max(item, REJECTED_SUMMARY_MAX)
+    # An event with an `event_id` keeps it (or is rejected); one without gets a derived id.
+    has_id = isinstance(event, dict) and "event_id" in event
+    ids = client_id if has_id else DERIVED_ID_OVERHEAD
+    item = runtime_size(event) + growth + ITEM_OVERHEAD + ids + lineage
+    return max(item, summary)
 
 
 def estimate_payload_size(events: list[Any], raw_key: str, execution_id: str) -> int:
-    lineage = escaped_size(raw_key) + escaped_size(execution_id)
-    total = BATCH_OVERHEAD + 2 * escaped_size(raw_key) + escaped_size(execution_id)
-    return total + sum(estimate_item_size(e, lineage) + 1 for e in events)
+    """Upper bound of Process's output (and Write's input) for `events`, in bytes."""
+    total = BATCH_OVERHEAD + 3 * runtime_size(raw_key) + 2 * runtime_size(execution_id)
+    return total + sum(estimate_item_size(e) + 1 for e in events)
 
 
 def check_payload_size(events: list[Any], raw_key: str, execution_id: str) -> int:

@@ -27,14 +27,20 @@ def _client_event_id() -> tuple[re.Pattern[str], int]:
     return re.compile(rule["pattern"].replace("$", r"\Z")), int(rule["maxLength"])
 
 
-def event_id(event: Any) -> str:
-    """The client's event_id when the schema allows it, else the hash of the event as received."""
+def client_event_id(event: Any) -> str | None:
+    """The client's event_id when the schema allows it (ASCII, no `#`), else None."""
     if isinstance(event, dict):
         given = event.get("event_id")
         pattern, max_length = _client_event_id()
         if isinstance(given, str) and len(given) <= max_length and pattern.match(given):
             return given
-    return short_hash(event)
+    return None
+
+
+def event_id(event: Any) -> str:
+    """The client's event_id when the schema allows it, else the hash of the event as received."""
+    given = client_event_id(event)
+    return short_hash(event) if given is None else given
 
 
 def earliest_event_time(events: list[Any]) -> datetime | None:

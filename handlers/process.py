@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,7 +11,7 @@ from handlers import keys, storage
 from handlers.aws import env, env_float
 from handlers.canonical import short_hash_bytes, to_ndjson
 from handlers.curate import Curated, Lineage, curate_body
-from handlers.envelope import PAYLOAD_LIMIT
+from handlers.envelope import PAYLOAD_LIMIT, runtime_size
 from handlers.errors import BatchRejected
 from handlers.observability import bind, configure, count, logger, metrics
 from handlers.times import EventTimeError, parse_timestamp
@@ -51,27 +50,40 @@ def received_at(raw: storage.RawObject) -> datetime:
     return raw.last_modified.astimezone(UTC)
 
 
-def shape_output(
-    batch_id: str,
-    raw_key: str,
+def output_payload(
+    lineage: Lineage,
     curated: Curated,
     rejected_key: str | None,
     redelivered: bool = False,
 ) -> dict[str, Any]:
-    output = {
-        "batch_id": batch_id,
-        "raw_key": raw_key,
+    """Process's output: the batch's lineage once, the items with their per-event attributes."""
+    return {
+        "batch_id": lineage.batch_id,
+        "raw_key": lineage.raw_key,
+        "lineage": lineage.attributes(),
         "items": curated.items,
         "rejected": [r.summary() for r in curated.rejected],
         "rejected_key": rejected_key,
         "counts": curated.counts(),
         "redelivery": redelivered,
     }
-    size = len(json.dumps(output, separators=(",", ":")).encode("utf-8"))
+
+
+def shape_output(
+    lineage: Lineage,
+    curated: Curated,
+    rejected_key: str | None,
+    redelivered: bool = False,
+) -> dict[str, Any]:
+    """output_payload(), or BatchRejected when it is over the payload limit, measured as the
+    Lambda runtime serializes it (ASCII-escaped, with spaces: never smaller than the UTF-8 or
+    compact forms)."""
+    output = output_payload(lineage, curated, rejected_key, redelivered)
+    size = runtime_size(output)
     if size > PAYLOAD_LIMIT:  # Ingest's estimate makes this unreachable for batches it stored
         raise BatchRejected(
             f"Process output is {size} bytes, over the Step Functions payload limit of "
-            f"{PAYLOAD_LIMIT} bytes; replay {raw_key} as smaller batches"
+            f"{PAYLOAD_LIMIT} bytes; replay {lineage.raw_key} as smaller batches"
         )
     return output
 
@@ -113,4 +125,4 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
             "redelivery": redelivered,
         },
     )
-    return shape_output(batch_id, raw_key, curated, rejected_key, redelivered)
+    return shape_output(lineage, curated, rejected_key, redelivered)

@@ -30,6 +30,7 @@ MAX_ATTEMPTS = 6
 BASE_DELAY = 0.05
 MAX_DELAY = 2.0
 _DECIMAL = Context(prec=38, traps=[Inexact, Rounded])
+_INT_LIMIT = 10**38  # DynamoDB numbers: 38 significant digits
 _serializer = TypeSerializer()
 
 
@@ -66,9 +67,47 @@ def backoff(attempt: int, rng: Callable[[float, float], float] = random.uniform)
     return rng(0.0, min(MAX_DELAY, BASE_DELAY * 2**attempt))
 
 
-def _put_request(item: dict[str, Any]) -> WriteRequestTypeDef:
-    serialized = {k: _serializer.serialize(to_dynamo(v)) for k, v in item.items()}
-    return {"PutRequest": {"Item": serialized}}
+def attribute_value(value: Any) -> Any:
+    """The DynamoDB AttributeValue of a JSON value: `TypeSerializer().serialize(to_dynamo(value))`.
+
+    Strings, booleans, null, integers within 38 digits, maps and lists are built directly (the
+    same result); anything else (floats, larger integers, other types) goes through boto3's
+    TypeSerializer, with its checks and errors.
+    """
+    cls = type(value)
+    if cls is str:
+        return {"S": value}
+    if cls is dict:
+        return {"M": {str(k): attribute_value(v) for k, v in value.items()}}
+    if cls is bool:
+        return {"BOOL": value}
+    if cls is int and -_INT_LIMIT < value < _INT_LIMIT:
+        return {"N": str(value)}
+    if value is None:
+        return {"NULL": True}
+    if cls is list:
+        return {"L": [attribute_value(v) for v in value]}
+    return _serializer.serialize(to_dynamo(value))
+
+
+def put_request(
+    item: dict[str, Any], lineage: Mapping[str, Any] | None = None
+) -> WriteRequestTypeDef:
+    """The BatchWriteItem PutRequest that stores one curated item.
+
+    `item` is an item of Process's output (its per-event attributes); `lineage` is the output's
+    `lineage` object (handlers.envelope.LINEAGE_ATTRIBUTES: the batch-level attributes), merged
+    into the stored item.
+    An item that carries a lineage attribute itself is refused (ValueError): which value to store
+    would be ambiguous. Values become DynamoDB attribute values as attribute_value() makes them.
+    """
+    stored = {k: attribute_value(v) for k, v in item.items()}
+    if lineage:
+        if not lineage.keys().isdisjoint(item):
+            raise ValueError(f"item carries lineage attributes {sorted(set(lineage) & set(item))}")
+        for name, value in lineage.items():
+            stored[name] = attribute_value(value)
+    return {"PutRequest": {"Item": stored}}
 
 
 def write_chunk(
@@ -138,11 +177,13 @@ def write_items(
     table: str,
     items: list[dict[str, Any]],
     *,
+    lineage: Mapping[str, Any] | None = None,
     redelivery: bool = False,
     max_attempts: int = MAX_ATTEMPTS,
     sleep: Callable[[float], None] = time.sleep,
 ) -> WriteResult:
-    """Write the items; on a re-delivery only those whose key is absent (first write wins)."""
+    """Write the items, `lineage` merged into each (put_request); on a re-delivery only those
+    whose key is absent (first write wins)."""
     unique, removed = dedupe(items)
     present = 0
     if redelivery:
@@ -155,6 +196,6 @@ def write_items(
         present = len(unique) - len(absent)
         unique = absent
     for start in range(0, len(unique), CHUNK):
-        requests = [_put_request(item) for item in unique[start : start + CHUNK]]
+        requests = [put_request(item, lineage) for item in unique[start : start + CHUNK]]
         write_chunk(table, requests, max_attempts=max_attempts, sleep=sleep)
     return WriteResult(written=len(unique), duplicates_removed=removed, already_present=present)

@@ -14,6 +14,11 @@ _RFC3339 = re.compile(
     r"(?P<date>\d{4}-\d{2}-\d{2})[Tt](?P<h>\d{2}):(?P<m>\d{2}):(?P<s>\d{2})(?:\.(?P<frac>\d{1,9}))?"
     r"(?P<tz>[Zz]|[+-]\d{2}:\d{2})?"
 )
+# Already normalized (ASCII digits, `T`, milliseconds, `Z`): the text is its own normal form.
+_NORMALIZED = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z")
+_MIN = datetime.min.replace(tzinfo=UTC)
+_MAX = datetime.max.replace(tzinfo=UTC)
+_MIN_TEXT = "0001-01-01T00:00:00.000Z"  # datetime.min: out of range (bounds are exclusive)
 
 
 class EventTimeError(ValueError):
@@ -22,11 +27,8 @@ class EventTimeError(ValueError):
 
 def format_time(moment: datetime) -> str:
     """UTC `YYYY-MM-DDTHH:MM:SS.sssZ` (milliseconds, truncated)."""
-    utc = moment.astimezone(UTC)
-    return (
-        f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}T{utc.hour:02d}:{utc.minute:02d}:"
-        f"{utc.second:02d}.{utc.microsecond // 1000:03d}Z"
-    )
+    # isoformat pads the year to 4 digits and truncates to milliseconds; UTC ends in "+00:00".
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds")[:-6] + "Z"
 
 
 def truncate_ms(moment: datetime) -> datetime:
@@ -41,6 +43,8 @@ def _from_epoch_ms(ms: int) -> datetime:
 
 
 def _parse_number(value: int | float) -> datetime:
+    if type(value) is int:  # exact already: no Decimal needed
+        return _from_epoch_ms(value if abs(value) >= MS_THRESHOLD else value * 1000)
     if isinstance(value, float) and not math.isfinite(value):
         raise EventTimeError("epoch value is not a finite number")
     try:
@@ -90,9 +94,27 @@ def parse_event_time(value: object) -> datetime:
         moment = _parse_string(value)
     else:
         raise EventTimeError(f"{type(value).__name__} is not a time (string or integer expected)")
-    if not datetime.min.replace(tzinfo=UTC) < moment < datetime.max.replace(tzinfo=UTC):
+    if not _MIN < moment < _MAX:
         raise EventTimeError("time is out of range")
     return truncate_ms(moment)
+
+
+def normalize_event_time(value: object) -> str:
+    """`format_time(parse_event_time(value))`, without the round trip when `value` is already
+    normalized (`YYYY-MM-DDTHH:MM:SS.sssZ`): the same result and the same EventTimeError."""
+    if (
+        type(value) is str
+        and _NORMALIZED.fullmatch(value)
+        and value[11:13] != "24"  # whatever fromisoformat makes of hour 24, the slow path decides
+        and value > _MIN_TEXT
+    ):
+        try:
+            datetime.fromisoformat(value[:19])  # the slow path's own validity check
+        except ValueError:
+            pass  # the slow path raises the error with its message
+        else:
+            return value
+    return format_time(parse_event_time(value))
 
 
 def parse_timestamp(value: str) -> datetime:

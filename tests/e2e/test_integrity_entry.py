@@ -39,8 +39,8 @@ def event(i: int, **extra: Any) -> dict[str, Any]:
             {"events": [event(0), event(1, page="x" * 40_000), event(2)]},
             "event #1 is 40",  # bytes, over the 32768-byte event limit
         ),
-        (  # ~190 KB of input (under the 256 KB input limit), ~330 KB once enriched
-            {"events": [event(i, page="p" * 1_000) for i in range(170)]},
+        (  # ~190 KB of input (under the 256 KB input limit), ~300 KB estimated once enriched
+            {"events": [event(i, page="p" * 300) for i in range(500)]},
             "over the Step Functions payload limit of 262144 bytes",
         ),
         ({"events": []}, "'events' is empty"),

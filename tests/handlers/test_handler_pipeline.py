@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
+from benchmarks.workload import make_events
 from handlers import ingest, process, write
+from handlers.envelope import PAYLOAD_LIMIT
 
 pytestmark = pytest.mark.filterwarnings("ignore:No application metrics:UserWarning")
 TABLE = "activity-pipeline-test-events"
@@ -48,3 +51,29 @@ def test_every_event_ends_in_exactly_one_place(s3: Any, dynamodb: Any, lambda_co
     again = run({"events": events}, lambda_context)  # a repeated batch changes nothing
     assert again["raw_key"] == result["raw_key"]
     assert len(dynamodb.scan(TableName=TABLE)["Items"]) == 3
+
+
+def test_a_batch_of_500_typical_events_fits(s3: Any, dynamodb: Any, lambda_context: Any) -> None:
+    """MAX_BATCH_EVENTS=500 of the benchmark's ~216-byte events: Ingest accepts the batch,
+    Process's real output stays under the 256 KB payload limit (the lineage travels once, not in
+    every item) and every event is stored with the batch's lineage."""
+    events = make_events(500, seed=3, nonce="fit", now=datetime.now(UTC))
+    assert 200 <= len(json.dumps(events)) / 500 <= 240
+    ingested = ingest.handler(
+        {"input": {"events": events}, "execution_id": EXECUTION_ID}, lambda_context
+    )
+    processed = process.handler(
+        {"raw_key": ingested["raw_key"], "execution_id": EXECUTION_ID}, lambda_context
+    )
+    for ensure_ascii in (True, False):
+        size = len(json.dumps(processed, ensure_ascii=ensure_ascii).encode("utf-8"))
+        assert size < PAYLOAD_LIMIT
+    assert processed["counts"] == {"received": 500, "valid": 500, "rejected": 0}
+    result = write.handler({**processed, "execution_id": EXECUTION_ID}, lambda_context)
+    assert result["written"] == 500
+    rows = dynamodb.scan(TableName=TABLE)["Items"]
+    assert len(rows) == 500
+    lineage = processed["lineage"]
+    assert lineage["raw_key"] == ingested["raw_key"]
+    assert lineage["received_at"] == ingested["received_at"]
+    assert all({k: r[k]["S"] for k in lineage} == lineage for r in rows)

@@ -49,11 +49,19 @@ def test_valid_and_rejected_events(s3: Any, lambda_context: Any, emf: Any) -> No
     assert set(out) == {
         "batch_id",
         "raw_key",
+        "lineage",
         "items",
         "rejected",
         "rejected_key",
         "counts",
         "redelivery",
+    }
+    assert out["lineage"] == {  # once per batch, not in every item
+        "received_at": "2024-05-01T12:00:00.000Z",  # from the object's metadata
+        "processed_at": out["lineage"]["processed_at"],
+        "raw_key": RAW_KEY,
+        "batch_id": "a" * 32,
+        "execution_id": EXECUTION_ID,
     }
     assert out["redelivery"] is False
     assert out["batch_id"] == "a" * 32
@@ -64,10 +72,10 @@ def test_valid_and_rejected_events(s3: Any, lambda_context: Any, emf: Any) -> No
     assert good["action"] == "page_view"
     assert good["ip"] == "192.0.2.0"
     assert good["event_time"] == f"2024-05-01T10:15:00.000Z#{good['event_id']}"
-    assert good["received_at"] == "2024-05-01T12:00:00.000Z"  # from the object's metadata
     assert (good["late"], old["late"]) == (False, True)
     assert (good["raw_index"], old["raw_index"]) == (0, 2)
-    assert good["execution_id"] == EXECUTION_ID
+    lineage = {"received_at", "processed_at", "raw_key", "batch_id", "execution_id"}
+    assert not lineage & (set(good) | set(old))
     assert [(r["index"], r["reason"]) for r in out["rejected"]] == [
         (1, "bad_event_time"),
         (3, "future_event_time"),
@@ -88,9 +96,11 @@ def test_replay_gives_same_items_except_processing_lineage(s3: Any, lambda_conte
     put_raw(s3, [json.dumps(GOOD)])
     first = process.handler({"raw_key": RAW_KEY, "execution_id": "e1"}, lambda_context)
     second = process.handler({"raw_key": RAW_KEY, "execution_id": "e2"}, lambda_context)
+    assert first["items"] == second["items"]
     volatile = {"processed_at", "execution_id"}
-    strip = [{k: v for k, v in i.items() if k not in volatile} for i in first["items"]]
-    assert strip == [{k: v for k, v in i.items() if k not in volatile} for i in second["items"]]
+    strip = {k: v for k, v in first["lineage"].items() if k not in volatile}
+    assert strip == {k: v for k, v in second["lineage"].items() if k not in volatile}
+    assert (first["lineage"]["execution_id"], second["lineage"]["execution_id"]) == ("e1", "e2")
     assert first["rejected_key"] is None
     assert s3.list_objects_v2(Bucket=BUCKET, Prefix="rejected/")["KeyCount"] == 0
 
@@ -101,8 +111,8 @@ def test_foreign_object_without_metadata(s3: Any, lambda_context: Any) -> None:
     assert len(out["batch_id"]) == 32
     assert out["batch_id"] != "a" * 32
     assert [r["reason"] for r in out["rejected"]] == ["not_json", "schema_violation"]
-    (item,) = out["items"]
-    received = datetime.fromisoformat(item["received_at"].replace("Z", "+00:00"))
+    assert len(out["items"]) == 1
+    received = datetime.fromisoformat(out["lineage"]["received_at"].replace("Z", "+00:00"))
     assert abs((datetime.now(UTC) - received).total_seconds()) < 60  # LastModified
 
 
@@ -112,7 +122,7 @@ def test_ingest_then_process(s3: Any, lambda_context: Any) -> None:
     )
     out = process.handler({"raw_key": ingested["raw_key"], "execution_id": "e"}, lambda_context)
     assert out["batch_id"] == ingested["batch_id"]
-    assert out["items"][0]["received_at"] == ingested["received_at"]
+    assert out["lineage"]["received_at"] == ingested["received_at"]
     assert out["counts"] == {"received": 2, "valid": 1, "rejected": 1}
 
 

@@ -14,6 +14,15 @@ from tests.handlers.conftest import EXECUTION_ID, TABLE
 pytestmark = pytest.mark.filterwarnings("ignore:No application metrics:UserWarning")
 
 
+LINEAGE = {
+    "received_at": "2024-05-01T12:00:00.000Z",
+    "processed_at": "2024-05-01T12:00:01.000Z",
+    "raw_key": "ingest/yyyy=2024/mm=05/dd=01/hh=10/" + "b" * 32 + ".json",
+    "batch_id": "b" * 32,
+    "execution_id": "arn:aws:states:us-east-1:123456789012:execution:wf:b-1",
+}
+
+
 def item(n: int, **extra: Any) -> dict[str, Any]:
     return {"user_id": f"u{n % 7}", "event_time": f"2024-05-01T10:00:00.000Z#e{n}", "n": n, **extra}
 
@@ -22,6 +31,7 @@ def payload(items: list[dict[str, Any]], redelivery: Any) -> dict[str, Any]:
     return {
         "batch_id": "b" * 32,
         "raw_key": "ingest/yyyy=2024/mm=05/dd=01/hh=10/" + "b" * 32 + ".json",
+        "lineage": LINEAGE,
         "items": items,
         "rejected": [],
         "rejected_key": None,

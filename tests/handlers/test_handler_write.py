@@ -5,14 +5,26 @@ from typing import Any
 
 import boto3
 import pytest
+from boto3.dynamodb.types import TypeSerializer
 from botocore.exceptions import ClientError, EndpointConnectionError
 from botocore.stub import Stubber
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from handlers import table, write
-from handlers.errors import PermanentAwsError, TransientAwsError
+from handlers.errors import BatchRejected, PermanentAwsError, TransientAwsError
 
 pytestmark = pytest.mark.filterwarnings("ignore:No application metrics:UserWarning")
 TABLE = "activity-pipeline-test-events"
+
+
+LINEAGE = {
+    "received_at": "2024-05-01T12:00:00.000Z",
+    "processed_at": "2024-05-01T12:00:01.000Z",
+    "raw_key": "ingest/yyyy=2024/mm=05/dd=01/hh=10/" + "b" * 32 + ".json",
+    "batch_id": "b" * 32,
+    "execution_id": "arn:aws:states:us-east-1:123456789012:execution:wf:b-1",
+}
 
 
 def item(user: str, sk: str, **extra: Any) -> dict[str, Any]:
@@ -23,6 +35,7 @@ def payload(items: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "batch_id": "b" * 32,
         "raw_key": "ingest/yyyy=2024/mm=05/dd=01/hh=10/" + "b" * 32 + ".json",
+        "lineage": LINEAGE,
         "items": items,
         "rejected": [{"index": 9, "event_id": "x", "reason": "bad_event_time", "detail": "d"}],
         "rejected_key": "rejected/yyyy=2024/mm=05/dd=01/hh=10/" + "b" * 32 + ".json",
@@ -208,3 +221,65 @@ def test_empty_items_write_nothing(spy: SpyClient, lambda_context: Any) -> None:
     out = write.handler(payload([]), lambda_context)
     assert (out["written"], out["duplicates_removed"]) == (0, 0)
     assert spy.requests == []
+
+
+def test_stored_items_carry_the_batch_lineage(spy: SpyClient, dynamodb: Any) -> None:
+    """Process returns the lineage once; every stored item has it, as its own attributes."""
+    items = [item(f"u{i}", f"2024-05-01T10:00:00.000Z#e{i}", raw_index=i) for i in range(30)]
+    table.write_items(TABLE, items, lineage=LINEAGE)
+    stored = dynamodb.scan(TableName=TABLE)["Items"]
+    assert len(stored) == 30
+    for row in stored:
+        assert {k: row[k] for k in LINEAGE} == {k: {"S": v} for k, v in LINEAGE.items()}
+        assert set(row) == {"user_id", "event_time", "action", "raw_index", *LINEAGE}
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"lineage": None}, "lineage must be an object"),
+        ({"lineage": {**LINEAGE, "extra": "x"}}, "lineage must be an object"),
+        ({"lineage": {k: v for k, v in LINEAGE.items() if k != "raw_key"}}, "lineage must be"),
+        ({"lineage": {**LINEAGE, "received_at": 1}}, "lineage must be an object"),
+        ({"items": [item("u", "t#1", raw_key="other")]}, "item 0 carries lineage attributes"),
+    ],
+)
+def test_lineage_must_be_exact_and_never_repeated_in_an_item(
+    change: dict[str, Any], message: str, lambda_context: Any
+) -> None:
+    with pytest.raises(BatchRejected, match=message):
+        write.handler({**payload([item("u", "t#1")]), **change}, lambda_context)
+    event = payload([])
+    del event["lineage"]
+    with pytest.raises(BatchRejected, match=r"lacks \['lineage'\]"):
+        write.handler(event, lambda_context)
+
+
+def test_put_request_refuses_an_item_that_carries_a_lineage_attribute() -> None:
+    with pytest.raises(ValueError, match="batch_id"):
+        table.put_request(item("u", "t#1", batch_id="x"), LINEAGE)
+    request = table.put_request(item("u", "t#1"), LINEAGE)
+    assert request["PutRequest"]["Item"]["batch_id"] == {"S": "b" * 32}
+
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(10**40), max_value=10**40)
+    | st.floats(allow_nan=False, allow_infinity=False, min_value=-1e100, max_value=1e100)
+    | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner),
+    max_leaves=15,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(json_values)
+def test_attribute_values_are_what_boto3_would_build(value: Any) -> None:
+    try:
+        expected = TypeSerializer().serialize(table.to_dynamo(value))
+    except Exception as exc:
+        with pytest.raises(type(exc)):
+            table.attribute_value(value)
+    else:
+        assert table.attribute_value(value) == expected

@@ -39,8 +39,8 @@ def test_batches_and_payload_shape() -> None:
 
 
 def test_largest_fitting_batch_is_the_payload_limit_boundary() -> None:
-    events = make_events(500, seed=2, nonce="t", now=NOW)
-    fit = largest_fitting_batch(events, 500)
-    assert 0 < fit < 500
+    events = make_events(2000, seed=2, nonce="t", now=NOW)
+    fit = largest_fitting_batch(events, 2000)
+    assert 500 <= fit < 2000  # maxBatchEvents 500 of these events fits
     assert fits_payload_limit(events[:fit])
     assert not fits_payload_limit(events[: fit + 1])

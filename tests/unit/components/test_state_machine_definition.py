@@ -77,6 +77,7 @@ def test_payloads_follow_the_contract(definition: dict[str, Any]) -> None:
     assert states["Write"]["Parameters"]["Payload"] == {
         "batch_id.$": "$.batch_id",
         "raw_key.$": "$.raw_key",
+        "lineage.$": "$.lineage",
         "items.$": "$.items",
         "rejected.$": "$.rejected",
         "rejected_key.$": "$.rejected_key",

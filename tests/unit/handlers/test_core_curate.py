@@ -29,10 +29,13 @@ def test_curated_item_is_normalized_and_enriched(event: dict[str, Any], lineage:
         "ip": "203.0.113.0",
         "properties": {"price": 9.99, "tags": ["a", "b"], "nested": {"n": 1}},
         "late": False,
+        "raw_index": 3,
+    }
+    # The batch-level attributes travel once (Process's `lineage`); Write adds them to each item.
+    assert lineage.attributes() == {
         "received_at": "2024-05-01T12:00:00.500Z",
         "processed_at": "2024-05-01T12:00:01.000Z",
         "raw_key": lineage.raw_key,
-        "raw_index": 3,
         "batch_id": lineage.batch_id,
         "execution_id": lineage.execution_id,
     }

@@ -6,14 +6,17 @@ from typing import Any
 
 import pytest
 
+from benchmarks.workload import make_events
 from handlers.curate import Curated, Lineage, curate_events
 from handlers.envelope import (
+    LINEAGE_ATTRIBUTES,
     PAYLOAD_LIMIT,
     check_payload_size,
     estimate_payload_size,
     parse_envelope,
 )
 from handlers.errors import BatchRejected
+from handlers.process import output_payload, shape_output
 
 RAW_KEY = "ingest/yyyy=2024/mm=05/dd=01/hh=10/" + "c" * 32 + ".json"
 EXEC = (
@@ -54,30 +57,100 @@ def _event(i: int, pad: int) -> dict[str, Any]:
     }
 
 
-@pytest.mark.parametrize(("count", "pad"), [(1, 0), (50, 10), (200, 0), (120, 400)])
-def test_estimate_bounds_the_real_output(count: int, pad: int) -> None:
-    events = [_event(i, pad) for i in range(count)]
+def _typical(count: int) -> list[Any]:
+    """The benchmark's workload: ~216-byte events (ids, session, page, agent, ip, properties)."""
+    return make_events(count, seed=7, nonce="est", now=datetime(2024, 5, 1, 11, tzinfo=UTC))
+
+
+def _client_ids(count: int) -> list[Any]:
+    """Longest client ids (copied into the SK), non-ASCII and nested properties, long actions."""
+    return [
+        {
+            **_event(i, 3),
+            "event_id": f"{i:04d}" + "k" * 124,
+            "action": "ÀbcDéf" * 21,
+            "properties": {"ü": [1.5, {"deep": ["x", None, True]}], "n": list(range(5))},
+        }
+        for i in range(count)
+    ]
+
+
+def _mostly_rejected(count: int) -> list[Any]:
+    """Rejected events travel as summaries (index, event_id, reason, detail) instead of items."""
+    bad = [
+        {"user_id": "u", "action": "a", "event_time": "2024-05-01T10:00:00"},  # naive
+        {"user_id": "", "action": "a", "event_time": 0},  # schema: detail with the path
+        {"user_id": "u", "action": "???", "event_time": 0, "event_id": "e" * 128},
+        {"user_id": "u", "action": "a", "event_time": 0, "x" * 50: 1, "y" * 50: 2},
+        [1, 2],
+        "text",
+    ]
+    return [bad[i % len(bad)] for i in range(count)]
+
+
+def _real_output(events: list[Any], checked: bool = False) -> dict[str, Any]:
+    """Process's output for `events` + Write's execution_id: the largest payload between Process
+    and Write (`checked`: through Process's own size check)."""
     lineage = Lineage(
         RAW_KEY,
         "c" * 32,
         EXEC,
-        datetime(2024, 5, 1, 11, tzinfo=UTC),
-        datetime(2024, 5, 1, 11, tzinfo=UTC),
+        datetime(2024, 5, 1, 11, 0, 0, 123_000, tzinfo=UTC),
+        datetime(2024, 5, 1, 11, 0, 1, 456_000, tzinfo=UTC),
         72,
     )
     curated: Curated = curate_events(events, lineage)
-    output = {
-        "batch_id": "c" * 32,
-        "raw_key": RAW_KEY,
-        "items": curated.items,
-        "rejected": [],
-        "rejected_key": None,
-        "counts": curated.counts(),
-        "execution_id": EXEC,
-    }
-    for ensure_ascii in (True, False):
-        actual = len(json.dumps(output, ensure_ascii=ensure_ascii).encode("utf-8"))
-        assert estimate_payload_size(events, RAW_KEY, EXEC) >= actual
+    rejected_key = "rejected/" + RAW_KEY.removeprefix("ingest/") if curated.rejected else None
+    shape = shape_output if checked else output_payload
+    return {**shape(lineage, curated, rejected_key), "execution_id": EXEC}
+
+
+def _sizes(output: dict[str, Any]) -> list[int]:
+    """The output measured every way it may be counted: escaped or UTF-8, with or without spaces."""
+    return [
+        len(json.dumps(output, ensure_ascii=ensure_ascii, separators=separators).encode("utf-8"))
+        for ensure_ascii in (True, False)
+        for separators in ((",", ":"), (", ", ": "))
+    ]
+
+
+@pytest.mark.parametrize(
+    ("events"),
+    [
+        [_event(0, 0)],
+        [_event(i, 10) for i in range(50)],
+        [_event(i, 0) for i in range(200)],
+        [_event(i, 400) for i in range(120)],
+        _typical(1),
+        _typical(500),
+        _client_ids(100),
+        _mostly_rejected(300),
+    ],
+    ids=["one", "50-accents", "200-small", "120-large", "typical-1", "typical-500", "ids", "rej"],
+)
+def test_estimate_bounds_the_real_output(events: list[Any]) -> None:
+    estimate = estimate_payload_size(events, RAW_KEY, EXEC)
+    assert estimate >= max(_sizes(_real_output(events)))
+
+
+def test_500_typical_events_fit_the_payload_limit() -> None:
+    """maxBatchEvents 500 of the benchmark's events: Ingest accepts them, Process's real output
+    (with the lineage once, not per item) stays under 256 KB."""
+    events = _typical(500)
+    assert 200 <= sum(len(json.dumps(e)) for e in events) / 500 <= 240  # ~216-byte events
+    assert check_payload_size(events, RAW_KEY, EXEC) <= PAYLOAD_LIMIT
+    assert max(_sizes(_real_output(events, checked=True))) < PAYLOAD_LIMIT
+
+
+def test_process_refuses_its_own_output_over_the_limit() -> None:
+    with pytest.raises(BatchRejected, match=r"Process output is \d+ bytes, over the"):
+        _real_output([_event(i, 400) for i in range(120)], checked=True)
+
+
+def test_the_lineage_travels_once_per_batch() -> None:
+    output = _real_output(_typical(10))
+    assert set(output["lineage"]) == set(LINEAGE_ATTRIBUTES)
+    assert all(set(item).isdisjoint(LINEAGE_ATTRIBUTES) for item in output["items"])
 
 
 def test_oversized_batch_refused_with_estimate_and_limit() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 # DynamoDB numbers: 38 significant digits, magnitude 1e-130 .. 9.99e125; maps nest to 32 levels.
@@ -18,13 +18,33 @@ _INT_LIMIT = 10**MAX_INT_DIGITS  # |n| >= this has more than MAX_INT_DIGITS digi
 _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
+def _canonical_encoder() -> Callable[[Any], str]:
+    """_CANONICAL.encode without its per-call cost: JSONEncoder builds its C encoder on every
+    call (about half the time of encoding one event). Same text; no cycle check (JSON values
+    have no cycles: a cyclic value fails with RecursionError instead of ValueError)."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:  # no C accelerator
+        return _CANONICAL.encode
+    encoder = make(
+        None, _CANONICAL.default, json.encoder.encode_basestring, None, ":", ",", True, False, True
+    )
+
+    def encode(value: Any) -> str:
+        return "".join(encoder(value, 0))
+
+    return encode
+
+
+_encode_canonical = _canonical_encoder()
+
+
 def canonical_json(value: Any) -> str:
     """Sorted keys, no whitespace, UTF-8 text (contract: batch_id and event_id hash this).
 
     NaN/Infinity are written as the JS tokens so that hashing never crashes; such events are
     rejected later (schema_violation), they only need a stable id.
     """
-    return _CANONICAL.encode(value)
+    return _encode_canonical(value)
 
 
 def canonical_bytes(value: Any) -> tuple[bytes, bool]:
@@ -34,7 +54,7 @@ def canonical_bytes(value: Any) -> tuple[bytes, bool]:
     event limit, its sha256 the derived event_id, and when it is valid UTF-8 no string or key of
     the event can hold a lone surrogate (all of them are in the text as they are).
     """
-    text = _CANONICAL.encode(value)
+    text = _encode_canonical(value)
     try:
         return text.encode("utf-8"), True
     except UnicodeEncodeError:

@@ -28,6 +28,9 @@ from tests.unit.handlers.reference import normalize as ref_normalize
 from tests.unit.handlers.reference import times as ref_times
 
 NORMALIZED = r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z"
+WITH_OFFSET = (
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{3})?[+-][0-9]{2}:[0-9]{2}"
+)
 RECEIVED = datetime(2024, 5, 1, 12, 0, 0, 123_456, tzinfo=UTC)  # not on a millisecond
 
 
@@ -90,29 +93,35 @@ leaf = (
 value = st.recursive(
     leaf, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(odd_text, inner, max_size=3)
 )
+EDGE_TIMES: list[Any] = [
+    "2024-05-01T10:00:00Z",
+    "2024-05-01T10:00:00.123Z",
+    "2024-05-01T10:00:00.123z",
+    "2024-05-01t10:00:00.123Z",
+    "2024-05-01T24:00:00.000Z",
+    "2024-02-30T10:00:00.000Z",
+    "0001-01-01T00:00:00.000Z",
+    "9999-12-31T23:59:59.999Z",
+    "2024-05-03T10:00:00+02:00",
+    "2024-05-01T10:00:00.1234567-05:30",
+    "2024-05-01T10:00:00+00:60",
+    "2024-05-01T10:00:00.123+24:00",
+    "2024-05-01T10:00:00.123-00:00",
+    "2024-05-01T23:59:59.999-23:59",
+    "0001-01-01T00:30:00.000+01:00",
+    "9999-12-31T23:30:00.000-01:00",
+    "2024-05-01T10:00:00.5+01:00",
+    "2024-05-01T10:00:00",
+    "٢٠٢٤-05-01T10:00:00.000Z",
+    1714557600,
+    1714557600123,
+    1714557600123.0,
+    1714557600.5,
+    -1,
+    10**20,
+]
 times = (
-    st.sampled_from(
-        [
-            "2024-05-01T10:00:00Z",
-            "2024-05-01T10:00:00.123Z",
-            "2024-05-01T10:00:00.123z",
-            "2024-05-01t10:00:00.123Z",
-            "2024-05-01T24:00:00.000Z",
-            "2024-02-30T10:00:00.000Z",
-            "0001-01-01T00:00:00.000Z",
-            "9999-12-31T23:59:59.999Z",
-            "2024-05-03T10:00:00+02:00",
-            "2024-05-01T10:00:00.1234567-05:30",
-            "2024-05-01T10:00:00",
-            "٢٠٢٤-05-01T10:00:00.000Z",
-            1714557600,
-            1714557600123,
-            1714557600123.0,
-            1714557600.5,
-            -1,
-            10**20,
-        ]
-    )
+    st.sampled_from(EDGE_TIMES)
     | st.integers(min_value=-(10**15), max_value=10**15).map(lambda ms: ms)
     | value
 )
@@ -226,10 +235,20 @@ def test_json_value_problem_matches_the_reference(candidate: Any) -> None:
 @settings(max_examples=300, deadline=None)
 @given(
     st.from_regex(NORMALIZED, fullmatch=True)
+    | st.from_regex(WITH_OFFSET, fullmatch=True)
     | times
     | st.datetimes(timezones=st.just(UTC)).map(format_time)
 )
 def test_normalize_event_time_matches_the_reference(candidate: Any) -> None:
+    assert_same_time(candidate)
+
+
+@pytest.mark.parametrize("candidate", EDGE_TIMES)
+def test_edge_times_match_the_reference(candidate: Any) -> None:
+    assert_same_time(candidate)
+
+
+def assert_same_time(candidate: Any) -> None:
     try:
         expected = ref_times.format_time(ref_times.parse_event_time(candidate))
     except ref_times.EventTimeError as exc:

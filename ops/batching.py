@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from handlers.canonical import escaped_size
 from handlers.envelope import (
     ENVELOPE_KEY,
     PAYLOAD_LIMIT,
@@ -89,14 +88,13 @@ def split(events: Iterable[Any], max_events: int, execution_id: str) -> list[Bat
     """
     if max_events < 1:
         raise ValueError(f"max_events must be >= 1, got {max_events}")
-    lineage = escaped_size(_RAW_KEY) + escaped_size(execution_id)
     base_estimate = estimate_payload_size([], _RAW_KEY, execution_id)
     batches: list[Batch] = []
     current: list[Any] = []
     input_size = estimate = 0
     for index, event in enumerate(events):
         event_input = len(json.dumps(event).encode("utf-8"))
-        event_estimate = estimate_item_size(event, lineage) + 1
+        event_estimate = estimate_item_size(event) + 1  # as Ingest's check_payload_size sums it
         if _ENVELOPE_BYTES + event_input > PAYLOAD_LIMIT:
             raise InputError(
                 f"event #{index} is {event_input} bytes: larger than the Step Functions input "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 from typing import Any
@@ -72,6 +73,29 @@ def test_split_keeps_every_batch_within_the_payload_limit() -> None:
         assert input_size(batch.events) <= PAYLOAD_LIMIT
         assert estimate_payload_size(batch.events, "ingest/" + "x" * 70, EXEC_ID) <= PAYLOAD_LIMIT
     assert [e for b in batches for e in b.events] == events
+    # and as full as Ingest allows: one more event would have broken a limit
+    for batch, following in itertools.pairwise(batches):
+        grown = [*batch.events, following.events[0]]
+        assert (
+            input_size(grown) > PAYLOAD_LIMIT
+            or estimate_payload_size(grown, "ingest/" + "x" * 70, EXEC_ID) > PAYLOAD_LIMIT
+        )
+
+
+def test_five_hundred_typical_events_travel_as_one_batch() -> None:
+    events = [
+        event(
+            i,
+            event_id=f"evt-{i:06d}",
+            session_id=f"s-{i % 50:04d}",
+            page=f"/products/{i % 97}",
+            user_agent="Mozilla/5.0 (X11; Linux x86_64) Firefox/132.0",
+            ip="203.0.113.57",
+            properties={"product_id": str(i % 97)},
+        )
+        for i in range(500)
+    ]
+    assert [len(b.events) for b in split(events, 500, EXEC_ID)] == [500]
 
 
 def test_an_event_larger_than_the_limit_alone_is_refused() -> None:

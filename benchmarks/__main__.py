@@ -287,8 +287,9 @@ def notes(prices: PriceTable) -> list[str]:
         "runtime, incl. the emulated S3/DynamoDB calls in place of network round trips), rounded "
         "up to 1 ms, at the deployed memory size and architecture (arm64 price).",
         "Log bytes are what the functions logged (START/REPORT lines, Powertools JSON, EMF "
-        "metrics) plus the state machine's own log: Express logs at level ALL with execution data "
-        "(estimated as the JSON of each execution-history event), Standard logs only errors.",
+        "metrics) plus the state machine's own log at the deployed workflowLogLevel (ERROR in "
+        "both stacks: failures only; at ALL every execution-history event is logged with its "
+        "data, estimated as its JSON).",
         "KMS: the raw bucket uses an S3 Bucket Key, so S3 calls KMS about once per key lifetime, "
         "not per object; the emulator makes no KMS calls and the per-event KMS cost is taken as "
         f"0 (${prices['kms_request'] * 10_000:.2f} per 10,000 requests if it were per object).",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import signal
 import sys
 import threading
@@ -47,7 +48,7 @@ def demo(stack: str, files: list[Path]) -> int:
                 error = message.get("error") or {}
                 print(
                     f"   DLQ:      failed_state={message.get('failed_state')} "
-                    f"error={error.get('Error')} cause={str(error.get('Cause'))[:160]}"
+                    f"error={error.get('Error')}: {error_message(error.get('Cause'))}"
                 )
     print(
         f"\nsummary: {sent} events sent, {stored} stored, {rejected} rejected, "
@@ -102,7 +103,21 @@ def serve(stack: str, port: int, http_port: int | None = None) -> int:
     return 0
 
 
+def error_message(cause: Any, limit: int = 200) -> str:
+    """A Lambda error's message from a Step Functions ``Cause`` (a JSON string), else the cause."""
+    try:
+        parsed = json.loads(cause)
+    except (TypeError, ValueError):
+        parsed = None
+    text = parsed.get("errorMessage") if isinstance(parsed, dict) else None
+    return str(text if text is not None else cause)[:limit]
+
+
 def main(argv: list[str] | None = None) -> int:
+    # moto's ASL interpreter logs every exception it evaluates at ERROR — including the routine
+    # "path not present" of the Route choice. The executions' outcome is reported from their
+    # history and the DLQ instead.
+    logging.getLogger("moto.stepfunctions").setLevel(logging.CRITICAL)
     parser = argparse.ArgumentParser(prog="python -m harness", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     demo_cmd = commands.add_parser("demo", help="deploy into the emulator and run sample events")

@@ -14,7 +14,7 @@ from typing import Final
 import pulumi
 import pulumi_aws as aws
 
-from components import analytics_policies, analytics_sql, policies
+from components import analytics_policies, analytics_sql, building_blocks
 
 TYPE: Final = "activity-pipeline:analytics:Analytics"
 ENGINE_VERSION: Final = "Athena engine version 3"
@@ -69,48 +69,13 @@ class Analytics(pulumi.ComponentResource):
         prefix = args.name_prefix
 
         # -- results bucket ----------------------------------------------------------------------
-        results = aws.s3.Bucket(
+        results = building_blocks.private_bucket(
             f"{name}-results",
+            children=f"{name}-results",
             bucket_prefix=f"{prefix}-athena-results-",
             force_destroy=args.force_destroy,
+            kms_key_arn=args.kms_key_arn,
             opts=child,
-        )
-        ownership = aws.s3.BucketOwnershipControls(
-            f"{name}-results-ownership",
-            bucket=results.id,
-            rule={"object_ownership": "BucketOwnerEnforced"},
-            opts=child,
-        )
-        public_access = aws.s3.BucketPublicAccessBlock(
-            f"{name}-results-public-access",
-            bucket=results.id,
-            block_public_acls=True,
-            block_public_policy=True,
-            ignore_public_acls=True,
-            restrict_public_buckets=True,
-            opts=child,
-        )
-        aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{name}-results-encryption",
-            bucket=results.id,
-            rules=[
-                {
-                    "apply_server_side_encryption_by_default": {
-                        "sse_algorithm": "aws:kms",
-                        "kms_master_key_id": args.kms_key_arn,
-                    },
-                    "bucket_key_enabled": True,
-                }
-            ],
-            opts=child,
-        )
-        aws.s3.BucketPolicy(
-            f"{name}-results-tls-only",
-            bucket=results.id,
-            policy=pulumi.Output.json_dumps(results.arn.apply(policies.tls_only_bucket_policy)),
-            opts=pulumi.ResourceOptions.merge(
-                child, pulumi.ResourceOptions(depends_on=[ownership, public_access])
-            ),
         )
         aws.s3.BucketLifecycleConfiguration(
             f"{name}-results-lifecycle",

@@ -15,7 +15,7 @@ from typing import Final, Literal
 import pulumi
 import pulumi_aws as aws
 
-from components import entry_policies, policies
+from components import building_blocks, entry_policies
 from components.settings import LOG_RETENTION_DAYS
 
 TYPE: Final = "activity-pipeline:http_api:HttpApi"
@@ -85,26 +85,12 @@ class HttpApi(pulumi.ComponentResource):
             retention_in_days=args.log_retention_days,
             opts=child,
         )
-        account_id = aws.get_caller_identity_output().account_id
-        role = aws.iam.Role(
-            f"{name}-role",
+        role, role_policy = building_blocks.service_role(
+            name,
+            service="apigateway.amazonaws.com",
             description=f"{prefix}-http API: start the pipeline state machine",
-            assume_role_policy=pulumi.Output.json_dumps(
-                account_id.apply(
-                    lambda account: policies.service_assume_role_policy(
-                        "apigateway.amazonaws.com", account
-                    )
-                )
-            ),
-            opts=child,
-        )
-        role_policy = aws.iam.RolePolicy(
-            f"{name}-policy",
-            role=role.id,
-            policy=pulumi.Output.json_dumps(
-                pulumi.Output.from_input(args.state_machine_arn).apply(
-                    entry_policies.start_execution_policy
-                )
+            policy=pulumi.Output.from_input(args.state_machine_arn).apply(
+                entry_policies.start_execution_policy
             ),
             opts=child,
         )

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components import policies
+from components import building_blocks, policies
 
 TYPE: str = "activity-pipeline:raw_storage:RawStorage"
 
@@ -60,28 +60,12 @@ class RawStorage(pulumi.ComponentResource):
             target_key_id=key.key_id,
             opts=child,
         )
-        # Auto-named: bucket names are global, the provider appends a unique suffix to the prefix.
-        bucket = aws.s3.Bucket(
+        bucket = building_blocks.private_bucket(
             f"{name}-bucket",
+            children=name,
             bucket_prefix=f"{args.name_prefix}-raw-",
             force_destroy=args.force_destroy,
-            opts=child,
-        )
-        # Ownership and public-access settings first: the bucket policy is applied once they are in
-        # place.
-        ownership = aws.s3.BucketOwnershipControls(
-            f"{name}-ownership",
-            bucket=bucket.id,
-            rule={"object_ownership": "BucketOwnerEnforced"},
-            opts=child,
-        )
-        public_access = aws.s3.BucketPublicAccessBlock(
-            f"{name}-public-access",
-            bucket=bucket.id,
-            block_public_acls=True,
-            block_public_policy=True,
-            ignore_public_acls=True,
-            restrict_public_buckets=True,
+            kms_key_arn=key.arn,
             opts=child,
         )
         aws.s3.BucketVersioning(
@@ -89,28 +73,6 @@ class RawStorage(pulumi.ComponentResource):
             bucket=bucket.id,
             versioning_configuration={"status": "Enabled"},
             opts=child,
-        )
-        aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{name}-encryption",
-            bucket=bucket.id,
-            rules=[
-                {
-                    "apply_server_side_encryption_by_default": {
-                        "sse_algorithm": "aws:kms",
-                        "kms_master_key_id": key.arn,
-                    },
-                    "bucket_key_enabled": True,
-                }
-            ],
-            opts=child,
-        )
-        aws.s3.BucketPolicy(
-            f"{name}-tls-only",
-            bucket=bucket.id,
-            policy=pulumi.Output.json_dumps(bucket.arn.apply(policies.tls_only_bucket_policy)),
-            opts=pulumi.ResourceOptions.merge(
-                child, pulumi.ResourceOptions(depends_on=[ownership, public_access])
-            ),
         )
         aws.s3.BucketLifecycleConfiguration(
             f"{name}-lifecycle",

@@ -10,7 +10,7 @@ from typing import Any, Final
 import pulumi
 import pulumi_aws as aws
 
-from components import policies
+from components import building_blocks, policies
 from components.definition import build_definition
 from components.settings import (
     ARCHITECTURES,
@@ -227,33 +227,19 @@ class Workflow(pulumi.ComponentResource):
             retention_in_days=args.log_retention_days,
             opts=child,
         )
-        account_id = aws.get_caller_identity_output().account_id
-        workflow_role = aws.iam.Role(
-            f"{name}-workflow-role",
+        workflow_role, workflow_policy = building_blocks.service_role(
+            f"{name}-workflow",
+            service="states.amazonaws.com",
             description=f"{prefix}-workflow state machine",
-            assume_role_policy=pulumi.Output.json_dumps(
-                account_id.apply(
-                    lambda account: policies.service_assume_role_policy(
-                        "states.amazonaws.com", account
-                    )
-                )
-            ),
-            opts=child,
-        )
-        workflow_policy = aws.iam.RolePolicy(
-            f"{name}-workflow-policy",
-            role=workflow_role.id,
-            policy=pulumi.Output.json_dumps(
-                pulumi.Output.all(
-                    ingest=functions["ingest"].arn,
-                    process=functions["process"].arn,
-                    write=functions["write"].arn,
-                    dlq_arn=dlq.arn,
-                ).apply(
-                    lambda v: policies.state_machine_policy(
-                        function_arns=[v["ingest"], v["process"], v["write"]],
-                        dlq_arn=v["dlq_arn"],
-                    )
+            policy=pulumi.Output.all(
+                ingest=functions["ingest"].arn,
+                process=functions["process"].arn,
+                write=functions["write"].arn,
+                dlq_arn=dlq.arn,
+            ).apply(
+                lambda v: policies.state_machine_policy(
+                    function_arns=[v["ingest"], v["process"], v["write"]],
+                    dlq_arn=v["dlq_arn"],
                 )
             ),
             opts=child,

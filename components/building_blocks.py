@@ -1,0 +1,100 @@
+"""Resource patterns several components share, built one way (children of the caller's component).
+
+- ``service_role``: a role that exactly one AWS service *in this account* may assume
+  (``aws:SourceAccount``), with one inline policy — the state machine's, the HTTP API's and the
+  EventBridge rule's roles.
+- ``private_bucket``: a bucket nobody outside the account can reach — bucket-owner-enforced
+  ownership, all four public-access blocks, SSE-KMS with an S3 Bucket Key, and a policy denying
+  any request without TLS (applied once the ownership and public-access settings are in place).
+  Versioning and lifecycle stay with each caller: they differ by purpose.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from components import policies
+
+
+def service_role(
+    name: str,
+    *,
+    service: str,
+    description: str,
+    policy: pulumi.Input[Any],
+    opts: pulumi.ResourceOptions,
+) -> tuple[aws.iam.Role, aws.iam.RolePolicy]:
+    """``{name}-role`` trusted by ``service`` of this account only, and ``{name}-policy``."""
+    account_id = aws.get_caller_identity_output().account_id
+    role = aws.iam.Role(
+        f"{name}-role",
+        description=description,
+        assume_role_policy=pulumi.Output.json_dumps(
+            account_id.apply(lambda account: policies.service_assume_role_policy(service, account))
+        ),
+        opts=opts,
+    )
+    role_policy = aws.iam.RolePolicy(
+        f"{name}-policy",
+        role=role.id,
+        policy=pulumi.Output.json_dumps(policy),
+        opts=opts,
+    )
+    return role, role_policy
+
+
+def private_bucket(
+    name: str,
+    *,
+    children: str,
+    bucket_prefix: str,
+    force_destroy: bool,
+    kms_key_arn: pulumi.Input[str],
+    opts: pulumi.ResourceOptions,
+) -> aws.s3.Bucket:
+    """Bucket ``name`` (auto-named from ``bucket_prefix``: bucket names are global) with its
+    protections named ``{children}-ownership|public-access|encryption|tls-only``."""
+    bucket = aws.s3.Bucket(
+        name, bucket_prefix=bucket_prefix, force_destroy=force_destroy, opts=opts
+    )
+    ownership = aws.s3.BucketOwnershipControls(
+        f"{children}-ownership",
+        bucket=bucket.id,
+        rule={"object_ownership": "BucketOwnerEnforced"},
+        opts=opts,
+    )
+    public_access = aws.s3.BucketPublicAccessBlock(
+        f"{children}-public-access",
+        bucket=bucket.id,
+        block_public_acls=True,
+        block_public_policy=True,
+        ignore_public_acls=True,
+        restrict_public_buckets=True,
+        opts=opts,
+    )
+    aws.s3.BucketServerSideEncryptionConfiguration(
+        f"{children}-encryption",
+        bucket=bucket.id,
+        rules=[
+            {
+                "apply_server_side_encryption_by_default": {
+                    "sse_algorithm": "aws:kms",
+                    "kms_master_key_id": kms_key_arn,
+                },
+                "bucket_key_enabled": True,
+            }
+        ],
+        opts=opts,
+    )
+    aws.s3.BucketPolicy(
+        f"{children}-tls-only",
+        bucket=bucket.id,
+        policy=pulumi.Output.json_dumps(bucket.arn.apply(policies.tls_only_bucket_policy)),
+        opts=pulumi.ResourceOptions.merge(
+            opts, pulumi.ResourceOptions(depends_on=[ownership, public_access])
+        ),
+    )
+    return bucket

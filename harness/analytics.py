@@ -23,6 +23,7 @@ from typing import Any
 import duckdb
 
 from components import analytics_sql
+from ops.table import text_table
 
 PREFIXES = {analytics_sql.RAW_TABLE: "ingest/", analytics_sql.REJECTED_TABLE: "rejected/"}
 COLUMNS = {
@@ -138,13 +139,7 @@ def run_named_queries(
 
 
 def format_table(result: QueryResult) -> str:
-    cells = [result.columns] + [["" if v is None else str(v) for v in row] for row in result.rows]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(result.columns))]
-    lines = [
-        "  ".join(value.ljust(w) for value, w in zip(row, widths, strict=True)) for row in cells
-    ]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(line.rstrip() for line in lines)
+    return text_table(result.columns, result.rows)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -19,6 +19,7 @@ from botocore.exceptions import ClientError
 
 from handlers.keys import SK_SEPARATOR
 from handlers.times import EventTimeError, format_time, parse_event_time
+from ops.table import text_table
 from ops.target import Target
 
 COLUMNS = ("occurred_at", "action", "event_id", "page", "session_id", "late")
@@ -112,13 +113,7 @@ def _plain(value: Any) -> Any:
 
 
 def format_items(items: list[dict[str, Any]]) -> str:
-    rows = [list(COLUMNS)] + [
-        ["" if item.get(c) is None else str(_plain(item.get(c))) for c in COLUMNS] for item in items
-    ]
-    widths = [max(len(r[i]) for r in rows) for i in range(len(COLUMNS))]
-    lines = ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip() for r in rows]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
+    return text_table(COLUMNS, ([_plain(item.get(c)) for c in COLUMNS] for item in items))
 
 
 def run(args: argparse.Namespace, target: Target) -> int:

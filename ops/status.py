@@ -13,6 +13,7 @@ import sys
 from datetime import datetime
 from typing import Any
 
+from ops.table import text_table
 from ops.target import Target
 
 COLUMNS = ("name", "status", "start", "duration_s", "written", "rejected")
@@ -65,13 +66,7 @@ def row(sfn: Any, execution: dict[str, Any]) -> dict[str, Any]:
 
 
 def format_rows(rows: list[dict[str, Any]]) -> str:
-    table = [list(COLUMNS)] + [
-        ["" if r.get(c) is None else str(r[c]) for c in COLUMNS] for r in rows
-    ]
-    widths = [max(len(t[i]) for t in table) for i in range(len(COLUMNS))]
-    lines = ["  ".join(v.ljust(w) for v, w in zip(t, widths, strict=True)).rstrip() for t in table]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
+    return text_table(COLUMNS, ([r.get(c) for c in COLUMNS] for r in rows))
 
 
 def run(args: argparse.Namespace, target: Target) -> int:

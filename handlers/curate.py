@@ -243,13 +243,17 @@ def curate_events(events: list[Any], lineage: Lineage) -> Curated:
     result = Curated()
     clock = _Clock(lineage)
     for index, event in enumerate(events):
-        try:
-            result.items.append(_curate(event, index, clock))
-        except EventRejected as exc:
-            result.rejected.append(
-                Rejection(index, keys.event_id(event), exc.reason, exc.detail, event)
-            )
+        _curate_into(result, event, index, clock)
     return result
+
+
+def _curate_into(result: Curated, event: Any, index: int, clock: _Clock) -> None:
+    """Append the event's item to ``result``, or its rejection with the reason."""
+    try:
+        result.items.append(_curate(event, index, clock))
+    except EventRejected as exc:
+        rejection = Rejection(index, keys.event_id(event), exc.reason, exc.detail, event)
+        result.rejected.append(rejection)
 
 
 class _DuplicateKey(Exception):
@@ -306,10 +310,5 @@ def curate_body(body: bytes, lineage: Lineage) -> Curated:
             ident = line_event_id(line, exc.reason)
             result.rejected.append(Rejection(index, ident, exc.reason, exc.detail, line))
             continue
-        try:
-            result.items.append(_curate(event, index, clock))
-        except EventRejected as exc:
-            result.rejected.append(
-                Rejection(index, keys.event_id(event), exc.reason, exc.detail, event)
-            )
+        _curate_into(result, event, index, clock)
     return result

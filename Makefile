@@ -7,7 +7,7 @@ PY := $(BIN)/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 STACK ?= dev
 
-.PHONY: venv lint typecheck test unit e2e demo serve bench soak lock clean
+.PHONY: venv lint typecheck workflows test unit e2e demo serve bench soak lock clean
 
 venv: $(STAMP)
 
@@ -25,11 +25,16 @@ lint: venv
 typecheck: venv
 	$(BIN)/mypy
 
+# The CI workflows, offline: actionlint (its shellcheck/pyflakes hooks off, those tools are not pinned) and zizmor.
+workflows: venv
+	$(BIN)/actionlint -shellcheck= -pyflakes= .github/workflows/*.yml
+	$(BIN)/zizmor --offline --quiet --no-progress .github/workflows
+
 # Four workers on two cores: most e2e time is waiting (retry backoff, polling), not CPU.
 # loadfile keeps each module's deployed-stack fixture on one worker.
 PYTEST_PARALLEL ?= -n 4 --dist loadfile
 
-test: lint typecheck
+test: lint typecheck workflows
 	$(PY) -m pytest $(PYTEST_PARALLEL)
 
 unit: venv

@@ -27,9 +27,9 @@ from harness.eventbridge import StateMachineTargets, state_machine_targets
 from harness.faults import FaultConfig, FaultInjector
 from harness.fidelity import invalid_execution_input
 from harness.iam_enforcement import enforced_iam
+from harness.patches import dynamodb, iam, s3, sts
 from harness.runtime import LambdaRuntime
 from harness.sfn_patches import interpreter_credentials
-from harness.strictness import bucket_policy_conditions, strict_dynamodb
 
 REGION = "us-east-1"
 ADMIN_USER = "harness-admin"
@@ -85,8 +85,10 @@ class Emulator:
             self._stack.enter_context(mock_aws(config=MOTO_CONFIG))
             self._admin = self._create_admin()
             self._stack.enter_context(enforced_iam())
-            self._stack.enter_context(strict_dynamodb())
-            self._stack.enter_context(bucket_policy_conditions())
+            self._stack.enter_context(iam.statement_evaluation())
+            self._stack.enter_context(sts.assume_role_refusals())
+            self._stack.enter_context(s3.request_condition_keys())
+            self._stack.enter_context(dynamodb.strict_dynamodb())
             self._stack.enter_context(invalid_execution_input())
             if self.faults is not None:
                 self._stack.enter_context(self.faults.installed())

@@ -27,7 +27,7 @@ from harness.eventbridge import StateMachineTargets, state_machine_targets
 from harness.faults import FaultConfig, FaultInjector
 from harness.fidelity import invalid_execution_input
 from harness.iam_enforcement import enforced_iam
-from harness.patches import dynamodb, iam, s3, sts
+from harness.patches import dynamodb, iam, s3, sqs, sts
 from harness.runtime import LambdaRuntime
 from harness.sfn_patches import interpreter_credentials
 
@@ -89,6 +89,7 @@ class Emulator:
             self._stack.enter_context(sts.assume_role_refusals())
             self._stack.enter_context(s3.request_condition_keys())
             self._stack.enter_context(dynamodb.strict_dynamodb())
+            self._stack.enter_context(sqs.message_size_in_bytes())
             self._stack.enter_context(invalid_execution_input())
             if self.faults is not None:
                 self._stack.enter_context(self.faults.installed())

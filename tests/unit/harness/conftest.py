@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Iterator
 
 import pytest
 
-from harness.creds import Credentials
 from harness.emulator import Emulator
 
 
@@ -16,20 +13,3 @@ from harness.emulator import Emulator
 def emulator() -> Iterator[Emulator]:
     with Emulator(retry_time_scale=0.01) as emu:
         yield emu
-
-
-UserFactory = Callable[[str, dict[str, Any]], tuple[str, Credentials]]
-
-
-@pytest.fixture
-def make_user(emulator: Emulator) -> UserFactory:
-    """An IAM user with one inline policy; returns its ARN and access key."""
-
-    def make(name: str, policy: dict[str, Any]) -> tuple[str, Credentials]:
-        iam = emulator.client("iam")
-        arn = iam.create_user(UserName=name)["User"]["Arn"]
-        iam.put_user_policy(UserName=name, PolicyName="p", PolicyDocument=json.dumps(policy))
-        key = iam.create_access_key(UserName=name)["AccessKey"]
-        return arn, Credentials(key["AccessKeyId"], key["SecretAccessKey"])
-
-    return make

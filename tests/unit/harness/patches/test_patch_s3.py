@@ -7,7 +7,7 @@ from botocore.exceptions import ClientError
 
 from harness.emulator import Emulator
 from harness.patches import s3
-from tests.unit.harness.conftest import UserFactory
+from tests.unit.harness.emulated import make_user
 
 
 def conditional_put_policy(bucket: str) -> dict[str, object]:
@@ -25,10 +25,10 @@ def conditional_put_policy(bucket: str) -> dict[str, object]:
 
 
 def test_identity_policy_allows_only_conditional_creates(
-    emulator: Emulator, make_user: UserFactory
+    emulator: Emulator,
 ) -> None:
     emulator.client("s3").create_bucket(Bucket="raw-layer")
-    _, credentials = make_user("writer", conditional_put_policy("raw-layer"))
+    _, credentials = make_user(emulator, "writer", conditional_put_policy("raw-layer"))
     writer = emulator.client("s3", credentials)
     writer.put_object(Bucket="raw-layer", Key="raw/a", Body=b"1", IfNoneMatch="*")
     with pytest.raises(ClientError) as plain:  # moto: allowed, the object replaced

@@ -8,7 +8,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from harness.emulator import Emulator
-from tests.unit.harness.conftest import UserFactory
+from tests.unit.harness.emulated import make_user
 
 ALLOW_ASSUME = {
     "Version": "2012-10-17",
@@ -50,9 +50,9 @@ def test_a_role_that_does_not_exist_cannot_be_assumed(emulator: Emulator) -> Non
 
 
 def test_a_trusted_user_with_the_permission_assumes_the_role(
-    emulator: Emulator, make_user: UserFactory
+    emulator: Emulator,
 ) -> None:
-    user_arn, credentials = make_user("operator", ALLOW_ASSUME)
+    user_arn, credentials = make_user(emulator, "operator", ALLOW_ASSUME)
     role = emulator.client("iam").create_role(
         RoleName="ops", AssumeRolePolicyDocument=trust({"AWS": user_arn})
     )["Role"]["Arn"]

@@ -272,6 +272,16 @@ RULES: dict[str, tuple[NameRule, ...]] = {
             "CloudWatch API reference, PutDashboard DashboardName",
         ),
     ),
+    "aws:cloudwatch/logMetricFilter:LogMetricFilter": (
+        NameRule(
+            "name",
+            512,
+            r"[^:*]+",
+            "any characters but ':' and '*'",
+            "CloudWatch Logs API reference, PutMetricFilter filterName",
+            autonamed=True,
+        ),
+    ),
     "aws:cloudwatch/metricAlarm:MetricAlarm": (
         NameRule(
             "name",

@@ -44,6 +44,7 @@ CASES = [  # (type, field, refused value, the program's value)
     ("aws:athena/workgroup:Workgroup", "name", "work group", P),
     ("aws:athena/namedQuery:NamedQuery", "name", "q" * 129, "daily_active_users"),
     ("aws:cloudwatch/dashboard:Dashboard", "dashboardName", "my dashboard", P),
+    ("aws:cloudwatch/logMetricFilter:LogMetricFilter", "name", "a:b", f"{P}-failed-no-dlq"),
     ("aws:cloudwatch/metricAlarm:MetricAlarm", "name", "alarm\u00e9", f"{P}-dlq-messages-visible"),
 ]
 
@@ -72,5 +73,5 @@ def test_a_name_the_provider_generates_is_checked_as_generated() -> None:
 
 
 def test_every_type_the_harness_creates_is_judged() -> None:
-    assert set(CREATORS) == set(RULES) | NAMELESS
+    assert set(CREATORS) <= set(RULES) | NAMELESS
     assert not set(RULES) & NAMELESS

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from botocore.exceptions import ClientError
 
 from harness.emulator import Emulator
 from harness.patches.sqs import message_size
 from harness.resources_app import sqs_queue
+from tests.unit.harness.emulated import execute, state_machine
 
 
 def refused(action: object) -> str:
@@ -44,3 +47,29 @@ def test_a_deployed_queue_gets_the_providers_default_limit(emulator: Emulator) -
     assert attributes["Attributes"]["MaximumMessageSize"] == "262144"
     sqs.send_message(QueueUrl=url, MessageBody="x" * 262_144)
     refused(lambda: sqs.send_message(QueueUrl=url, MessageBody="x" * 262_145))
+
+
+def test_the_state_machine_integration_is_refused_too(emulator: Emulator) -> None:
+    sqs = emulator.client("sqs")
+    url = sqs.create_queue(QueueName="tiny", Attributes={"MaximumMessageSize": "1024"})["QueueUrl"]
+    machine = state_machine(
+        emulator,
+        "send",
+        {
+            "StartAt": "Send",
+            "States": {
+                "Send": {
+                    "Type": "Task",
+                    "Resource": "arn:aws:states:::sqs:sendMessage",
+                    "Parameters": {"QueueUrl": url, "MessageBody.$": "$.body"},
+                    "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$", "Next": "Lost"}],
+                    "End": True,
+                },
+                "Lost": {"Type": "Pass", "End": True},
+            },
+        },
+    )
+    described = execute(emulator, machine, json.dumps({"body": "é" * 600}), "too-long")
+    assert described["status"] == "SUCCEEDED"
+    assert "Message must be shorter than 1024 bytes" in json.loads(described["output"])["Cause"]
+    assert sqs.receive_message(QueueUrl=url).get("Messages", []) == []

@@ -58,11 +58,15 @@ class JsonNumber(Decimal):
         return (JsonNumber, (self.text,))
 
 
-class NonStandardToken(ValueError):
-    """``NaN``, ``Infinity`` or ``-Infinity``: JavaScript, not JSON (RFC 8259, section 6)."""
+class NonStandardToken(json.JSONDecodeError):
+    """``NaN``, ``Infinity`` or ``-Infinity``: JavaScript, not JSON (RFC 8259, section 6).
+
+    A ``JSONDecodeError``, so the interpreter treats such text as it treats any text that is not
+    JSON (a Lambda result that is not JSON stays a string, as moto keeps it).
+    """
 
     def __init__(self, token: str) -> None:
-        super().__init__(token)
+        super().__init__(f"Non-standard token '{token}'", token, 0)
         self.token = token
 
 

@@ -8,8 +8,9 @@ moto 5.2.5's parser backend
 - reads the input with Python's ``json``, so ``NaN``/``Infinity`` start an execution, a 4,301-digit
   integer is refused with Python's "Exceeds the limit (4300 digits) for integer string conversion"
   text, and an input nested ~490 levels crashes the interpreter (RecursionError) before any state;
-- raises its own ``InvalidExecutionInput``, which its response layer serialises with no error code
-  (``x-amzn-errortype: UnknownError``).
+- raises its own ``InvalidExecutionInput`` for text that is not JSON, which its response layer
+  serialises with no error code (``x-amzn-errortype: UnknownError``); every input it would refuse is
+  refused here first, with moto's classic (coded) exceptions.
 
 Here, in AWS's order (request validation, then parsing):
 - over 262,144 bytes of UTF-8 as sent, or over 262,144 bytes as Step Functions measures state
@@ -31,7 +32,6 @@ from contextlib import contextmanager
 from typing import Any
 
 from moto.stepfunctions import exceptions as classic
-from moto.stepfunctions.parser.api import InvalidExecutionInput as ParserInvalidInput
 from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
 from harness.patches import stepfunctions_json as sfn_json
@@ -105,10 +105,7 @@ def start_execution_input() -> Iterator[None]:
         refusal = input_refusal(execution_input)
         if refusal is not None:
             raise refusal
-        try:
-            return original(self, state_machine_arn, name, execution_input, *args, **kwargs)
-        except ParserInvalidInput as exc:  # never expected after input_refusal: shape it anyway
-            raise _invalid(str(exc)) from exc
+        return original(self, state_machine_arn, name, execution_input, *args, **kwargs)
 
     StepFunctionsParserBackend.start_execution = start_execution
     try:

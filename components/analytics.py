@@ -72,7 +72,7 @@ class Analytics(pulumi.ComponentResource):
         results = building_blocks.private_bucket(
             f"{name}-results",
             children=f"{name}-results",
-            bucket_prefix=f"{prefix}-athena-results-",
+            bucket_prefix=building_blocks.bucket_prefix(prefix, "athena-results"),
             force_destroy=args.force_destroy,
             kms_key_arn=args.kms_key_arn,
             opts=child,

@@ -1,8 +1,9 @@
 """Resource patterns several components share, built one way (children of the caller's component).
 
-- ``service_role``: a role that exactly one AWS service *in this account* may assume
-  (``aws:SourceAccount``), with one inline policy — the state machine's, the HTTP API's and the
-  EventBridge rule's roles.
+- ``service_role``: a role that exactly one AWS service may assume — *for this account only*
+  (``aws:SourceAccount``) where the service documents sending that key — with one inline policy:
+  the state machine's, the HTTP API's and the EventBridge rule's roles.
+- ``bucket_prefix``: ``<name prefix>-<purpose>-`` cut to what pulumi-aws accepts.
 - ``private_bucket``: a bucket nobody outside the account can reach — bucket-owner-enforced
   ownership, all four public-access blocks, SSE-KMS with an S3 Bucket Key, and a policy denying
   any request without TLS (applied once the ownership and public-access settings are in place).
@@ -11,12 +12,38 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 import pulumi
 import pulumi_aws as aws
 
 from components import policies
+
+# Services documented to send aws:SourceAccount when they assume a role on a resource's behalf:
+# Step Functions (the state machine's execution role) and EventBridge ("Using IAM policy conditions
+# in Amazon EventBridge": aws:SourceAccount, the account of the rule in aws:SourceArn). API Gateway
+# documents its integration role trusted by the service principal alone (API Gateway Developer
+# Guide, "Control access to a REST API with IAM permissions") and is not documented to send either
+# key; a StringEquals on an absent key is false, so pinning it would refuse every assumption.
+SOURCE_ACCOUNT_SERVICES: Final = frozenset({"states.amazonaws.com", "events.amazonaws.com"})
+
+# pulumi-aws: `bucket_prefix` "Must be lowercase and less than or equal to 37 characters in length"
+# (63, S3's maximum bucket name, minus the 26-character unique suffix the provider appends).
+BUCKET_PREFIX_MAX: Final = 37
+
+
+def bucket_prefix(name_prefix: str, purpose: str) -> str:
+    """``<name prefix>-<purpose>-``, the name prefix cut so the whole fits ``BUCKET_PREFIX_MAX``.
+
+    Lower case, ``_`` and ``.`` as ``-`` (a stack name may hold them; a bucket name may not hold
+    ``_``, and dots break virtual-hosted TLS). Short names are kept whole:
+    ``activity-pipeline-dev-athena-results-`` is exactly 37.
+    """
+    room = BUCKET_PREFIX_MAX - len(purpose) - 2
+    if room < 1:
+        raise ValueError(f"bucket purpose {purpose!r} leaves no room for the name prefix")
+    head = name_prefix.lower().replace("_", "-").replace(".", "-")[:room].strip("-")
+    return f"{head}-{purpose}-"
 
 
 def service_role(
@@ -27,14 +54,19 @@ def service_role(
     policy: pulumi.Input[Any],
     opts: pulumi.ResourceOptions,
 ) -> tuple[aws.iam.Role, aws.iam.RolePolicy]:
-    """``{name}-role`` trusted by ``service`` of this account only, and ``{name}-policy``."""
-    account_id = aws.get_caller_identity_output().account_id
+    """``{name}-role`` trusted by ``service`` (of this account only, where documented), and
+    ``{name}-policy``."""
+    if service in SOURCE_ACCOUNT_SERVICES:
+        account_id = aws.get_caller_identity_output().account_id
+        trust: pulumi.Input[Any] = account_id.apply(
+            lambda account: policies.service_assume_role_policy(service, account)
+        )
+    else:
+        trust = policies.service_assume_role_policy(service)
     role = aws.iam.Role(
         f"{name}-role",
         description=description,
-        assume_role_policy=pulumi.Output.json_dumps(
-            account_id.apply(lambda account: policies.service_assume_role_policy(service, account))
-        ),
+        assume_role_policy=pulumi.Output.json_dumps(trust),
         opts=opts,
     )
     role_policy = aws.iam.RolePolicy(

@@ -71,10 +71,13 @@ def ingest_policy(*, bucket_arn: str, kms_key_arn: str, log_group_arn: str) -> P
     _require_arn(kms_key_arn, "kms_key_arn")
     return document(
         {
+            # Conditional creates only (If-None-Match: *): a stored raw object is never replaced.
+            # Amazon S3 User Guide, "Enforce conditional writes on Amazon S3 buckets".
             "Sid": "PutRawObjects",
             "Effect": "Allow",
             "Action": ["s3:PutObject"],
             "Resource": [ingest_prefix_arn(bucket_arn)],
+            "Condition": {"Null": {"s3:if-none-match": "false"}},
         },
         {
             "Sid": "EncryptWithBucketKey",

@@ -63,7 +63,7 @@ class RawStorage(pulumi.ComponentResource):
         bucket = building_blocks.private_bucket(
             f"{name}-bucket",
             children=name,
-            bucket_prefix=f"{args.name_prefix}-raw-",
+            bucket_prefix=building_blocks.bucket_prefix(args.name_prefix, "raw"),
             force_destroy=args.force_destroy,
             kms_key_arn=key.arn,
             opts=child,

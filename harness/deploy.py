@@ -5,6 +5,8 @@ ARNs, names and URLs flow into policies and the state-machine definition as in `
 Every registration is recorded: ``created`` (physical resource in the emulator), ``component`` /
 ``provider`` (no physical resource by nature), or ``recorded`` with the reason from
 ``resources.UNSUPPORTED``. A type in none of these tables raises — nothing is skipped silently.
+Before a resource is created, ``provider_rules.check`` refuses the names and prefixes pulumi-aws and
+AWS would refuse.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from pulumi.runtime.settings import SETTINGS
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
+from harness import provider_rules
 from harness import resources as r
 from harness import resources_analytics as rx
 from harness import resources_app as ra
@@ -124,6 +127,7 @@ class EmulatorMocks(pulumi.runtime.Mocks):
             elif args.typ.startswith("pulumi:providers:"):
                 record = ResourceRecord(args.typ, args.name, None, "provider", inputs, {})
             elif args.typ in CREATORS:
+                provider_rules.check(args.typ, args.name, inputs)  # what a real deploy refuses
                 physical_id, state = CREATORS[args.typ](self.emulator, args.name, inputs)
                 record = ResourceRecord(args.typ, args.name, physical_id, "created", inputs, state)
             elif args.typ in r.UNSUPPORTED:
@@ -180,22 +184,24 @@ def deploy(
     stack: str = "dev",
     root: Path = REPO_ROOT,
     overrides: dict[str, str] | None = None,
+    config_from: str | None = None,
 ) -> Deployment:
     """Run ``__main__.py`` for ``stack`` with every resource created in ``emulator``.
 
     ``overrides`` replace stack config values, keyed as in ``Pulumi.<stack>.yaml``
-    (``activity-pipeline:workflowType``) — e.g. to deploy an EXPRESS workflow.
+    (``activity-pipeline:workflowType``) — e.g. to deploy an EXPRESS workflow. ``config_from``
+    names the stack whose ``Pulumi.<stack>.yaml`` to read instead (a stack name of its own, the
+    configuration of another). The config of a previous deploy in this process is replaced.
     """
     mocks = EmulatorMocks(emulator)
     SETTINGS.rpc_manager.clear()  # a previous failed deploy may have left RPCs behind
     SETTINGS.outputs.clear()
     pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False)
-    config = stack_config(stack, root)
+    config = stack_config(config_from or stack, root)
     unknown = sorted(set(overrides or {}) - set(config))
     if unknown:
         raise KeyError(f"overrides name keys that stack {stack} does not configure: {unknown}")
-    for key, value in (config | (overrides or {})).items():
-        pulumi.runtime.set_config(key, value)
+    pulumi.runtime.set_all_config(config | (overrides or {}))
     exports: dict[str, Any] = {}
     resolved: dict[str, Any] = {}
     original_export = pulumi.export

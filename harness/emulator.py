@@ -2,15 +2,16 @@
 
 ``Emulator`` starts ``mock_aws`` with the ASL interpreter on and Docker off, creates an admin IAM
 user and access key directly in moto's IAM backend (the only credentials the harness uses), turns
-IAM enforcement on, and installs the harness patches (see iam_enforcement, sfn_patches, strictness,
-runtime). Everything is restored on ``stop``.
+IAM enforcement on, and installs the harness patches in the order ``Emulator._patches`` writes
+(iam_enforcement, harness.patches — one module per AWS service —, faults, sfn_patches, runtime,
+eventbridge). Everything is restored on ``stop``.
 """
 
 from __future__ import annotations
 
 import json
 import threading
-from contextlib import ExitStack
+from contextlib import AbstractContextManager, ExitStack
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -25,11 +26,18 @@ from moto.sts.models import sts_backends
 from harness.creds import Credentials
 from harness.eventbridge import StateMachineTargets, state_machine_targets
 from harness.faults import FaultConfig, FaultInjector
-from harness.fidelity import invalid_execution_input
 from harness.iam_enforcement import enforced_iam
+from harness.patches import (
+    dynamodb,
+    iam,
+    s3,
+    sqs,
+    stepfunctions,
+    stepfunctions_interpreter,
+    sts,
+)
 from harness.runtime import LambdaRuntime
 from harness.sfn_patches import interpreter_credentials
-from harness.strictness import bucket_policy_conditions, strict_dynamodb
 
 REGION = "us-east-1"
 ADMIN_USER = "harness-admin"
@@ -84,22 +92,36 @@ class Emulator:
         try:
             self._stack.enter_context(mock_aws(config=MOTO_CONFIG))
             self._admin = self._create_admin()
-            self._stack.enter_context(enforced_iam())
-            self._stack.enter_context(strict_dynamodb())
-            self._stack.enter_context(bucket_policy_conditions())
-            self._stack.enter_context(invalid_execution_input())
-            if self.faults is not None:
-                self._stack.enter_context(self.faults.installed())
-            self._stack.enter_context(
-                interpreter_credentials(self._client_for_role, self.retry_time_scale)
-            )
-            self._stack.enter_context(self.runtime.installed())
-            self._stack.enter_context(state_machine_targets(self.event_targets))
+            for patch in self._patches():
+                self._stack.enter_context(patch)
         except BaseException:
             self._stack.close()
             Emulator._active = None
             raise
         return self
+
+    def _patches(self) -> list[AbstractContextManager[Any]]:
+        """The harness patches in the order they are installed (and removed in reverse).
+
+        Where two patch one method, the later wraps the earlier: faults (S3 ``_key_response``,
+        DynamoDB batch operations) wrap the S3 condition keys and the DynamoDB key check, so an
+        injected fault is decided before either runs.
+        """
+        faults = [self.faults.installed()] if self.faults is not None else []
+        return [
+            enforced_iam(),  # IAM: enforced from the first request, on real resource ARNs
+            iam.statement_evaluation(),  # IAM: a statement applies as AWS decides it
+            sts.assume_role_refusals(),  # STS: AssumeRole refused as AWS refuses it
+            s3.request_condition_keys(),  # S3: requests carry their condition keys
+            dynamodb.strict_dynamodb(),  # DynamoDB: BatchWriteItem refuses repeated keys
+            sqs.message_size_in_bytes(),  # SQS: MaximumMessageSize counted in bytes
+            stepfunctions.start_execution_input(),  # Step Functions: StartExecution refusals
+            stepfunctions_interpreter.exact_json_and_data_limits(),  # ASL: numbers, data limits
+            *faults,  # injected throttling/5xx/timeouts (harness.faults)
+            interpreter_credentials(self._client_for_role, self.retry_time_scale),  # ASL: roles
+            self.runtime.installed(),  # Lambda: the in-process runtime
+            state_machine_targets(self.event_targets),  # EventBridge: state machine targets
+        ]
 
     def stop(self) -> None:
         self._clients.clear()

@@ -72,6 +72,11 @@ _QUEUE_ATTRIBUTES = {
 }
 
 
+# pulumi-aws sends MaximumMessageSize 262144 when `max_message_size` is not set ("The default for
+# this attribute is 262144 (256 KiB)", sqs.Queue docstring); moto's own default is 1 MiB.
+PROVIDER_MAX_MESSAGE_SIZE = 262_144
+
+
 def sqs_queue(emu: Any, name: str, inputs: dict[str, Any]) -> tuple[str, State]:
     sqs = emu.client("sqs")
     queue_name = auto_name(name, inputs, "name", "namePrefix")
@@ -80,6 +85,7 @@ def sqs_queue(emu: Any, name: str, inputs: dict[str, Any]) -> tuple[str, State]:
         for key, attr in _QUEUE_ATTRIBUTES.items()
         if inputs.get(key) not in (None, "")
     }
+    attributes.setdefault("MaximumMessageSize", str(PROVIDER_MAX_MESSAGE_SIZE))
     url = sqs.create_queue(QueueName=queue_name, Attributes=attributes)["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
         "QueueArn"

@@ -4,6 +4,8 @@ An invocation imports the module named by the function's ``Handler`` from the re
 it with the function's environment, the credentials of the function's own role (STS assume-role as
 ``lambda.amazonaws.com``), a Lambda context and the configured timeout. Errors come back as Lambda
 does: ``FunctionError: Unhandled`` and ``{"errorType", "errorMessage", "requestId", "stackTrace"}``.
+The event is read with ``json.loads``, as AWS's Python runtime reads it: a payload it cannot read
+never reaches the handler and answers ``Runtime.UnmarshalError``.
 Output printed or logged during the call goes to the function's log group, written with the role's
 own credentials — so a role without its logs permissions loses its logs (recorded here; AWS would
 drop them).
@@ -74,7 +76,8 @@ class _ThreadRouter(io.TextIOBase):
         return (buffer or self.original).write(text)
 
     def flush(self) -> None:
-        self.original.flush()
+        if not self.original.closed:  # a test runner's capture stream may be gone by then
+            self.original.flush()
 
 
 def _retarget_stream_handlers(
@@ -91,6 +94,22 @@ def _retarget_stream_handlers(
             if isinstance(handler, logging.StreamHandler) and id(handler.stream) in streams:
                 changed.append((handler, handler.setStream(streams[id(handler.stream)])))
     return changed
+
+
+def unmarshal_error(exc: ValueError) -> tuple[dict[str, Any], str, list[str]]:
+    """What AWS's Python runtime answers for a payload ``json.loads`` cannot read.
+
+    The runtime parses the event with ``json.loads`` before calling the handler; a failure is
+    ``{"errorMessage": "Unable to unmarshal input: <json's message>", "errorType":
+    "Runtime.UnmarshalError", "stackTrace": []}`` (as reported by the aws-lambda-runtime-interface-
+    emulator and by Lambda, e.g. for an integer over Python's 4,300-digit conversion limit).
+    """
+    payload = {
+        "errorMessage": f"Unable to unmarshal input: {exc}",
+        "errorType": "Runtime.UnmarshalError",
+        "stackTrace": [],
+    }
+    return payload, "Runtime.UnmarshalError", [json.dumps(payload)]
 
 
 class LambdaRuntime:
@@ -143,7 +162,6 @@ class LambdaRuntime:
         fault = self.faults.decide("lambda", "Invoke") if self.faults is not None else None
         if self.faults is not None and fault in ("throttle", "server_error"):
             raise self.faults.lambda_error(fault)  # the Invoke API refuses: nothing runs
-        event = json.loads(body) if body else {}
         request_id = str(uuid.uuid4())
         credentials = self.host.assume_role(fn.role, "lambda.amazonaws.com")
         stream = f"{datetime.now(UTC):%Y/%m/%d}/[$LATEST]{uuid.uuid4().hex}"
@@ -175,7 +193,13 @@ class LambdaRuntime:
         }
         with self._lock:
             started = time.monotonic()
-            payload, error_type, lines = self._run(fn.handler, event, context, env, timeout)
+            error_type: str | None
+            try:
+                event = json.loads(body) if body else {}
+            except ValueError as exc:  # the payload never reaches the handler
+                payload, error_type, lines = unmarshal_error(exc)
+            else:
+                payload, error_type, lines = self._run(fn.handler, event, context, env, timeout)
             duration = time.monotonic() - started
         if fault == "timeout" and error_type is None:  # it ran to the end; the result is lost
             error_type = "Sandbox.Timedout"

@@ -70,11 +70,22 @@ def out_of_scope(dev: Deployment, c: Any) -> dict[str, Action]:
     }
 
 
-def test_ingest_role_puts_raw_objects_only(dev: Deployment) -> None:
+def test_ingest_role_creates_raw_objects_only(dev: Deployment) -> None:
     c = clients(dev, role_of(dev, "ingest"))
     bucket = dev.outputs["raw_bucket_name"]
-    c("s3").put_object(Bucket=bucket, Key="ingest/lp/ingest.json", Body=b"{}")
+    key = "ingest/lp/ingest.json"
+    c("s3").put_object(Bucket=bucket, Key=key, Body=b"{}", IfNoneMatch="*")
+    with pytest.raises(ClientError) as exists:  # a conditional create never replaces
+        c("s3").put_object(Bucket=bucket, Key=key, Body=b"[]", IfNoneMatch="*")
+    assert exists.value.response["Error"]["Code"] == "PreconditionFailed"
+    assert dev.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read() == b"{}"
     denied = out_of_scope(dev, c)
+    denied["s3 plain put over a raw object"] = lambda: c("s3").put_object(
+        Bucket=bucket, Key=key, Body=b"[]"
+    )
+    denied["s3 plain put of a new raw object"] = lambda: c("s3").put_object(
+        Bucket=bucket, Key="ingest/lp/new.json", Body=b"[]"
+    )
     denied["s3 get own prefix"] = lambda: c("s3").get_object(
         Bucket=bucket, Key="ingest/lp/ingest.json"
     )
@@ -87,6 +98,7 @@ def test_ingest_role_puts_raw_objects_only(dev: Deployment) -> None:
         }
     )
     assert_denied(denied)
+    assert dev.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read() == b"{}"
 
 
 def test_process_role_reads_raw_and_writes_rejected_only(dev: Deployment) -> None:

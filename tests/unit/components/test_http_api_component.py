@@ -94,8 +94,7 @@ def test_post_events_starts_exactly_this_state_machine(mocks: Any) -> pulumi.Out
                     "Effect": "Allow",
                     "Principal": {"Service": "apigateway.amazonaws.com"},
                     "Action": "sts:AssumeRole",
-                    "Condition": {"StringEquals": {"aws:SourceAccount": "123456789012"}},
-                }
+                }  # no aws:SourceAccount: API Gateway is not documented to send it
             ],
         }
 

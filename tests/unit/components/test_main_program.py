@@ -200,6 +200,7 @@ def test_ingest_role_policy_is_exactly_the_contract(dev: Deployment) -> None:
                 "Effect": "Allow",
                 "Action": ["s3:PutObject"],
                 "Resource": [f"{bucket}/ingest/*"],
+                "Condition": {"Null": {"s3:if-none-match": "false"}},
             },
             {
                 "Sid": "EncryptWithBucketKey",

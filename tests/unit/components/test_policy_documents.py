@@ -31,7 +31,7 @@ def actions(document: dict[str, Any]) -> list[str]:
     return found
 
 
-def test_ingest_may_only_put_raw_objects_encrypt_and_log() -> None:
+def test_ingest_may_only_create_raw_objects_encrypt_and_log() -> None:
     assert policies.ingest_policy(bucket_arn=BUCKET, kms_key_arn=KEY, log_group_arn=LOGS) == {
         "Version": "2012-10-17",
         "Statement": [
@@ -40,6 +40,7 @@ def test_ingest_may_only_put_raw_objects_encrypt_and_log() -> None:
                 "Effect": "Allow",
                 "Action": ["s3:PutObject"],
                 "Resource": [f"{BUCKET}/ingest/*"],
+                "Condition": {"Null": {"s3:if-none-match": "false"}},
             },
             {
                 "Sid": "EncryptWithBucketKey",

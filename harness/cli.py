@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import signal
 import sys
 import threading
@@ -58,10 +59,25 @@ def demo(stack: str, files: list[Path]) -> int:
 
 
 def serve(stack: str, port: int, http_port: int | None = None) -> int:
+    import socket
     import tempfile
 
-    from harness.http_api import serve_deployed
+    from harness.http_api import bind, serve_deployed
     from harness.tls import TlsMotoServer, self_signed_certificate
+
+    # Both ports are claimed before the deploy, so a taken one ends the command at once.
+    http_port = port + 1 if http_port is None else http_port
+    try:
+        http_socket = bind("127.0.0.1", http_port)
+    except OSError as error:
+        return port_taken(http_port, error)
+    try:
+        with socket.socket() as probe:  # the emulator's server binds it with SO_REUSEADDR too
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(("127.0.0.1", port))
+    except OSError as error:
+        http_socket.close()
+        return port_taken(port, error)
 
     stop = threading.Event()
 
@@ -79,9 +95,7 @@ def serve(stack: str, port: int, http_port: int | None = None) -> int:
         server = TlsMotoServer(certificate, ip_address="127.0.0.1", port=port)
         server.start()
         # entry points: the stack's HTTP API on a second port (plain HTTP, as `curl` expects)
-        http_api = serve_deployed(
-            emulator, deployment.outputs, port + 1 if http_port is None else http_port
-        )
+        http_api = serve_deployed(emulator, deployment.outputs, http_socket)
         try:
             ready: dict[str, Any] = {
                 "http_api_url": http_api.url if http_api is not None else None,
@@ -101,6 +115,12 @@ def serve(stack: str, port: int, http_port: int | None = None) -> int:
             server.stop()
     print("harness serve: stopped", file=sys.stderr, flush=True)
     return 0
+
+
+def port_taken(port: int, error: OSError) -> int:
+    reason = os.strerror(error.errno) if error.errno else str(error)
+    print(f"harness serve: cannot listen on 127.0.0.1:{port}: {reason}", file=sys.stderr)
+    return 1
 
 
 def error_message(cause: Any, limit: int = 200) -> str:

@@ -75,6 +75,8 @@ pulumi.export("table_name", processed.table_name)
 pulumi.export("table_arn", processed.table_arn)
 pulumi.export("state_machine_arn", workflow.state_machine_arn)
 pulumi.export("state_machine_name", workflow.state_machine_name)
+pulumi.export("recovery_state_machine_arn", workflow.recovery_state_machine_arn)  # operators only
+pulumi.export("recovery_state_machine_name", workflow.recovery_state_machine_name)
 pulumi.export("workflow_type", settings.workflow_type)
 pulumi.export("dlq_url", workflow.dlq_url)
 pulumi.export("dlq_arn", workflow.dlq_arn)

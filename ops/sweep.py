@@ -18,9 +18,10 @@ fault, an aborted or timed-out run) — has left its events nowhere, and the swe
    starting another. Re-deliveries are first-write-wins: nothing stored changes.
 3. An input that can never fit the pipeline (too large once Ingest's and SendToDLQ's additions
    are counted), or whose re-submission failed, is dead-lettered by the sweep itself: a message
-   of the contract's shape (``error`` says why) in the DLQ, whose maximum message size (1 MiB)
-   holds any execution input. The DLQ is read first (``ops dlq``'s peek): an execution whose
-   letter is there already is not dead-lettered twice.
+   of the contract's shape (``error`` the batch's error where a Catch took one, else how the
+   execution ended) with ``swept`` (why, and how the execution ended), in the DLQ, whose maximum
+   message size (1 MiB) holds any execution input. The DLQ is read first (``ops dlq``'s peek):
+   an execution whose letter is there already is not dead-lettered twice.
 
 Run twice over the same range, the second sweep changes nothing. Express workflows keep no
 execution history (ListExecutions and GetExecutionHistory are Standard-only): there the sweep
@@ -42,7 +43,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from components.definition import SEND_TO_DLQ
+from components.definition import FAILED, SEND_TO_DLQ
 from handlers.envelope import PAYLOAD_LIMIT
 from ops import executions
 from ops.deadletters import loads, parse_message, peek, resubmit_text
@@ -67,27 +68,39 @@ class History:
     """What an execution's history says about its end."""
 
     dead_letter_sent: bool
-    failed_state: str | None
-    error: str | None
+    failed_state: str | None  # the last pipeline state entered (not SendToDLQ or Failed)
+    error: str | None  # how the execution ended
     cause: str | None
+    caught: dict[str, Any] | None = None  # the error a Catch took to SendToDLQ, if one did
 
 
 def read_history(events: list[dict[str, Any]]) -> History:
     """From every event of one execution (all attempts, when it was redriven)."""
     dead_letter_sent = False
     failed_state = error = cause = None
+    caught: dict[str, Any] | None = None
     for event in events:
         exited = event.get("stateExitedEventDetails")
         if exited is not None and exited.get("name") == SEND_TO_DLQ:
             dead_letter_sent = True
         entered = event.get("stateEnteredEventDetails")
-        if entered is not None:
+        if entered is not None and entered.get("name") == SEND_TO_DLQ:
+            caught = _object(entered.get("input"))
+        elif entered is not None and entered.get("name") != FAILED:
             failed_state = entered.get("name")
         details_key = END_DETAILS.get(event.get("type", ""))
         if details_key is not None:
             details = event.get(details_key) or {}
             error, cause = details.get("error"), details.get("cause")
-    return History(dead_letter_sent, failed_state, error, cause)
+    return History(dead_letter_sent, failed_state, error, cause, caught)
+
+
+def _object(text: Any) -> dict[str, Any] | None:
+    try:
+        value = json.loads(text) if isinstance(text, str) else None
+    except ValueError:  # a state input the history shows truncated
+        return None
+    return value if isinstance(value, dict) else None
 
 
 def history_events(sfn: Any, arn: str) -> list[dict[str, Any]]:
@@ -148,14 +161,22 @@ def redrivable(description: dict[str, Any], history: History) -> bool:
 def dead_letter_body(
     description: dict[str, Any], history: History, reason: str, status: str
 ) -> str:
-    """The contract's DLQ message for ``description``, the input spliced in as received."""
-    error = {"Error": history.error or f"Execution{status.title().replace('_', '')}"}
-    error["Cause"] = f"{history.cause or ''} [ops sweep: {reason}]".strip()
+    """The contract's DLQ message for ``description``, the input spliced in as received.
+
+    ``error`` is the error a Catch took (when SendToDLQ was reached but could not send), else how
+    the execution ended; ``swept`` says why the sweep sent it and how the execution ended.
+    """
+    ended = history.error or f"Execution{status.title().replace('_', '')}"
+    error = history.caught or {"Error": ended, "Cause": history.cause or ""}
     head = {
         "execution_id": description["executionArn"],
         "state_machine": description["stateMachineArn"],
     }
-    tail = {"error": error, "failed_state": history.failed_state, "swept": True}
+    tail = {
+        "error": error,
+        "failed_state": history.failed_state,
+        "swept": {"reason": reason, "status": status, "error": ended, "cause": history.cause},
+    }
     input_text = str(description["input"])
     return json.dumps(head)[:-1] + ', "input": ' + input_text + ", " + json.dumps(tail)[1:]
 
@@ -191,12 +212,11 @@ class SweepSummary:
 
 
 class Sweeper:
-    def __init__(self, target: Target) -> None:
+    def __init__(self, target: Target, wait: int) -> None:
         self.target = target
         self.recovery = target.recovery_state_machine_arn
         self.sfn = target.client("stepfunctions")
         self.sqs = target.client("sqs")
-        wait = 0 if target.endpoint_url else 1
         self.lettered = {
             str(letter.body.get("execution_id"))
             for letter in (
@@ -269,8 +289,14 @@ def _readable(message: dict[str, Any]) -> Any:
 
 
 def sweep(
-    target: Target, since: datetime, until: datetime, *, concurrency: int = 4
+    target: Target,
+    since: datetime,
+    until: datetime,
+    *,
+    concurrency: int = 4,
+    wait: int | None = None,
 ) -> SweepSummary:
+    """``wait``: long-poll seconds per DLQ receive (1 on AWS, 0 against an endpoint override)."""
     if until <= since:
         raise ValueError("--until must be after --since")
     if target.workflow_type == "EXPRESS":
@@ -281,7 +307,7 @@ def sweep(
             f"with their input in the workflow's log group ({groups.get('workflow')}); send "
             "their input again with ops send"
         )
-    sweeper = Sweeper(target)
+    sweeper = Sweeper(target, (0 if target.endpoint_url else 1) if wait is None else wait)
     listed = failed_executions(sweeper.sfn, target.state_machine_arn, since, until)
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
         results = list(pool.map(sweeper.handle, listed))

@@ -37,6 +37,11 @@ def exited(name: str) -> dict[str, Any]:
     return {"type": "TaskStateExited", "stateExitedEventDetails": {"name": name}}
 
 
+def sending(caught: dict[str, Any]) -> dict[str, Any]:
+    details = {"name": "SendToDLQ", "input": json.dumps(caught)}
+    return {"type": "TaskStateEntered", "stateEnteredEventDetails": details}
+
+
 def failed(error: str, cause: str = "c") -> dict[str, Any]:
     return {
         "type": "ExecutionFailed",
@@ -188,8 +193,14 @@ def actions(summary: dict[str, Any]) -> dict[str, str]:
 
 
 def test_history_says_whether_the_dead_letter_was_sent() -> None:
-    assert read_history(LETTER_SENT) == History(True, "Failed", "PipelineFailed", "c")
+    caught = {"Error": "BatchRejected", "Cause": "no"}
+    sent = [LETTER_SENT[0], LETTER_SENT[1], sending(caught), *LETTER_SENT[3:]]
+    assert read_history(sent) == History(True, "Write", "PipelineFailed", "c", caught)
     assert read_history(NO_LETTER) == History(False, "Write", "States.Runtime", "c")
+    unsent = [entered("Ingest"), sending(caught), failed("SQS.SdkClientException", "denied")]
+    assert read_history(unsent) == History(
+        False, "Ingest", "SQS.SdkClientException", "denied", caught
+    )
     aborted = [entered("Ingest"), {"type": "ExecutionAborted", "executionAbortedEventDetails": {}}]
     assert read_history(aborted) == History(False, "Ingest", None, None)
 
@@ -265,9 +276,9 @@ def test_inputs_that_can_never_fit_are_dead_lettered_once() -> None:
     assert body["execution_id"] == big.arn
     assert body["state_machine"] == MAIN
     assert body["failed_state"] == "Ingest"
-    assert body["error"]["Error"] == "States.DataLimitExceeded"
-    assert "too large to re-submit" in body["error"]["Cause"]
-    assert body["swept"] is True
+    assert body["error"] == {"Error": "States.DataLimitExceeded", "Cause": "big"}
+    assert "too large to re-submit" in body["swept"]["reason"]
+    assert body["swept"]["status"] == "FAILED"
     # Twice over: the letter is in the DLQ already.
     assert actions(run(sfn, sqs)) == {"big": "has_dead_letter"}
     assert len(sqs.messages) == 1
@@ -280,7 +291,7 @@ def test_a_failed_resubmission_is_dead_lettered_and_reported() -> None:
     summary = run(sfn, sqs)
     assert actions(summary) == {"refused": "dead_lettered"}
     [letter] = sqs.messages
-    assert "re-submission s-" in json.loads(letter["Body"])["error"]["Cause"]
+    assert "re-submission s-" in json.loads(letter["Body"])["swept"]["reason"]
     assert summary["dead_lettered"] == 1
     assert actions(run(sfn, sqs)) == {"refused": "has_dead_letter"}
     assert (len(sqs.messages), len(sfn.recovery_runs)) == (1, 1)
@@ -319,10 +330,20 @@ def test_dead_letter_body_names_the_end_of_an_abort() -> None:
         "execution_id": "arn:e",
         "state_machine": MAIN,
         "input": [1, 2],
-        "error": {"Error": "ExecutionTimedOut", "Cause": "[ops sweep: why]"},
+        "error": {"Error": "ExecutionTimedOut", "Cause": ""},
         "failed_state": "Write",
-        "swept": True,
+        "swept": {
+            "reason": "why",
+            "status": "TIMED_OUT",
+            "error": "ExecutionTimedOut",
+            "cause": None,
+        },
     }
+    caught = {"Error": "BatchRejected", "Cause": "refused"}
+    history = History(False, "Ingest", "SQS.SdkClientException", "denied", caught)
+    body = json.loads(dead_letter_body(description, history, "why", "FAILED"))
+    assert body["error"] == caught  # the batch's own error, as SendToDLQ would have sent it
+    assert body["swept"]["error"] == "SQS.SdkClientException"
 
 
 def test_an_execution_redriven_before_is_resubmitted_not_redriven_again() -> None:

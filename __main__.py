@@ -63,6 +63,7 @@ monitoring = Monitoring(
             for fn in ("ingest", "process", "write")
         },
         state_machine_arn=workflow.state_machine_arn,
+        workflow_log_group_name=workflow.log_group_names.apply(lambda groups: groups["workflow"]),
         dlq_name=workflow.dlq_name,
         alarm_email=settings.alarm_email,
     ),

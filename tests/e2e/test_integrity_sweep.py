@@ -12,6 +12,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from components.log_metrics import failed_without_dead_letter_pattern
 from harness.deploy import Deployment
 from harness.faults import FaultConfig
 from harness.soak import target_for
@@ -116,6 +117,12 @@ def test_sweep_recovers_every_failure_without_a_dead_letter_once() -> None:
         )["executions"]
         assert sorted(e["status"] for e in recovery) == ["FAILED", "SUCCEEDED"]
         assert snapshot(deployment) == after
+
+        # What the alarm counts: the filter is on the workflow's log group, as deployed.
+        [log_filter] = deployment.client("logs").describe_metric_filters(
+            logGroupName=deployment.outputs["log_group_names"]["workflow"]
+        )["metricFilters"]
+        assert log_filter["filterPattern"] == failed_without_dead_letter_pattern()
 
         # The sweep's own letters redrive like any other: kept once each, never copied.
         summary = redrive(target_for(deployment), progress=False, wait=0).as_dict()

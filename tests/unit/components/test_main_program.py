@@ -152,7 +152,8 @@ def test_registers_exactly_these_resource_types(dev: Deployment) -> None:
         QUEUE: 2,  # + entry DLQ
         STATE_MACHINE: 2,  # workflow, recovery
         TOPIC: 1,
-        ALARM: 9,
+        ALARM: 10,
+        "aws:cloudwatch/logMetricFilter:LogMetricFilter": 1,
         DASHBOARD: 1,
         # analytics
         "activity-pipeline:analytics:Analytics": 1,
@@ -644,8 +645,14 @@ def test_prod_sizes_functions_and_logs_from_its_config(deploy: Deploy) -> None:
 
 
 def alarms_by_metric(deployment: Deployment) -> dict[tuple[str, str], dict[str, Any]]:
+    """(metric, its one dimension's value, or its namespace when it has none) -> inputs."""
     return {
-        (a.inputs["metricName"], next(iter(a.inputs["dimensions"].values()))): a.inputs
+        (
+            a.inputs["metricName"],
+            next(iter(a.inputs["dimensions"].values()))
+            if "dimensions" in a.inputs
+            else a.inputs["namespace"],
+        ): a.inputs
         for a in deployment.of_type(ALARM)
     }
 
@@ -658,9 +665,18 @@ def test_alarms_cover_functions_executions_and_dlq(dev: Deployment) -> None:
         ("ExecutionsFailed", sm_arn),
         ("ExecutionsTimedOut", sm_arn),
         ("ApproximateNumberOfMessagesVisible", f"{PREFIX}-dlq"),
+        ("ExecutionsFailedWithoutDeadLetter", f"ActivityPipeline/{PREFIX}"),
     }
     assert set(alarms) == expected
-    dimension_names = {key: next(iter(a["dimensions"])) for key, a in alarms.items()}
+    log_filter = dev.find(
+        "aws:cloudwatch/logMetricFilter:LogMetricFilter",
+        "monitoring-executions-failed-no-dlq-filter",
+    ).inputs
+    assert log_filter["logGroupName"] == f"/aws/vendedlogs/states/{PREFIX}-workflow"
+    assert log_filter["metricTransformation"]["namespace"] == f"ActivityPipeline/{PREFIX}"
+    dimension_names = {
+        key: next(iter(a["dimensions"])) for key, a in alarms.items() if "dimensions" in a
+    }
     assert dimension_names[("Errors", f"{PREFIX}-ingest")] == "FunctionName"
     assert dimension_names[("ExecutionsFailed", sm_arn)] == "StateMachineArn"
     assert dimension_names[("ApproximateNumberOfMessagesVisible", f"{PREFIX}-dlq")] == "QueueName"

@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+MAX_MESSAGE = 2_048
+
 
 class PipelineError(Exception):
-    """Base class; never raised itself (the state machine matches the concrete names)."""
+    """Base class; never raised itself (the state machine matches the concrete names).
+
+    The message is kept ASCII (other characters backslash-escaped) and at most MAX_MESSAGE
+    characters: it becomes the task error's Cause, which handlers.limits bounds as ASCII text.
+    """
+
+    def __init__(self, message: str) -> None:
+        text = message.encode("ascii", "backslashreplace").decode("ascii")
+        super().__init__(text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 3] + "...")
 
 
 class TransientAwsError(PipelineError):

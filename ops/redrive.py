@@ -5,7 +5,9 @@ worked on) and re-submits each message's original ``input``, exactly as the lett
 through the recovery state machine (Ingest -> Process -> Write, no DLQ), following each execution
 to its end. A message is deleted only after its re-run SUCCEEDED. A re-run that fails sends no
 dead letter of its own: the message is kept — once, never copied — and made visible again at once;
-it is reported with its attempts (its ``ApproximateReceiveCount``) and the exit status is 1.
+it is reported with its attempts (its ``ApproximateReceiveCount``) and the exit status is 1. An
+input the pipeline can never accept (handlers.limits: too large once Ingest's payload and a dead
+letter are counted, not standard JSON, a repeated key) is not re-run at all: kept and reported.
 Redriving a batch that can never succeed any number of times leaves exactly that one message.
 Executions are named ``d-<input hash>-<message id prefix>-<receive count>``: unique per attempt,
 so a later redrive of the same message is not refused as a duplicate name. Re-deliveries are
@@ -22,6 +24,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any
 
+from handlers.limits import execution_input_problem
 from ops.deadletters import (
     BadDeadLetter,
     DeadLetter,
@@ -100,6 +103,7 @@ def redrive(
     messages = receive(sqs, target.dlq_url, max_messages, visibility, wait)
     runs: list[Run] = []
     letters: dict[str, DeadLetter] = {}
+    refused: list[Outcome] = []  # inputs that can never run: not started
     unreadable: list[str] = []
     for message in messages:
         try:
@@ -109,8 +113,13 @@ def redrive(
             release(sqs, target.dlq_url, message["ReceiptHandle"])
             continue
         run = redrive_run(letter)
-        runs.append(run)
         letters[run.name] = letter
+        problem = execution_input_problem(letter.input_text)
+        if problem is None:
+            runs.append(run)
+            continue
+        release(sqs, target.dlq_url, letter.receipt_handle)
+        refused.append(Outcome(run, "REFUSED", error=f"{problem.code}: {problem.message}"))
 
     def settle(outcome: Outcome) -> None:
         if outcome.status == "SUCCEEDED":
@@ -128,7 +137,7 @@ def redrive(
         progress=progress,
         state_machine_arn=recovery,
     )
-    return RedriveSummary(len(messages), outcomes, letters, unreadable)
+    return RedriveSummary(len(messages), refused + outcomes, letters, unreadable)
 
 
 def command(args: argparse.Namespace, target: Target) -> int:

@@ -44,9 +44,9 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from components.definition import FAILED, SEND_TO_DLQ
-from handlers.envelope import PAYLOAD_LIMIT
+from handlers.limits import execution_input_problem
 from ops import executions
-from ops.deadletters import loads, parse_message, peek, resubmit_text
+from ops.deadletters import parse_message, peek, resubmit_text
 from ops.replay import parse_time
 from ops.runs import Run, execution_arn, run_one
 from ops.target import Target
@@ -136,18 +136,13 @@ def sweep_name(arn: str) -> str:
 
 
 def input_problem(input_text: str) -> str | None:
-    """Why ``input_text`` can never run through the recovery state machine, or None."""
-    try:
-        loads(input_text)
-    except ValueError as exc:
-        return f"the input is not JSON: {exc}"
-    size = len(resubmit_text(input_text).encode("utf-8"))
-    if size > PAYLOAD_LIMIT:
-        return (
-            f"the input is too large to re-submit: {size} bytes with the recovery request, "
-            f"over the {PAYLOAD_LIMIT}-byte Step Functions limit; split it with ops send"
-        )
-    return None
+    """Why ``input_text`` can never run through the pipeline (handlers.limits), or None.
+
+    The recovery request around it adds 14 bytes, well inside the margin that keeps room for a
+    dead letter; Ingest sees the same payload as in the main state machine.
+    """
+    problem = execution_input_problem(input_text)
+    return None if problem is None else f"{problem.code}: {problem.message}"
 
 
 def redrivable(description: dict[str, Any], history: History) -> bool:

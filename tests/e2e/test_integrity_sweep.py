@@ -91,7 +91,7 @@ def test_sweep_recovers_every_failure_without_a_dead_letter_once() -> None:
         }
         assert (first["executions"], first["failed"]) == (4, 0)
         details = {r["execution"]: r["detail"] for r in first["results"]}
-        assert "too large to re-submit" in details["b-too-large"]
+        assert details["b-too-large"].startswith("too_large: ")
         assert "ended FAILED" in details["b-refused"]
         # The lost batch is in the table, as it was (first write wins); the others are letters.
         after = snapshot(deployment)
@@ -127,4 +127,6 @@ def test_sweep_recovers_every_failure_without_a_dead_letter_once() -> None:
         # The sweep's own letters redrive like any other: kept once each, never copied.
         summary = redrive(target_for(deployment), progress=False, wait=0).as_dict()
         assert (summary["messages"], summary["redriven"], summary["kept"]) == (3, 0, 3)
+        # the too-large input is not even started: it can never fit
+        assert sorted(f["status"] for f in summary["failures"]) == ["FAILED", "FAILED", "REFUSED"]
         assert len(listing(target_for(deployment), limit=10, wait=0)) == 3

@@ -100,13 +100,23 @@ def run_one(
         return Outcome(run, "ERROR", error=str(exc))
     output = json.loads(description["output"]) if description.get("output") else {}
     error = description.get("error")
-    cause = description.get("cause")
     return Outcome(
         run,
         str(description["status"]),
         output if isinstance(output, dict) else {},
-        f"{error}: {cause}" if error else None,
+        f"{error}: {failure_message(description.get('cause'))}" if error else None,
     )
+
+
+def failure_message(cause: Any) -> str:
+    """A failed execution's cause; for a Lambda error (its JSON), just its errorMessage."""
+    try:
+        reported = json.loads(cause) if isinstance(cause, str) else None
+    except ValueError:
+        reported = None
+    if isinstance(reported, dict) and isinstance(reported.get("errorMessage"), str):
+        return str(reported["errorMessage"])
+    return str(cause)
 
 
 def run_all(

@@ -12,7 +12,7 @@ import pytest
 from ops import cli
 from ops.cli import build_parser
 from ops.replay import ReplaySummary, hour_prefixes, list_raw_keys, parse_time, replay_runs
-from ops.runs import Outcome, execution_arn
+from ops.runs import Outcome, execution_arn, failure_message
 
 
 def test_parse_time_accepts_rfc3339_and_dates_naive_is_utc() -> None:
@@ -164,3 +164,10 @@ def test_recovery_commands_need_the_recovery_state_machine(
     )
     assert cli.main([*argv, "--outputs", str(outputs)]) == 2
     assert "recovery_state_machine_arn" in capsys.readouterr().err
+
+
+def test_a_lambda_failure_is_reported_by_its_message_without_the_stack() -> None:
+    cause = json.dumps({"errorType": "BatchRejected", "errorMessage": "no", "stackTrace": ["x"]})
+    assert failure_message(cause) == "no"
+    assert failure_message("plain words") == "plain words"
+    assert failure_message(None) == "None"

@@ -63,6 +63,7 @@ monitoring = Monitoring(
             for fn in ("ingest", "process", "write")
         },
         state_machine_arn=workflow.state_machine_arn,
+        workflow_log_group_name=workflow.log_group_names.apply(lambda groups: groups["workflow"]),
         dlq_name=workflow.dlq_name,
         alarm_email=settings.alarm_email,
     ),
@@ -75,6 +76,8 @@ pulumi.export("table_name", processed.table_name)
 pulumi.export("table_arn", processed.table_arn)
 pulumi.export("state_machine_arn", workflow.state_machine_arn)
 pulumi.export("state_machine_name", workflow.state_machine_name)
+pulumi.export("recovery_state_machine_arn", workflow.recovery_state_machine_arn)  # operators only
+pulumi.export("recovery_state_machine_name", workflow.recovery_state_machine_name)
 pulumi.export("workflow_type", settings.workflow_type)
 pulumi.export("dlq_url", workflow.dlq_url)
 pulumi.export("dlq_arn", workflow.dlq_arn)

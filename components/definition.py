@@ -1,30 +1,38 @@
-"""The pipeline's Amazon States Language definition, built from plain ARNs/URLs (pure, no Pulumi).
+"""The pipeline's Amazon States Language definitions, built from plain ARNs/URLs (pure, no Pulumi).
 
-Route -> Ingest -> Process -> Write. `Route` (Choice) sends a replay request
-(`{"replay": {"raw_key": ...}}`) through the `Replay` Pass state, which shapes it like Ingest's
-output, straight to Process; any other input goes to Ingest. Each Task invokes its function
-through the optimised Lambda integration and passes on only the function's return value
-(`OutputPath: $.Payload`). Transient errors are
-retried with capped, fully jittered exponential backoff; anything else (or retries exhausted) is
-caught (the error becomes the state's output), the failing state's name is kept in the
-`failed_state` variable, and the shared `SendToDLQ` state sends the contract's message to the
+Main state machine (`build_definition`): Ingest -> Process -> Write, whatever the input — no
+client input can reach another path. Each Task invokes its function through the optimised Lambda
+integration and passes on only the function's return value (`OutputPath: $.Payload`). Transient
+errors are retried with capped, fully jittered exponential backoff; anything else (or retries
+exhausted) is caught (the error becomes the state's output), the failing state's name is kept in
+the `failed_state` variable, and the shared `SendToDLQ` state sends the contract's message to the
 dead-letter queue before the execution ends in `Failed`.
+
+Recovery state machine (`build_recovery_definition`, operators only): `Route` sends a replay
+request `{"replay": {"raw_key": ...}}` through the `Replay` Pass state (shaped like Ingest's
+output) to Process -> Write, and a re-submission `{"resubmit": <execution input>}` through the
+very same Ingest -> Process -> Write tasks (Ingest reads the re-submitted input through
+`InputPath`), with the same retries and no Catch: a failed re-run simply fails, and the operator
+tool that started it keeps the original dead letter. Anything else ends in `Refused`.
 """
 
 from __future__ import annotations
 
 from typing import Any, Final
 
-ROUTE: Final = "Route"
-REPLAY: Final = "Replay"
 INGEST: Final = "Ingest"
 PROCESS: Final = "Process"
 WRITE: Final = "Write"
 SEND_TO_DLQ: Final = "SendToDLQ"
 FAILED: Final = "Failed"
 TASK_STATES: Final = (INGEST, PROCESS, WRITE)
+# Recovery state machine only.
+ROUTE: Final = "Route"
+REPLAY: Final = "Replay"
+REFUSED: Final = "Refused"
 
 FAILURE_ERROR: Final = "PipelineFailed"
+REFUSED_ERROR: Final = "UnknownRecoveryRequest"
 TRANSIENT_ERRORS: Final = ("TransientAwsError",)
 # AWS's recommended retrier for the Lambda service integration.
 LAMBDA_TRANSIENT_ERRORS: Final = (
@@ -87,8 +95,11 @@ def lambda_task(
 
 
 COMMENT: Final = (
-    "activity-pipeline: Ingest -> Process -> Write (replays start at Process); "
-    "failures after retries go to the DLQ"
+    "activity-pipeline: Ingest -> Process -> Write; failures after retries go to the DLQ"
+)
+RECOVERY_COMMENT: Final = (
+    "activity-pipeline recovery (operators only): replay a raw object through Process -> Write, "
+    "or re-submit an execution input through Ingest -> Process -> Write; no DLQ"
 )
 PROCESS_INPUT_KEYS: Final = ("raw_key", "duplicate", "replay")
 WRITE_INPUT_KEYS: Final = (
@@ -102,54 +113,48 @@ WRITE_INPUT_KEYS: Final = (
     "redelivery",
 )
 REPLAY_KEY_PATH: Final = "$.replay.raw_key"
+RESUBMIT_PATH: Final = "$.resubmit"
 
 
-def route_state() -> State:
-    """Replay requests skip Ingest: the raw object exists already."""
+def _require_function_arns(arns: dict[str, str]) -> None:
+    for what, arn in arns.items():
+        if not arn.startswith("arn:") or ":function:" not in arn:
+            raise ValueError(f"{what} must be a Lambda function ARN, got {arn!r}")
+
+
+def pipeline_states(*, ingest_arn: str, process_arn: str, write_arn: str) -> dict[str, State]:
+    """Ingest -> Process -> Write, each Task with its retries and its Catch into SendToDLQ."""
+    _require_function_arns(
+        {"ingest_arn": ingest_arn, "process_arn": process_arn, "write_arn": write_arn}
+    )
+    execution_id = {"execution_id.$": "$$.Execution.Id"}
+    process_payload = {f"{key}.$": f"$.{key}" for key in PROCESS_INPUT_KEYS} | execution_id
+    write_payload = {f"{key}.$": f"$.{key}" for key in WRITE_INPUT_KEYS} | execution_id
     return {
-        "Type": "Choice",
-        "Choices": [{"Variable": REPLAY_KEY_PATH, "IsPresent": True, "Next": REPLAY}],
-        "Default": INGEST,
-    }
-
-
-def replay_state() -> State:
-    """Give Process the shape of Ingest's output: the raw key, flagged as a replay."""
-    return {
-        "Type": "Pass",
-        "Parameters": {"raw_key.$": REPLAY_KEY_PATH, "duplicate": False, "replay": True},
-        "Next": PROCESS,
+        INGEST: lambda_task(INGEST, ingest_arn, {"input.$": "$", **execution_id}, PROCESS),
+        PROCESS: lambda_task(PROCESS, process_arn, process_payload, WRITE),
+        WRITE: lambda_task(WRITE, write_arn, write_payload, None),
     }
 
 
 def build_definition(
     *, ingest_arn: str, process_arn: str, write_arn: str, dlq_url: str
 ) -> dict[str, Any]:
-    arns = {"ingest_arn": ingest_arn, "process_arn": process_arn, "write_arn": write_arn}
-    for what, arn in arns.items():
-        if not arn.startswith("arn:") or ":function:" not in arn:
-            raise ValueError(f"{what} must be a Lambda function ARN, got {arn!r}")
+    states = pipeline_states(ingest_arn=ingest_arn, process_arn=process_arn, write_arn=write_arn)
     if not dlq_url.startswith("https://"):
         raise ValueError(f"dlq_url must be an SQS queue URL, got {dlq_url!r}")
-    execution_id = {"execution_id.$": "$$.Execution.Id"}
-    process_payload = {f"{key}.$": f"$.{key}" for key in PROCESS_INPUT_KEYS} | execution_id
-    write_payload = {f"{key}.$": f"$.{key}" for key in WRITE_INPUT_KEYS} | execution_id
     return {
         "Comment": COMMENT,
-        "StartAt": ROUTE,
+        "StartAt": INGEST,
         "States": {
-            ROUTE: route_state(),
-            REPLAY: replay_state(),
-            INGEST: lambda_task(INGEST, ingest_arn, {"input.$": "$", **execution_id}, PROCESS),
-            PROCESS: lambda_task(PROCESS, process_arn, process_payload, WRITE),
-            WRITE: lambda_task(WRITE, write_arn, write_payload, None),
+            **states,
             SEND_TO_DLQ: {
                 "Type": "Task",
                 "Resource": SQS_SEND_MESSAGE,
                 "Parameters": {
                     "QueueUrl": dlq_url,
                     "MessageBody": {
-                        **execution_id,
+                        "execution_id.$": "$$.Execution.Id",
                         "state_machine.$": "$$.StateMachine.Id",
                         "input.$": "$$.Execution.Input",
                         "error.$": "$",
@@ -158,7 +163,7 @@ def build_definition(
                 },
                 # Losing a dead letter would drop events silently: retry the send generously.
                 # No Catch: if the DLQ itself is unreachable the execution fails with the SQS
-                # error (the ExecutionsFailed alarm fires).
+                # error (the failed-without-dead-letter alarm fires; `ops sweep` re-submits it).
                 "Retry": [
                     {
                         "ErrorEquals": ["States.ALL"],
@@ -175,6 +180,46 @@ def build_definition(
                 "Type": "Fail",
                 "Error": FAILURE_ERROR,
                 "Cause": "An event batch failed after retries; the failure was sent to the DLQ.",
+            },
+        },
+    }
+
+
+def build_recovery_definition(
+    *, ingest_arn: str, process_arn: str, write_arn: str
+) -> dict[str, Any]:
+    """The main definition's three tasks without their Catch, behind a replay/resubmit Route."""
+    tasks = {
+        name: {key: value for key, value in state.items() if key != "Catch"}
+        for name, state in pipeline_states(
+            ingest_arn=ingest_arn, process_arn=process_arn, write_arn=write_arn
+        ).items()
+    }
+    # Ingest sees exactly what it sees in the main state machine: the re-submitted input.
+    tasks[INGEST] = {"InputPath": RESUBMIT_PATH, **tasks[INGEST]}
+    return {
+        "Comment": RECOVERY_COMMENT,
+        "StartAt": ROUTE,
+        "States": {
+            ROUTE: {
+                "Type": "Choice",
+                "Choices": [
+                    {"Variable": REPLAY_KEY_PATH, "IsPresent": True, "Next": REPLAY},
+                    {"Variable": RESUBMIT_PATH, "IsPresent": True, "Next": INGEST},
+                ],
+                "Default": REFUSED,
+            },
+            # The raw object exists: give Process the shape of Ingest's output, as a replay.
+            REPLAY: {
+                "Type": "Pass",
+                "Parameters": {"raw_key.$": REPLAY_KEY_PATH, "duplicate": False, "replay": True},
+                "Next": PROCESS,
+            },
+            **tasks,
+            REFUSED: {
+                "Type": "Fail",
+                "Error": REFUSED_ERROR,
+                "Cause": 'Expected {"replay": {"raw_key": ...}} or {"resubmit": <input>}.',
             },
         },
     }

@@ -1,4 +1,10 @@
-"""Monitoring: encrypted alarm topic, alarms on functions, executions and the DLQ, dashboard."""
+"""Monitoring: encrypted alarm topic, alarms on functions, executions and the DLQ, dashboard.
+
+Besides Step Functions' own execution metrics, a metric filter on the workflow's log group counts
+the executions that ended without sending a dead letter (components.log_metrics), with an alarm:
+their events are nowhere until ``ops sweep`` re-runs them. A metric filter cannot add a fixed
+dimension, so that metric lives in a namespace of its own per stack (``ActivityPipeline/<prefix>``).
+"""
 
 from __future__ import annotations
 
@@ -11,7 +17,11 @@ import pulumi
 import pulumi_aws as aws
 
 from components import policies
-from components.dashboard import build_dashboard
+from components.dashboard import METRICS_NAMESPACE, build_dashboard
+from components.log_metrics import (
+    FAILED_WITHOUT_DEAD_LETTER_METRIC,
+    failed_without_dead_letter_pattern,
+)
 
 TYPE: Final = "activity-pipeline:monitoring:Monitoring"
 ALARM_PERIOD_SECONDS: Final = 300
@@ -23,6 +33,7 @@ class MonitoringArgs:
     kms_key_deletion_window_days: int
     function_names: Mapping[str, pulumi.Input[str]]
     state_machine_arn: pulumi.Input[str]
+    workflow_log_group_name: pulumi.Input[str]
     dlq_name: pulumi.Input[str]
     alarm_email: str | None = None
     service_name: str = field(default="")
@@ -97,14 +108,29 @@ class Monitoring(pulumi.ComponentResource):
             )
 
         alarms: list[aws.cloudwatch.MetricAlarm] = []
+        log_metrics_namespace = f"{METRICS_NAMESPACE}/{prefix}"
+        no_dead_letter = aws.cloudwatch.LogMetricFilter(
+            f"{name}-executions-failed-no-dlq-filter",
+            name=f"{prefix}-executions-failed-no-dlq",
+            log_group_name=args.workflow_log_group_name,
+            pattern=failed_without_dead_letter_pattern(),
+            metric_transformation={
+                "name": FAILED_WITHOUT_DEAD_LETTER_METRIC,
+                "namespace": log_metrics_namespace,
+                "value": "1",
+                "unit": "Count",
+            },
+            opts=child,
+        )
 
         def alarm(
             suffix: str,
             description: str,
             namespace: str,
             metric_name: str,
-            dimensions: Mapping[str, pulumi.Input[str]],
+            dimensions: Mapping[str, pulumi.Input[str]] | None,
             statistic: str = "Sum",
+            depends_on: list[pulumi.Resource] | None = None,
         ) -> None:
             alarms.append(
                 aws.cloudwatch.MetricAlarm(
@@ -113,7 +139,7 @@ class Monitoring(pulumi.ComponentResource):
                     alarm_description=description,
                     namespace=namespace,
                     metric_name=metric_name,
-                    dimensions=dict(dimensions),
+                    dimensions=dict(dimensions) if dimensions else None,
                     statistic=statistic,
                     period=ALARM_PERIOD_SECONDS,
                     evaluation_periods=1,
@@ -122,7 +148,9 @@ class Monitoring(pulumi.ComponentResource):
                     treat_missing_data="notBreaching",
                     alarm_actions=[topic.arn],
                     ok_actions=[topic.arn],
-                    opts=child,
+                    opts=pulumi.ResourceOptions.merge(
+                        child, pulumi.ResourceOptions(depends_on=depends_on or [])
+                    ),
                 )
             )
 
@@ -150,6 +178,14 @@ class Monitoring(pulumi.ComponentResource):
             "AWS/States",
             "ExecutionsTimedOut",
             sfn_dims,
+        )
+        alarm(
+            "executions-failed-no-dlq",
+            "workflow executions ended without a dead letter: run `ops sweep` over the period",
+            log_metrics_namespace,
+            FAILED_WITHOUT_DEAD_LETTER_METRIC,
+            None,
+            depends_on=[no_dead_letter],
         )
         alarm(
             "dlq-messages-visible",

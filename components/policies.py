@@ -136,35 +136,49 @@ def write_policy(*, table_arn: str, log_group_arn: str) -> PolicyDocument:
 
 
 def state_machine_policy(*, function_arns: Sequence[str], dlq_arn: str) -> PolicyDocument:
-    if not function_arns:
-        raise ValueError("function_arns must name at least one function")
-    invoke_resources: list[str] = []
-    for arn in function_arns:
-        _require_arn(arn, "function_arns")
-        invoke_resources += [arn, f"{arn}:*"]  # the function, and its versions/aliases
+    """The main state machine: invoke the functions, send to its DLQ, deliver its logs."""
     _require_arn(dlq_arn, "dlq_arn")
     return document(
-        {
-            "Sid": "InvokePipelineFunctions",
-            "Effect": "Allow",
-            "Action": ["lambda:InvokeFunction"],
-            "Resource": invoke_resources,
-        },
+        _invoke_functions_statement(function_arns),
         {
             "Sid": "SendToDeadLetterQueue",
             "Effect": "Allow",
             "Action": ["sqs:SendMessage"],
             "Resource": [dlq_arn],
         },
-        {
-            # The only "*" resource in the project: log delivery is unscopable (see
-            # SFN_LOG_DELIVERY_ACTIONS).
-            "Sid": "DeliverExecutionLogs",
-            "Effect": "Allow",
-            "Action": list(SFN_LOG_DELIVERY_ACTIONS),
-            "Resource": "*",
-        },
+        _log_delivery_statement(),
     )
+
+
+def recovery_state_machine_policy(*, function_arns: Sequence[str]) -> PolicyDocument:
+    """The recovery state machine: invoke the functions and deliver its logs — no DLQ."""
+    return document(_invoke_functions_statement(function_arns), _log_delivery_statement())
+
+
+def _invoke_functions_statement(function_arns: Sequence[str]) -> Statement:
+    if not function_arns:
+        raise ValueError("function_arns must name at least one function")
+    invoke_resources: list[str] = []
+    for arn in function_arns:
+        _require_arn(arn, "function_arns")
+        invoke_resources += [arn, f"{arn}:*"]  # the function, and its versions/aliases
+    return {
+        "Sid": "InvokePipelineFunctions",
+        "Effect": "Allow",
+        "Action": ["lambda:InvokeFunction"],
+        "Resource": invoke_resources,
+    }
+
+
+def _log_delivery_statement() -> Statement:
+    # The only "*" resource in the project: log delivery is unscopable (see
+    # SFN_LOG_DELIVERY_ACTIONS).
+    return {
+        "Sid": "DeliverExecutionLogs",
+        "Effect": "Allow",
+        "Action": list(SFN_LOG_DELIVERY_ACTIONS),
+        "Resource": "*",
+    }
 
 
 def tls_only_bucket_policy(bucket_arn: str) -> PolicyDocument:

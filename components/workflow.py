@@ -1,4 +1,9 @@
-"""Workflow: the three pipeline functions, their roles and logs, the DLQ and the state machine."""
+"""Workflow: the three pipeline functions, their roles and logs, the DLQ and the state machines.
+
+The main state machine `<prefix>-workflow` runs every client input through Ingest -> Process ->
+Write. The recovery state machine `<prefix>-recovery` (always STANDARD, operators only: no entry
+role may start it) replays raw objects and re-submits dead letters' and failed executions' inputs.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components import building_blocks, policies
-from components.definition import build_definition
+from components.definition import build_definition, build_recovery_definition
 from components.settings import (
     ARCHITECTURES,
     LOG_RETENTION_DAYS,
@@ -24,6 +29,10 @@ FUNCTIONS: Final = ("ingest", "process", "write")
 RUNTIME: Final = "python3.13"
 METRICS_NAMESPACE: Final = "ActivityPipeline"
 DLQ_RETENTION_SECONDS: Final = 14 * 24 * 60 * 60
+# SQS's largest message (pulumi-aws `max_message_size`: 1,024 to 1,048,576 bytes, default 262,144):
+# `ops sweep` dead-letters inputs that never fit the pipeline itself, and an execution input may be
+# 262,144 bytes before the dead letter's own fields are added.
+DLQ_MAX_MESSAGE_BYTES: Final = 1_048_576
 PACKAGED_SUFFIXES: Final = (".py", ".json")
 
 
@@ -115,6 +124,8 @@ def handlers_archive(handlers_dir: Path) -> pulumi.AssetArchive:
 class Workflow(pulumi.ComponentResource):
     state_machine_arn: pulumi.Output[str]
     state_machine_name: pulumi.Output[str]
+    recovery_state_machine_arn: pulumi.Output[str]
+    recovery_state_machine_name: pulumi.Output[str]
     dlq_url: pulumi.Output[str]
     dlq_arn: pulumi.Output[str]
     dlq_name: pulumi.Output[str]
@@ -217,20 +228,22 @@ class Workflow(pulumi.ComponentResource):
             f"{name}-dlq",
             name=f"{prefix}-dlq",
             message_retention_seconds=DLQ_RETENTION_SECONDS,
+            max_message_size=DLQ_MAX_MESSAGE_BYTES,
             sqs_managed_sse_enabled=True,
             opts=child,
         )
 
-        workflow_logs = aws.cloudwatch.LogGroup(
-            f"{name}-workflow-logs",
-            name=f"/aws/vendedlogs/states/{prefix}-workflow",
-            retention_in_days=args.log_retention_days,
-            opts=child,
-        )
-        workflow_role, workflow_policy = building_blocks.service_role(
-            f"{name}-workflow",
-            service="states.amazonaws.com",
+        state_machine, workflow_role, workflow_logs = logged_state_machine(
+            f"{name}-state-machine",
+            children=f"{name}-workflow",
+            machine_name=f"{prefix}-workflow",
             description=f"{prefix}-workflow state machine",
+            workflow_type=args.workflow_type,
+            # EXPRESS keeps no execution history: log every event with its data. STANDARD keeps its
+            # history in Step Functions, so only errors (with data, to see the failing input) are
+            # logged.
+            log_level=args.log_level,
+            log_retention_days=args.log_retention_days,
             policy=pulumi.Output.all(
                 ingest=functions["ingest"].arn,
                 process=functions["process"].arn,
@@ -242,50 +255,59 @@ class Workflow(pulumi.ComponentResource):
                     dlq_arn=v["dlq_arn"],
                 )
             ),
+            definition=pulumi.Output.all(
+                ingest_arn=functions["ingest"].arn,
+                process_arn=functions["process"].arn,
+                write_arn=functions["write"].arn,
+                dlq_url=dlq.url,
+            ).apply(lambda v: json.dumps(build_definition(**v))),
             opts=child,
         )
-        definition = pulumi.Output.all(
-            ingest_arn=functions["ingest"].arn,
-            process_arn=functions["process"].arn,
-            write_arn=functions["write"].arn,
-            dlq_url=dlq.url,
-        ).apply(lambda v: json.dumps(build_definition(**v)))
-        state_machine = aws.sfn.StateMachine(
-            f"{name}-state-machine",
-            name=f"{prefix}-workflow",
-            type=args.workflow_type,
-            role_arn=workflow_role.arn,
-            definition=definition,
-            # EXPRESS keeps no execution history: log every event with its data. STANDARD keeps its
-            # history in Step Functions, so only errors (with data, to see the failing input) are
-            # logged.
-            logging_configuration={
-                "log_destination": pulumi.Output.concat(workflow_logs.arn, ":*"),
-                "include_execution_data": True,
-                "level": args.log_level,
-            },
-            opts=pulumi.ResourceOptions.merge(
-                child, pulumi.ResourceOptions(depends_on=[workflow_policy])
+        recovery, recovery_role, recovery_logs = logged_state_machine(
+            f"{name}-recovery-state-machine",
+            children=f"{name}-recovery",
+            machine_name=f"{prefix}-recovery",
+            description=f"{prefix}-recovery state machine (operators only)",
+            # Always STANDARD: operators follow each run (DescribeExecution) and its name is unique.
+            workflow_type="STANDARD",
+            log_level="ERROR",
+            log_retention_days=args.log_retention_days,
+            policy=pulumi.Output.all(*[functions[fn].arn for fn in FUNCTIONS]).apply(
+                lambda arns: policies.recovery_state_machine_policy(function_arns=arns)
             ),
+            definition=pulumi.Output.all(
+                ingest_arn=functions["ingest"].arn,
+                process_arn=functions["process"].arn,
+                write_arn=functions["write"].arn,
+            ).apply(lambda v: json.dumps(build_recovery_definition(**v))),
+            opts=child,
         )
 
         self.state_machine_arn = state_machine.arn
         self.state_machine_name = state_machine.name
+        self.recovery_state_machine_arn = recovery.arn
+        self.recovery_state_machine_name = recovery.name
         self.dlq_url = dlq.url
         self.dlq_arn = dlq.arn
         self.dlq_name = dlq.name
         self.function_names = pulumi.Output.all(**{fn: functions[fn].name for fn in FUNCTIONS})
         self.function_arns = pulumi.Output.all(**{fn: functions[fn].arn for fn in FUNCTIONS})
         self.log_group_names = pulumi.Output.all(
-            **{fn: log_groups[fn].name for fn in FUNCTIONS}, workflow=workflow_logs.name
+            **{fn: log_groups[fn].name for fn in FUNCTIONS},
+            workflow=workflow_logs.name,
+            recovery=recovery_logs.name,
         )
         self.role_arns = pulumi.Output.all(
-            **{fn: roles[fn].arn for fn in FUNCTIONS}, workflow=workflow_role.arn
+            **{fn: roles[fn].arn for fn in FUNCTIONS},
+            workflow=workflow_role.arn,
+            recovery=recovery_role.arn,
         )
         self.register_outputs(
             {
                 "state_machine_arn": self.state_machine_arn,
                 "state_machine_name": self.state_machine_name,
+                "recovery_state_machine_arn": self.recovery_state_machine_arn,
+                "recovery_state_machine_name": self.recovery_state_machine_name,
                 "dlq_url": self.dlq_url,
                 "dlq_arn": self.dlq_arn,
                 "dlq_name": self.dlq_name,
@@ -295,3 +317,43 @@ class Workflow(pulumi.ComponentResource):
                 "role_arns": self.role_arns,
             }
         )
+
+
+def logged_state_machine(
+    name: str,
+    *,
+    children: str,
+    machine_name: str,
+    description: str,
+    workflow_type: str,
+    log_level: str,
+    log_retention_days: int,
+    policy: pulumi.Input[Any],
+    definition: pulumi.Input[str],
+    opts: pulumi.ResourceOptions,
+) -> tuple[aws.sfn.StateMachine, aws.iam.Role, aws.cloudwatch.LogGroup]:
+    """State machine ``name`` with its log group ``{children}-logs`` (execution data included) and
+    its role ``{children}-role`` (+ ``-policy``), created before the state machine."""
+    log_group = aws.cloudwatch.LogGroup(
+        f"{children}-logs",
+        name=f"/aws/vendedlogs/states/{machine_name}",
+        retention_in_days=log_retention_days,
+        opts=opts,
+    )
+    role, role_policy = building_blocks.service_role(
+        children, service="states.amazonaws.com", description=description, policy=policy, opts=opts
+    )
+    state_machine = aws.sfn.StateMachine(
+        name,
+        name=machine_name,
+        type=workflow_type,
+        role_arn=role.arn,
+        definition=definition,
+        logging_configuration={
+            "log_destination": pulumi.Output.concat(log_group.arn, ":*"),
+            "include_execution_data": True,
+            "level": log_level,
+        },
+        opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[role_policy])),
+    )
+    return state_machine, role, log_group

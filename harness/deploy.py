@@ -55,6 +55,7 @@ CREATORS: dict[str, r.Creator] = {
     "aws:sns/topic:Topic": ra.sns_topic,
     "aws:sns/topicSubscription:TopicSubscription": ra.sns_subscription,
     "aws:cloudwatch/metricAlarm:MetricAlarm": ra.metric_alarm,
+    "aws:cloudwatch/logMetricFilter:LogMetricFilter": ra.log_metric_filter,
     "aws:cloudwatch/dashboard:Dashboard": ra.dashboard,
 }
 CREATORS.update(rx.CREATORS)  # analytics: Glue catalog, Athena workgroup/queries, IAM policy

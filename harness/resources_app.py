@@ -163,6 +163,26 @@ def metric_alarm(emu: Any, name: str, inputs: dict[str, Any]) -> tuple[str, Stat
     return alarm_name, {**inputs, "name": alarm_name, "arn": arn}
 
 
+def log_metric_filter(emu: Any, name: str, inputs: dict[str, Any]) -> tuple[str, State]:
+    transformation = inputs["metricTransformation"]
+    metric: dict[str, Any] = {
+        "metricName": transformation["name"],
+        "metricNamespace": transformation["namespace"],
+        "metricValue": transformation["value"],
+    }
+    if transformation.get("defaultValue") is not None:
+        metric["defaultValue"] = float(transformation["defaultValue"])
+    if transformation.get("unit"):
+        metric["unit"] = transformation["unit"]
+    emu.client("logs").put_metric_filter(
+        logGroupName=inputs["logGroupName"],
+        filterName=inputs["name"],
+        filterPattern=inputs["pattern"],
+        metricTransformations=[metric],
+    )
+    return inputs["name"], dict(inputs)
+
+
 def _metric_query(query: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {"Id": query["id"], "ReturnData": bool(query.get("returnData", False))}
     if query.get("expression"):

@@ -1,9 +1,16 @@
 """Read event files and split them into execution inputs within the pipeline's limits (pure).
 
 A file holds one event (a JSON object), `{"events": [...]}`, or NDJSON (one JSON value a line).
-Batches hold at most `max_events` events, and both the execution input and the estimated enriched
-output stay within the Step Functions payload limit (handlers.envelope), so Ingest never refuses a
-batch for its size. Nothing is started before every file has been read and split.
+Each event keeps its exact text (numbers as written: `1e400`, `-0`, long decimals, integers of any
+length), and a batch's input is those texts joined — never a re-serialization. Files are read as
+the pipeline reads an execution input (handlers.jsontext: strict JSON, NaN/Infinity and repeated
+keys refused, bounded nesting), so nothing is sent that Ingest or an entry would refuse.
+
+Batches hold at most `max_events` events, and every batch passes handlers.limits'
+`execution_input_problem`: its size as Step Functions counts it stays within the margin that
+leaves room for a dead letter (`MAX_INPUT_SIZE`), and Ingest's payload (the input's text escaped
+once more) within the payload limit; the enriched-output estimate of handlers.envelope keeps
+Process's result within it too. Nothing is started before every file has been read and split.
 """
 
 from __future__ import annotations
@@ -14,15 +21,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from handlers.envelope import (
-    ENVELOPE_KEY,
-    PAYLOAD_LIMIT,
-    estimate_item_size,
-    estimate_payload_size,
-)
+from handlers import limits
+from handlers.envelope import ENVELOPE_KEY, PAYLOAD_LIMIT, estimate_item_size, estimate_payload_size
+from handlers.jsontext import NOT_JSON, JsonTextError, member_spans, read, strip
 
 # The longest raw key and execution id Ingest can produce, for the size estimate.
 _RAW_KEY = "ingest/yyyy=0000/mm=00/dd=00/hh=00/" + "0" * 32 + ".json"
+_HEAD, _SEPARATOR, _TAIL = '{"' + ENVELOPE_KEY + '": [', ", ", "]}"
 
 
 class InputError(ValueError):
@@ -30,16 +35,54 @@ class InputError(ValueError):
 
 
 @dataclass(frozen=True)
+class Event:
+    text: str  # the event's JSON text, exactly as in the file
+    value: Any  # as Python reads it (floats): for execution names and the size estimate
+
+    @classmethod
+    def from_value(cls, value: Any) -> Event:
+        return cls(json.dumps(value), value)
+
+    @classmethod
+    def from_text(cls, text: str) -> Event:
+        try:
+            value = json.loads(text)
+        except ValueError:  # an integer over Python's 4,300-digit conversion limit
+            value = read(text, max_depth=limits.MAX_INPUT_DEPTH).value
+        return cls(text, value)
+
+
+@dataclass(frozen=True)
 class Batch:
-    events: list[Any]
+    events: list[Event]
 
     @property
     def payload(self) -> dict[str, Any]:
-        return {ENVELOPE_KEY: self.events}
+        """The input as Python reads it (what execution names are derived from)."""
+        return {ENVELOPE_KEY: [e.value for e in self.events]}
+
+    @property
+    def text(self) -> str:
+        """The execution input: the events' texts in an envelope."""
+        return _HEAD + _SEPARATOR.join(e.text for e in self.events) + _TAIL
 
 
-def load_events(path: Path) -> list[Any]:
-    """The events of one file; InputError names the file (and line) that is not JSON."""
+def _read(where: str, text: str) -> Any:
+    """The JSON value of ``text``, read as an execution input is; InputError names ``where``."""
+    try:
+        reading = read(text, max_depth=limits.MAX_INPUT_DEPTH)
+    except JsonTextError as exc:
+        raise InputError(f"{where}: {exc.message}") from None
+    if reading.duplicate_key is not None:
+        raise InputError(
+            f"{where}: an object repeats the key {reading.duplicate_key!r}; "
+            "which value is meant cannot be known"
+        )
+    return reading.value
+
+
+def load_events(path: Path) -> list[Event]:
+    """The events of one file; InputError names the file (and line) that cannot be sent."""
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
@@ -47,31 +90,34 @@ def load_events(path: Path) -> list[Any]:
     if not text.strip():
         raise InputError(f"{path}: empty file")
     try:
-        document = json.loads(text)
-    except json.JSONDecodeError:
-        return _ndjson(path, text)
+        read(text, max_depth=limits.MAX_INPUT_DEPTH)
+    except JsonTextError as exc:
+        if exc.code == NOT_JSON:  # several values: one a line
+            return _ndjson(path, text)
+    document = _read(str(path), text)
     if isinstance(document, dict) and ENVELOPE_KEY in document:
         events = document[ENVELOPE_KEY]
         if not isinstance(events, list) or set(document) != {ENVELOPE_KEY}:
             raise InputError(f'{path}: expected {{"events": [...]}} and nothing else')
         if not events:
             raise InputError(f"{path}: 'events' is empty")
-        return list(events)
-    return [document]
+        return [Event.from_text(span) for span in member_spans(text)]
+    return [Event.from_text(strip(text))]
 
 
-def _ndjson(path: Path, text: str) -> list[Any]:
-    events: list[Any] = []
+def _ndjson(path: Path, text: str) -> list[Event]:
+    events: list[Event] = []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         try:
-            events.append(json.loads(line))
-        except json.JSONDecodeError as exc:
+            _read(f"{path}:{number}", line)
+        except InputError as exc:
             raise InputError(
-                f"{path}:{number}: not JSON ({exc.msg}); a file must hold one event, "
+                f"{exc}; a file must hold one event, "
                 '{"events": [...]}, or one JSON event per line'
             ) from None
+        events.append(Event.from_text(strip(line)))
     return events
 
 
@@ -80,46 +126,80 @@ def execution_id_for(state_machine_arn: str) -> str:
     return state_machine_arn.replace(":stateMachine:", ":execution:") + ":b-" + "0" * 32
 
 
-def split(events: Iterable[Any], max_events: int, execution_id: str) -> list[Batch]:
-    """Greedy, order-preserving batches within `max_events` and the payload limit.
+@dataclass
+class _Sizes:
+    """Running sizes of a batch's input, in bytes, as ``limits`` counts them."""
 
-    Sizes are kept as running sums (linear in the number of events): the execution input as
-    `json.dumps` writes it, and the enriched-output estimate of handlers.envelope.
+    sent: int = 0  # the text as sent (UTF-8)
+    held: int = 0  # compact, non-ASCII escaped
+    escaped: int = 0  # Ingest's payload text: the compact text escaped once more, as a string
+    estimate: int = 0  # handlers.envelope's enriched-output estimate of the events
+
+    def fits(self) -> bool:
+        return (
+            len(_HEAD + _TAIL) + self.sent <= limits.MAX_INPUT_SIZE
+            and len('{"events":[]}') + self.held <= limits.MAX_INPUT_SIZE
+            and limits.INGEST_OVERHEAD + len('"{\\"events\\":[]}"') + self.escaped <= PAYLOAD_LIMIT
+        )
+
+
+def _event_sizes(event: Event, first: bool) -> _Sizes:
+    separators = 0 if first else 1
+    return _Sizes(
+        sent=len(event.text.encode("utf-8", "surrogatepass")) + 2 * separators,
+        held=limits.dlq_parameters_size(event.text) - limits.DLQ_OVERHEAD + separators,
+        # The event's text escaped again, without the two quotes of a string of its own.
+        escaped=limits.ingest_payload_size(event.text) - limits.INGEST_OVERHEAD - 2 + separators,
+        estimate=estimate_item_size(event.value) + 1,  # as Ingest's check_payload_size sums it
+    )
+
+
+def _add(total: _Sizes, more: _Sizes) -> _Sizes:
+    return _Sizes(
+        total.sent + more.sent,
+        total.held + more.held,
+        total.escaped + more.escaped,
+        total.estimate + more.estimate,
+    )
+
+
+def split(events: Iterable[Event], max_events: int, execution_id: str) -> list[Batch]:
+    """Greedy, order-preserving batches within `max_events` and the pipeline's limits.
+
+    Sizes are kept as running sums (linear in the number of events); each batch is then checked
+    once more, whole, with `limits.execution_input_problem`.
     """
     if max_events < 1:
         raise ValueError(f"max_events must be >= 1, got {max_events}")
     base_estimate = estimate_payload_size([], _RAW_KEY, execution_id)
     batches: list[Batch] = []
-    current: list[Any] = []
-    input_size = estimate = 0
+    current: list[Event] = []
+    sizes = _Sizes()
     for index, event in enumerate(events):
-        event_input = len(json.dumps(event).encode("utf-8"))
-        event_estimate = estimate_item_size(event) + 1  # as Ingest's check_payload_size sums it
-        if _ENVELOPE_BYTES + event_input > PAYLOAD_LIMIT:
+        alone = _event_sizes(event, first=True)
+        if not alone.fits() or base_estimate + alone.estimate > PAYLOAD_LIMIT:
             raise InputError(
-                f"event #{index} is {event_input} bytes: larger than the Step Functions input "
-                f"limit of {PAYLOAD_LIMIT} bytes on its own"
+                f"event #{index} is {alone.held} bytes as Step Functions counts them: too large "
+                "for a batch of its own once Ingest's payload and a dead letter are counted"
             )
+        grown = _add(sizes, _event_sizes(event, first=not current))
         fits = (
             len(current) < max_events
-            and _ENVELOPE_BYTES + input_size + _SEPARATOR_BYTES + event_input <= PAYLOAD_LIMIT
-            and base_estimate + estimate + event_estimate <= PAYLOAD_LIMIT
+            and grown.fits()
+            and base_estimate + grown.estimate <= PAYLOAD_LIMIT
         )
         if current and not fits:
-            batches.append(Batch(current))
-            current, input_size, estimate = [], 0, 0
-        input_size += event_input + (_SEPARATOR_BYTES if current else 0)
-        estimate += event_estimate
+            batches.append(_checked(Batch(current)))
+            current, grown = [], alone
+        sizes = grown
         current.append(event)
     if current:
-        batches.append(Batch(current))
+        batches.append(_checked(Batch(current)))
     return batches
 
 
-_ENVELOPE_BYTES = len(json.dumps({ENVELOPE_KEY: []}).encode("utf-8"))  # {"events": []}
-_SEPARATOR_BYTES = len(", ")
-
-
-def input_size(events: list[Any]) -> int:
-    """Bytes of the execution input `{"events": [...]}` as it is sent (json.dumps)."""
-    return len(json.dumps({ENVELOPE_KEY: events}).encode("utf-8"))
+def _checked(batch: Batch) -> Batch:
+    problem = limits.execution_input_problem(batch.text)
+    if problem is not None:
+        raise InputError(f"a batch of {len(batch.events)} events: {problem.message}")
+    return batch

@@ -13,9 +13,15 @@ import sys
 
 from ops.target import TargetError, add_target_arguments, target_from_args
 
-COMMANDS: tuple[str, ...] = ()
-COMMANDS = (*COMMANDS, "replay", "redrive")  # recovery: issue 4
-COMMANDS = (*COMMANDS, "send", "query", "status")  # operations: send, timeline, executions
+COMMANDS: tuple[str, ...] = (
+    "send",
+    "query",
+    "status",
+    "replay",  # recovery: through the operators' recovery state machine
+    "redrive",
+    "sweep",
+    "dlq",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -27,23 +27,34 @@ def execution_name(payload: Any, prefix: str = "b") -> str:
     return f"{prefix}-{batch_id(batch_events(payload))}"
 
 
-def start(sfn: Any, state_machine_arn: str, payload: Any, name: str) -> str:
+def start(
+    sfn: Any, state_machine_arn: str, payload: Any, name: str, text: str | None = None
+) -> str:
+    """Start ``name`` with input ``text``, or ``payload`` serialised when there is no text."""
     response = sfn.start_execution(
-        stateMachineArn=state_machine_arn, name=name, input=json.dumps(payload)
+        stateMachineArn=state_machine_arn,
+        name=name,
+        input=json.dumps(payload) if text is None else text,
     )
     return str(response["executionArn"])
 
 
 def wait(sfn: Any, arn: str, timeout: float, poll: float = 0.05) -> dict[str, Any]:
-    """Describe ``arn`` until it reaches a terminal status; TimeoutError after ``timeout`` s."""
+    """Describe ``arn`` until it reaches a terminal status; TimeoutError after ``timeout`` s.
+
+    Polls after 50 ms first, doubling up to every ``poll`` s: a short execution is seen ending
+    at once, a long one costs at most one DescribeExecution per ``poll``.
+    """
     deadline = time.monotonic() + timeout
+    delay = min(0.05, poll)
     while True:
         description: dict[str, Any] = sfn.describe_execution(executionArn=arn)
         if description["status"] in TERMINAL:
             return description
         if time.monotonic() > deadline:
             raise TimeoutError(f"{arn} still {description['status']} after {timeout}s")
-        time.sleep(poll)
+        time.sleep(delay)
+        delay = min(delay * 2, poll)
 
 
 def states_entered(sfn: Any, arn: str) -> list[str]:

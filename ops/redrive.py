@@ -1,107 +1,86 @@
-"""``redrive [--max N]``: re-start the executions held in the dead-letter queue.
+"""``redrive [--max N]``: re-run the dead letters of the DLQ through the recovery state machine.
 
 Receives up to ``--max`` DLQ messages (hidden for ``--visibility-timeout`` seconds while they are
-worked on), re-starts each message's original ``input`` and follows the execution to its end. A
-message is deleted only after its execution SUCCEEDED; a failed redrive leaves it in the queue,
-visible again at once, and is reported (exit status 1). Executions are named
-``d-<batch_id>-<message id prefix>-<receive count>``: unique per attempt, so a later redrive of the
-same message is not refused as a duplicate name. Re-deliveries are first-write-wins, so redriving a
-batch that was partly written (or redriving twice) leaves stored items unchanged.
+worked on) and re-submits each message's original ``input``, exactly as the letter carries it,
+through the recovery state machine (Ingest -> Process -> Write, no DLQ), following each execution
+to its end. A message is deleted only after its re-run SUCCEEDED. A re-run that fails sends no
+dead letter of its own: the message is kept — once, never copied — and made visible again at once;
+it is reported with its attempts (its ``ApproximateReceiveCount``) and the exit status is 1. An
+input the pipeline can never accept (handlers.limits: too large once Ingest's payload and a dead
+letter are counted, not standard JSON, a repeated key) is not re-run at all: kept and reported.
+Redriving a batch that can never succeed any number of times leaves exactly that one message.
+Executions are named ``d-<input hash>-<message id prefix>-<receive count>``: unique per attempt,
+so a later redrive of the same message is not refused as a duplicate name. Re-deliveries are
+first-write-wins, so redriving a batch that was partly written (or twice) leaves stored items as
+they were. ``ops dlq`` lists the messages without redriving them.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
+import sys
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
 from typing import Any
 
-from ops import executions
+from handlers.limits import execution_input_problem
+from ops.deadletters import (
+    BadDeadLetter,
+    DeadLetter,
+    receive,
+    release,
+    resubmit_text,
+)
+from ops.deadletters import parse_message as parse_message
 from ops.runs import Outcome, Run, run_all
-from ops.target import Target
+from ops.target import Target, TargetError
 
 DEFAULT_VISIBILITY = 900
 
 
-@dataclass(frozen=True)
-class DeadLetter:
-    message_id: str
-    receipt_handle: str
-    receive_count: int
-    body: dict[str, Any]
-
-    @property
-    def input(self) -> Any:
-        value = self.body.get("input")
-        return json.loads(value) if isinstance(value, str) else value
-
-
-class BadDeadLetter(ValueError):
-    """A DLQ message that does not carry an execution input (left in the queue, reported)."""
-
-
-def parse_message(message: dict[str, Any]) -> DeadLetter:
-    try:
-        body = json.loads(message["Body"])
-    except (KeyError, ValueError) as exc:
-        raise BadDeadLetter(
-            f"message {message.get('MessageId')}: body is not JSON: {exc}"
-        ) from None
-    if not isinstance(body, dict) or "input" not in body:
-        raise BadDeadLetter(f"message {message.get('MessageId')}: no `input` in its body")
-    count = int(message.get("Attributes", {}).get("ApproximateReceiveCount", "1"))
-    return DeadLetter(message["MessageId"], message["ReceiptHandle"], count, body)
-
-
 def run_name(letter: DeadLetter) -> str:
-    payload = letter.input
-    replay = payload.get("replay") if isinstance(payload, dict) else None
-    if isinstance(replay, dict) and isinstance(replay.get("raw_key"), str):
-        base = f"d-{PurePosixPath(replay['raw_key']).stem[:32]}"
-    else:
-        base = executions.execution_name(payload, prefix="d")
-    return f"{base}-{letter.message_id[:8]}-{letter.receive_count}"
+    digest = hashlib.sha256(letter.input_text.encode("utf-8")).hexdigest()[:32]
+    return f"d-{digest}-{letter.message_id[:8]}-{letter.receive_count}"
 
 
-def receive(sqs: Any, url: str, limit: int, visibility: int, wait: int = 1) -> list[dict[str, Any]]:
-    """Up to ``limit`` messages; stops after two empty receives in a row (SQS samples servers)."""
-    messages: list[dict[str, Any]] = []
-    seen: set[str] = set()
-    empty = 0
-    while len(messages) < limit and empty < 2:
-        batch = sqs.receive_message(
-            QueueUrl=url,
-            MaxNumberOfMessages=min(10, limit - len(messages)),
-            VisibilityTimeout=visibility,
-            WaitTimeSeconds=wait,
-            AttributeNames=["ApproximateReceiveCount"],
-        ).get("Messages", [])
-        fresh = [m for m in batch if m["MessageId"] not in seen]
-        empty = 0 if fresh else empty + 1
-        seen.update(m["MessageId"] for m in fresh)
-        messages += fresh
-    return messages
+def redrive_run(letter: DeadLetter) -> Run:
+    return Run(
+        run_name(letter),
+        letter.input,
+        letter.receipt_handle,
+        text=resubmit_text(letter.input_text),
+    )
 
 
 @dataclass
 class RedriveSummary:
     received: int
     outcomes: list[Outcome]
+    letters: dict[str, DeadLetter] = field(default_factory=dict)  # by execution name
     unreadable: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         failed = [o for o in self.outcomes if o.status != "SUCCEEDED"]
+        redriven = len(self.outcomes) - len(failed)
         return {
             "messages": self.received,
-            "redriven": len(self.outcomes) - len(failed),
-            "deleted": len(self.outcomes) - len(failed),
+            "redriven": redriven,
+            "deleted": redriven,
+            "kept": len(failed) + len(self.unreadable),
             "items_written": sum(o.written for o in self.outcomes),
             "already_present": sum(o.already_present for o in self.outcomes),
             "rejected": sum(o.rejected for o in self.outcomes),
             "failed": len(failed) + len(self.unreadable),
             "failures": [
-                {"execution": o.run.name, "status": o.status, "error": o.error} for o in failed
+                {
+                    "message_id": self.letters[o.run.name].message_id,
+                    "attempts": self.letters[o.run.name].receive_count,
+                    "execution": o.run.name,
+                    "status": o.status,
+                    "error": o.error,
+                }
+                for o in failed
             ]
             + [{"error": reason} for reason in self.unreadable],
         }
@@ -117,11 +96,14 @@ def redrive(
     wait: int | None = None,
 ) -> RedriveSummary:
     """``wait``: long-poll seconds per receive (1 on AWS, 0 against an endpoint override)."""
+    recovery = target.recovery_state_machine_arn  # TargetError before anything is received
     sqs = target.client("sqs")
     if wait is None:
         wait = 0 if target.endpoint_url else 1
     messages = receive(sqs, target.dlq_url, max_messages, visibility, wait)
     runs: list[Run] = []
+    letters: dict[str, DeadLetter] = {}
+    refused: list[Outcome] = []  # inputs that can never run: not started
     unreadable: list[str] = []
     for message in messages:
         try:
@@ -130,7 +112,14 @@ def redrive(
             unreadable.append(str(exc))
             release(sqs, target.dlq_url, message["ReceiptHandle"])
             continue
-        runs.append(Run(run_name(letter), letter.input, letter.receipt_handle))
+        run = redrive_run(letter)
+        letters[run.name] = letter
+        problem = execution_input_problem(letter.input_text)
+        if problem is None:
+            runs.append(run)
+            continue
+        release(sqs, target.dlq_url, letter.receipt_handle)
+        refused.append(Outcome(run, "REFUSED", error=f"{problem.code}: {problem.message}"))
 
     def settle(outcome: Outcome) -> None:
         if outcome.status == "SUCCEEDED":
@@ -146,22 +135,22 @@ def redrive(
         timeout=float(visibility),
         on_done=settle,
         progress=progress,
+        state_machine_arn=recovery,
     )
-    return RedriveSummary(len(messages), outcomes, unreadable)
-
-
-def release(sqs: Any, url: str, receipt_handle: str) -> None:
-    """Make a message visible again now (it stays in the DLQ)."""
-    sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=receipt_handle, VisibilityTimeout=0)
+    return RedriveSummary(len(messages), refused + outcomes, letters, unreadable)
 
 
 def command(args: argparse.Namespace, target: Target) -> int:
-    summary = redrive(
-        target,
-        max_messages=args.max,
-        concurrency=args.concurrency,
-        visibility=args.visibility_timeout,
-    )
+    try:
+        summary = redrive(
+            target,
+            max_messages=args.max,
+            concurrency=args.concurrency,
+            visibility=args.visibility_timeout,
+        )
+    except TargetError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     result = summary.as_dict()
     print(json.dumps(result, indent=2))
     return 1 if result["failed"] else 0
@@ -170,7 +159,7 @@ def command(args: argparse.Namespace, target: Target) -> int:
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "redrive",
-        help="re-start the executions in the DLQ; delete each message once its execution succeeds",
+        help="re-run the DLQ's dead letters; delete each once its re-run succeeds, else keep it",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

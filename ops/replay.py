@@ -1,12 +1,13 @@
 """``replay --since T --until T``: re-run Process -> Write for the raw objects of a time range.
 
 Lists the raw objects under the hour partitions ``ingest/yyyy=YYYY/mm=MM/dd=DD/hh=HH/`` from the
-hour of ``--since`` up to (excluding) ``--until``, and starts one execution per object with the
-input ``{"replay": {"raw_key": <key>}}`` — the state machine's ``Route`` state sends it straight to
-Process. Re-deliveries are first-write-wins, so a replay never changes an item already stored;
-it writes only what is missing (``already present`` counts the rest). Standard execution names are
-unique for 90 days, so each replay run names its executions ``r-<batch_id>-<run id>``.
-Times are RFC 3339 or ``YYYY-MM-DD[THH[:MM]]``; without an offset they are UTC.
+hour of ``--since`` up to (excluding) ``--until``, and starts one execution of the recovery state
+machine per object with the input ``{"replay": {"raw_key": <key>}}``, which its ``Route`` state
+sends straight to Process (the main state machine has no replay path). Re-deliveries are
+first-write-wins, so a replay never changes an item already stored; it writes only what is
+missing (``already present`` counts the rest). Standard execution names are unique for 90 days,
+so each replay run names its executions ``r-<batch_id>-<run id>``. Times are RFC 3339 or
+``YYYY-MM-DD[THH[:MM]]``; without an offset they are UTC.
 """
 
 from __future__ import annotations
@@ -103,16 +104,24 @@ def replay(
     run_id: str | None = None,
     progress: bool = True,
 ) -> ReplaySummary:
+    recovery = target.recovery_state_machine_arn
     keys = list_raw_keys(target.client("s3"), target.raw_bucket_name, hour_prefixes(since, until))
     runs = replay_runs(keys, run_id or uuid.uuid4().hex[:8])
-    outcomes = run_all(target, runs, label="replay", concurrency=concurrency, progress=progress)
+    outcomes = run_all(
+        target,
+        runs,
+        label="replay",
+        concurrency=concurrency,
+        progress=progress,
+        state_machine_arn=recovery,
+    )
     return ReplaySummary(len(keys), outcomes)
 
 
 def command(args: argparse.Namespace, target: Target) -> int:
     try:
         summary = replay(target, args.since, args.until, concurrency=args.concurrency)
-    except ValueError as exc:
+    except ValueError as exc:  # TargetError too
         print(f"error: {exc}", file=sys.stderr)
         return 2
     result = summary.as_dict()

@@ -1,11 +1,12 @@
 """``send FILE...``: send events to the pipeline in batches within its limits, and report.
 
 Files hold one event, ``{"events": [...]}`` or NDJSON. Every file is read and split first (a file
-that is not JSON stops the command before anything starts). Each batch starts one execution named
-``b-<batch_id>``; on a Standard workflow a batch sent before is refused by Step Functions and
-reported as already sent. Executions are followed to the end (Standard) and summarised: batches,
-events, stored, rejected by reason, failed. Express executions cannot be described: they are
-started and counted, their outcome is in the workflow's log group.
+that is not JSON, or that the pipeline would refuse, stops the command before anything starts);
+each event is sent as its exact text, in batches within the limits of handlers.limits. Each batch
+starts one execution named ``b-<batch_id>``; on a Standard workflow a batch sent before is refused
+by Step Functions and reported as already sent. Executions are followed to the end (Standard) and
+summarised: batches, events, stored, rejected by reason, failed. Express executions cannot be
+described: they are started and counted, their outcome is in the workflow's log group.
 """
 
 from __future__ import annotations
@@ -103,7 +104,7 @@ def send_batch(sfn: Any, target: Target, batch: Batch, timeout: float) -> BatchO
     name = executions.execution_name(payload)
     outcome = BatchOutcome(name=name, events=len(batch.events), status="ERROR")
     try:
-        arn = executions.start(sfn, target.state_machine_arn, payload, name)
+        arn = executions.start(sfn, target.state_machine_arn, payload, name, batch.text)
     except ClientError as exc:
         code = exc.response.get("Error", {}).get("Code", "")
         if code == "ExecutionAlreadyExists":

@@ -83,6 +83,17 @@ class Target:
         return str(self.outputs["state_machine_arn"])
 
     @property
+    def recovery_state_machine_arn(self) -> str:
+        """The operators' state machine (replay, redrive, sweep); TargetError when not deployed."""
+        value = self.outputs.get("recovery_state_machine_arn")
+        if not value:
+            raise TargetError(
+                "the outputs have no `recovery_state_machine_arn`: deploy this version of the "
+                "stack (replay, redrive and sweep run through the recovery state machine)"
+            )
+        return str(value)
+
+    @property
     def table_name(self) -> str:
         return str(self.outputs["table_name"])
 

@@ -81,7 +81,7 @@ def test_missing_table_sends_input_and_error_to_dlq(fresh_dev: Deployment) -> No
 
     assert report.status == "FAILED"
     assert report.error == "PipelineFailed"
-    assert report.states == ["Route", "Ingest", "Process", "Write", "SendToDLQ", "Failed"]
+    assert report.states == ["Ingest", "Process", "Write", "SendToDLQ", "Failed"]
     assert invocations(fresh_dev, "write") == 1  # permanent: not retried
     [message] = report.dlq_messages
     assert message["failed_state"] == "Write"
@@ -99,7 +99,7 @@ def test_access_denied_sends_input_and_error_to_dlq(fresh_dev: Deployment) -> No
     report = pipeline.run(fresh_dev, load_event("login.json"))
 
     assert report.status == "FAILED"
-    assert report.states == ["Route", "Ingest", "SendToDLQ", "Failed"]
+    assert report.states == ["Ingest", "SendToDLQ", "Failed"]
     [message] = report.dlq_messages
     assert message["failed_state"] == "Ingest"
     assert message["error"]["Error"] == "PermanentAwsError"

@@ -53,7 +53,7 @@ def test_refused_before_anything_is_written(entry: Deployment, payload: Any, mes
     report = pipeline.run(entry, payload)
 
     assert report.status == "FAILED"
-    assert report.states == ["Route", "Ingest", "SendToDLQ", "Failed"]
+    assert report.states == ["Ingest", "SendToDLQ", "Failed"]
     [dead] = report.dlq_messages
     assert dead["error"]["Error"] == "BatchRejected"
     assert message in json.loads(dead["error"]["Cause"])["errorMessage"]

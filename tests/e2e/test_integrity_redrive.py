@@ -1,4 +1,5 @@
-"""DLQ redrive: re-start, delete only after success; redriving again leaves the table unchanged."""
+"""DLQ redrive through the recovery state machine: delete only after success, redriving again leaves
+the table unchanged, and a letter that can never succeed is kept once — never copied."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 from harness.faults import FaultConfig
 from harness.soak import target_for
 from ops import executions
+from ops.dlq import listing
 from ops.redrive import redrive
 from tests.e2e.integrity import deployed, dlq_messages, execute, snapshot
 
@@ -38,7 +40,7 @@ def test_redrive_deletes_after_success_and_a_second_redrive_changes_nothing() ->
         before = snapshot(deployment)
         assert len(before) == 5  # Write did its work before the lost response
 
-        summary = redrive(target_for(deployment), progress=False).as_dict()
+        summary = redrive(target_for(deployment), progress=False, wait=0).as_dict()
         assert summary["messages"] == 1
         assert (summary["redriven"], summary["deleted"], summary["failed"]) == (1, 1, 0)
         assert (summary["items_written"], summary["already_present"]) == (0, 5)
@@ -49,26 +51,46 @@ def test_redrive_deletes_after_success_and_a_second_redrive_changes_nothing() ->
         deployment.client("sqs").send_message(
             QueueUrl=deployment.outputs["dlq_url"], MessageBody=json.dumps(message["Body"])
         )
-        again = redrive(target_for(deployment), progress=False).as_dict()
+        again = redrive(target_for(deployment), progress=False, wait=0).as_dict()
         assert (again["redriven"], again["items_written"], again["already_present"]) == (1, 0, 5)
         assert dlq_messages(deployment) == []
         assert snapshot(deployment) == before  # every attribute, processed_at included
 
 
-def test_a_failed_redrive_keeps_the_message_and_reports_it() -> None:
+def test_redriving_a_refused_envelope_again_and_again_leaves_exactly_one_message() -> None:
+    refused = {"events": PAYLOAD["events"][:2], "note": "a key beside events"}
     with deployed() as deployment:
-        deployment.client("dynamodb").delete_table(TableName=deployment.outputs["table_name"])
-        first = execute(deployment, PAYLOAD, executions.execution_name(PAYLOAD))
+        first = execute(deployment, refused, "b-refused")
         assert first.status == "FAILED"
-        [original] = dlq_messages(deployment)
+        target = target_for(deployment)
+        [row] = listing(target, limit=10, wait=0)  # ops dlq: a listing redrives nothing
+        assert (row["queue"], row["failed_state"], row["error"], row["events"]) == (
+            "dlq",
+            "Ingest",
+            "BatchRejected",
+            2,
+        )
+        assert row["execution"] == "b-refused"
+        attempts = row["attempts"]
 
-        summary = redrive(target_for(deployment), progress=False).as_dict()
+        for _ in range(3):
+            summary = redrive(target, progress=False, wait=0).as_dict()
+            assert (summary["messages"], summary["redriven"], summary["kept"]) == (1, 0, 1)
+            [failure] = summary["failures"]
+            attempts += 1
+            assert failure["attempts"] == attempts  # its ApproximateReceiveCount
+            assert failure["status"] == "FAILED"
+            assert failure["error"].startswith("BatchRejected")
+            [left] = listing(target, limit=10, wait=0)
+            attempts += 1  # the listing received it too
+            assert left["message_id"] == row["message_id"]
+            assert left["attempts"] == attempts
 
-        assert (summary["messages"], summary["redriven"], summary["failed"]) == (1, 0, 1)
-        [failure] = summary["failures"]
-        assert failure["status"] == "FAILED"
-        assert "PipelineFailed" in failure["error"]
-        left = {m["MessageId"] for m in dlq_messages(deployment)}
-        # The original stays (visible again); the failed re-run sent its own dead letter too.
-        assert original["MessageId"] in left
-        assert len(left) == 2
+        # Each re-run failed in the recovery state machine, which has no DLQ of its own.
+        sfn = deployment.client("stepfunctions")
+        runs = sfn.list_executions(
+            stateMachineArn=deployment.outputs["recovery_state_machine_arn"]
+        )["executions"]
+        assert [r["status"] for r in runs] == ["FAILED"] * 3
+        assert {executions.states_entered(sfn, r["executionArn"])[-1] for r in runs} == {"Ingest"}
+        assert snapshot(deployment) == {}

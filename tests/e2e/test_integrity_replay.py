@@ -1,7 +1,11 @@
-"""Replaying a day through the state machine is idempotent: twice over, the table is unchanged."""
+"""Replay: through the recovery state machine only, idempotent (twice over, the table is unchanged),
+and unreachable from client inputs — a top-level `replay` key is ordinary data on every entry."""
 
 from __future__ import annotations
 
+import json
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -9,10 +13,12 @@ from typing import Any
 import pytest
 
 from harness.deploy import Deployment
+from harness.http_api import HttpApiServer
 from harness.soak import target_for
 from ops import executions
 from ops.replay import replay
-from tests.e2e.integrity import deployed, execute, raw_keys, snapshot
+from ops.runs import Run, execution_arn, run_one
+from tests.e2e.integrity import deployed, dlq_messages, execute, raw_keys, snapshot
 
 DAY = datetime(2025, 3, 10, tzinfo=UTC)
 NEXT_DAY = datetime(2025, 3, 11, tzinfo=UTC)
@@ -69,14 +75,22 @@ def test_replaying_a_day_twice_leaves_the_table_unchanged(loaded: Deployment) ->
         assert snapshot(loaded) == before  # every attribute, processed_at included
 
 
-def test_replay_goes_from_route_straight_to_process(loaded: Deployment) -> None:
+def test_replay_runs_on_the_recovery_state_machine_from_route_to_process(
+    loaded: Deployment,
+) -> None:
     key = next(k for k in raw_keys(loaded) if "/dd=10/hh=07/" in k)
-    outcome = execute(loaded, {"replay": {"raw_key": key}}, "r-states-check")
-    assert outcome.status == "SUCCEEDED"
+    recovery = loaded.outputs["recovery_state_machine_arn"]
     sfn = loaded.client("stepfunctions")
-    arn = sfn.list_executions(stateMachineArn=loaded.outputs["state_machine_arn"])["executions"]
-    [mine] = [e["executionArn"] for e in arn if e["name"] == "r-states-check"]
-    assert executions.states_entered(sfn, mine) == ["Route", "Replay", "Process", "Write"]
+    outcome = run_one(
+        sfn,
+        target_for(loaded),
+        Run("r-states-check", {"replay": {"raw_key": key}}),
+        60,
+        state_machine_arn=recovery,
+    )
+    assert outcome.status == "SUCCEEDED"
+    arn = execution_arn(recovery, "r-states-check")
+    assert executions.states_entered(sfn, arn) == ["Route", "Replay", "Process", "Write"]
     assert outcome.output["redelivery"] is True
 
 
@@ -114,3 +128,110 @@ def test_replay_of_an_empty_range_starts_nothing(loaded: Deployment) -> None:
         progress=False,
     )
     assert empty.as_dict()["objects"] == 0
+
+
+# -- replay is unreachable from client inputs ------------------------------------------------------
+
+CASES = ("beside_events", "on_an_event", "alone", "in_properties")
+
+
+def smuggling_inputs(entry: str, raw_key: str) -> dict[str, Any]:
+    """Inputs that carry a replay request for someone else's raw object, one per case."""
+    request = {"raw_key": raw_key, "via": entry}
+
+    def event(n: int, **extra: Any) -> dict[str, Any]:
+        return {
+            "event_id": f"rp-{entry}-{n}",
+            "user_id": "u-rp",
+            "action": "click",
+            "event_time": f"2025-04-02T10:0{n}:00.000Z",
+            **extra,
+        }
+
+    return {
+        "beside_events": {"events": [event(1)], "replay": request},
+        "on_an_event": event(2, replay=request),
+        "alone": {"replay": request},
+        "in_properties": event(4, properties={"replay": request}),
+    }
+
+
+def post(url: str, payload: Any) -> str:
+    body = json.dumps(payload).encode()
+    request = urllib.request.Request(url, data=body, method="POST")  # noqa: S310 - local http
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+            return str(json.loads(response.read())["executionArn"])
+    except urllib.error.HTTPError as error:
+        raise AssertionError(f"POST refused: {error.code} {error.read()!r}") from None
+
+
+def test_a_replay_key_from_any_entry_is_ordinary_data(loaded: Deployment) -> None:
+    victim = next(k for k in raw_keys(loaded) if "/dd=10/hh=07/" in k)  # u-r2's batch
+    before = {k: v for k, v in snapshot(loaded).items() if k[0] == "u-r2"}
+    sfn, outputs = loaded.client("stepfunctions"), loaded.outputs
+    recovery_runs = len(
+        sfn.list_executions(stateMachineArn=outputs["recovery_state_machine_arn"])["executions"]
+    )
+    started: dict[tuple[str, str], str] = {}
+    for case, payload in smuggling_inputs("start", victim).items():
+        started[("start", case)] = sfn.start_execution(
+            stateMachineArn=outputs["state_machine_arn"],
+            name=f"smuggle-{case.replace('_', '-')}",
+            input=json.dumps(payload),
+        )["executionArn"]
+    with HttpApiServer(loaded.emulator, outputs["http_api_id"]) as api:
+        for case, payload in smuggling_inputs("http", victim).items():
+            started[("http", case)] = post(f"{api.url}events", payload)
+    events = loaded.client("events")
+    deliveries = loaded.emulator.event_targets.deliveries
+    for case, payload in smuggling_inputs("bus", victim).items():
+        events.put_events(
+            Entries=[
+                {
+                    "EventBusName": outputs["event_bus_name"],
+                    "Source": "activity.web",
+                    "DetailType": "UserActivity",
+                    "Detail": json.dumps(payload),
+                }
+            ]
+        )
+        started[("bus", case)] = str(deliveries[-1].execution_arn)
+
+    ends = {key: executions.wait(sfn, arn, 60) for key, arn in started.items()}
+    for key, arn in started.items():
+        # Every input went through Ingest: no client input reaches a replay.
+        states = executions.states_entered(sfn, arn)
+        assert states[0] == "Ingest", key
+        assert {"Route", "Replay"}.isdisjoint(states), key
+        output = json.loads(ends[key].get("output") or "{}")
+        entry, case = key
+        if case == "beside_events":  # refused as an envelope, dead-lettered with its events
+            assert (ends[key]["status"], states[-2:]) == ("FAILED", ["SendToDLQ", "Failed"]), key
+        elif case == "in_properties":  # ordinary data: stored
+            assert (ends[key]["status"], output["written"]) == ("SUCCEEDED", 1), key
+        else:  # an event with a `replay` key (or nothing else) breaks the schema
+            assert ends[key]["status"] == "SUCCEEDED", key
+            assert [r["reason"] for r in output["rejected"]] == ["schema_violation"], key
+            assert output["written"] == 0, key
+
+    letters = {m["Body"]["execution_id"]: m["Body"] for m in dlq_messages(loaded)}
+    for entry in ("start", "http", "bus"):
+        letter = letters[started[(entry, "beside_events")]]
+        assert (letter["failed_state"], letter["error"]["Error"]) == ("Ingest", "BatchRejected")
+        assert letter["input"]["events"][0]["event_id"] == f"rp-{entry}-1"
+    stored = {k: v for k, v in snapshot(loaded).items() if k[0] == "u-rp"}
+    assert sorted(item["event_id"]["S"] for item in stored.values()) == [
+        "rp-bus-4",
+        "rp-http-4",
+        "rp-start-4",
+    ]
+    assert all(
+        json.loads(json.dumps(item["properties"]))["M"]["replay"]["M"]["raw_key"]["S"] == victim
+        for item in stored.values()
+    )
+    # Nothing else happened: the victim's items are byte-for-byte as they were, and the
+    # recovery state machine ran nothing.
+    assert {k: v for k, v in snapshot(loaded).items() if k[0] == "u-r2"} == before
+    after_runs = sfn.list_executions(stateMachineArn=outputs["recovery_state_machine_arn"])
+    assert len(after_runs["executions"]) == recovery_runs

@@ -146,7 +146,9 @@ def test_write_role_writes_the_table_only(dev: Deployment) -> None:
 def test_state_machine_role_invokes_its_functions_and_sends_to_its_dlq_only(
     dev: Deployment,
 ) -> None:
-    role = str(dev.find("aws:sfn/stateMachine:StateMachine").inputs["roleArn"])
+    role = str(
+        dev.find("aws:sfn/stateMachine:StateMachine", "workflow-state-machine").inputs["roleArn"]
+    )
     c = clients(dev, role, "states.amazonaws.com")
     o = dev.outputs
     c("sqs").send_message(QueueUrl=o["dlq_url"], MessageBody=json.dumps({"lp": True}))
@@ -171,6 +173,16 @@ def test_state_machine_role_invokes_its_functions_and_sends_to_its_dlq_only(
             "iam": lambda: c("iam").list_roles(),
         }
     )
+
+
+def test_recovery_role_may_not_send_to_the_dlq_or_start_executions(dev: Deployment) -> None:
+    recovery = dev.find("aws:sfn/stateMachine:StateMachine", "workflow-recovery-state-machine")
+    c = clients(dev, str(recovery.inputs["roleArn"]), "states.amazonaws.com")
+    # Everything a function role may not do, "sqs dlq" and "sfn start" included; it does invoke
+    # the functions.
+    denied = {k: v for k, v in out_of_scope(dev, c).items() if k != "lambda invoke"}
+    assert {"sqs dlq", "sfn start"} <= set(denied)
+    assert_denied(denied)
 
 
 def test_iam_enforcement_refuses_unknown_credentials(dev: Deployment) -> None:

@@ -77,6 +77,7 @@ class PipelineMocks(pulumi.runtime.Mocks):
             "aws:sns/topic:Topic": self._topic,
             "aws:sns/topicSubscription:TopicSubscription": self._subscription,
             "aws:cloudwatch/metricAlarm:MetricAlarm": self._alarm,
+            "aws:cloudwatch/logMetricFilter:LogMetricFilter": self._metric_filter,
             "aws:cloudwatch/dashboard:Dashboard": self._dashboard,
             # analytics (Glue, Athena)
             "aws:glue/catalogDatabase:CatalogDatabase": self._glue_database,
@@ -241,6 +242,9 @@ class PipelineMocks(pulumi.runtime.Mocks):
 
     def _alarm(self, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         return inputs["name"], {"arn": self._arn("cloudwatch", f"alarm:{inputs['name']}")}
+
+    def _metric_filter(self, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        return inputs["name"], {}
 
     def _dashboard(self, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         dashboard = inputs["dashboardName"]

@@ -123,6 +123,7 @@ def test_both_disabled_creates_neither(deploy: Deploy) -> None:
         "workflow-process-role",
         "workflow-write-role",
         "workflow-workflow-role",
+        "workflow-recovery-role",
     }
 
 

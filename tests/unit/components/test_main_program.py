@@ -89,6 +89,10 @@ def test_exports_exactly_the_contract_outputs(dev: Deployment) -> None:
             f"arn:aws:states:us-east-1:{ACCOUNT_ID}:stateMachine:{PREFIX}-workflow"
         ),
         "state_machine_name": f"{PREFIX}-workflow",
+        "recovery_state_machine_arn": (
+            f"arn:aws:states:us-east-1:{ACCOUNT_ID}:stateMachine:{PREFIX}-recovery"
+        ),
+        "recovery_state_machine_name": f"{PREFIX}-recovery",
         "workflow_type": "STANDARD",
         "dlq_url": f"https://sqs.us-east-1.amazonaws.com/{ACCOUNT_ID}/{PREFIX}-dlq",
         "dlq_arn": f"arn:aws:sqs:us-east-1:{ACCOUNT_ID}:{PREFIX}-dlq",
@@ -98,6 +102,7 @@ def test_exports_exactly_the_contract_outputs(dev: Deployment) -> None:
         "log_group_names": {
             **{fn: f"/aws/lambda/{PREFIX}-{fn}" for fn in FUNCTIONS},
             "workflow": f"/aws/vendedlogs/states/{PREFIX}-workflow",
+            "recovery": f"/aws/vendedlogs/states/{PREFIX}-recovery",
         },
         "region": "us-east-1",
         "max_batch_events": 500,
@@ -140,14 +145,15 @@ def test_registers_exactly_these_resource_types(dev: Deployment) -> None:
         "aws:s3/bucketPolicy:BucketPolicy": 2,  # + athena results
         "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": 2,  # + athena results
         TABLE: 1,
-        LOG_GROUP: 5,  # + HTTP API access logs
-        ROLE: 6,  # + API role, events role
-        ROLE_POLICY: 6,
+        LOG_GROUP: 6,  # 3 functions, 2 state machines, HTTP API access logs
+        ROLE: 7,  # 3 functions, 2 state machines, API role, events role
+        ROLE_POLICY: 7,
         FUNCTION: 3,
         QUEUE: 2,  # + entry DLQ
-        STATE_MACHINE: 1,
+        STATE_MACHINE: 2,  # workflow, recovery
         TOPIC: 1,
-        ALARM: 9,
+        ALARM: 10,
+        "aws:cloudwatch/logMetricFilter:LogMetricFilter": 1,
         DASHBOARD: 1,
         # analytics
         "activity-pipeline:analytics:Analytics": 1,
@@ -298,7 +304,40 @@ def test_state_machine_role_policy_is_exactly_the_contract(dev: Deployment) -> N
     }
 
 
-@pytest.mark.parametrize("role", [*FUNCTIONS, "workflow"])
+def test_recovery_role_policy_invokes_the_functions_and_sends_nowhere(dev: Deployment) -> None:
+    main = policy_of(dev, "workflow-workflow-policy")
+    invoke, _send, logs = main["Statement"]
+    assert policy_of(dev, "workflow-recovery-policy") == {
+        "Version": "2012-10-17",
+        "Statement": [invoke, logs],
+    }
+
+
+def test_no_entry_role_may_start_the_recovery_state_machine(dev: Deployment) -> None:
+    main, recovery = dev.exports["state_machine_arn"], dev.exports["recovery_state_machine_arn"]
+    documents = {
+        p.name: json.loads(p.inputs["policy"])
+        for p in [*dev.of_type(ROLE_POLICY), *dev.of_type("aws:iam/policy:Policy")]
+    }
+    granting_states = {
+        name: statement
+        for name, document in documents.items()
+        for statement in document["Statement"]
+        if any(str(action).startswith("states:") for action in statement["Action"])
+    }
+    # The HTTP API's and the EventBridge rule's roles, each on exactly the main state machine.
+    assert set(granting_states) == {"http-api-policy", "event-entry-policy"}
+    for statement in granting_states.values():
+        assert statement["Action"] == ["states:StartExecution"]
+        assert statement["Resource"] == [main]
+    assert not [name for name, document in documents.items() if recovery in json.dumps(document)]
+    integration = dev.find("aws:apigatewayv2/integration:Integration", "http-api-start-execution")
+    assert integration.inputs["requestParameters"]["StateMachineArn"] == main
+    target = dev.find("aws:cloudwatch/eventTarget:EventTarget", "event-entry-target")
+    assert target.inputs["arn"] == main
+
+
+@pytest.mark.parametrize("role", [*FUNCTIONS, "workflow", "recovery"])
 def test_each_role_has_one_inline_policy_and_nothing_else(dev: Deployment, role: str) -> None:
     registration = dev.find(ROLE, f"workflow-{role}-role")
     assert {"managedPolicyArns", "inlinePolicies", "permissionsBoundary"}.isdisjoint(
@@ -320,8 +359,9 @@ def test_function_roles_trust_lambda_only(dev: Deployment, fn: str) -> None:
     ]
 
 
-def test_state_machine_role_trusts_states_in_this_account(dev: Deployment) -> None:
-    trust = json.loads(dev.find(ROLE, "workflow-workflow-role").inputs["assumeRolePolicy"])
+@pytest.mark.parametrize("machine", ["workflow", "recovery"])
+def test_state_machine_roles_trust_states_in_this_account(dev: Deployment, machine: str) -> None:
+    trust = json.loads(dev.find(ROLE, f"workflow-{machine}-role").inputs["assumeRolePolicy"])
     assert trust["Statement"] == [
         {
             "Effect": "Allow",
@@ -402,6 +442,7 @@ def test_dead_letter_queue(dev: Deployment) -> None:
     assert dev.find(QUEUE, "workflow-dlq").inputs == {
         "name": f"{PREFIX}-dlq",
         "messageRetentionSeconds": 14 * 24 * 3600,
+        "maxMessageSize": 1_048_576,  # SQS's largest: a dead letter of any execution input fits
         "sqsManagedSseEnabled": True,
     }
 
@@ -420,6 +461,22 @@ def test_state_machine_resource(dev: Deployment) -> None:
         "name": f"/aws/vendedlogs/states/{PREFIX}-workflow",
         "retentionInDays": 14,
     }
+
+
+def test_recovery_state_machine_resource(dev: Deployment) -> None:
+    inputs = dev.find(STATE_MACHINE, "workflow-recovery-state-machine").inputs
+    assert inputs["name"] == f"{PREFIX}-recovery"
+    assert inputs["type"] == "STANDARD"
+    assert inputs["roleArn"] == arn(dev, ROLE, "workflow-recovery-role")
+    assert inputs["loggingConfiguration"] == {
+        "logDestination": f"{arn(dev, LOG_GROUP, 'workflow-recovery-logs')}:*",
+        "includeExecutionData": True,
+        "level": "ERROR",
+    }
+    states = json.loads(inputs["definition"])["States"]
+    for fn, state in zip(FUNCTIONS, ("Ingest", "Process", "Write"), strict=True):
+        assert states[state]["Parameters"]["FunctionName"] == arn(dev, FUNCTION, f"workflow-{fn}")
+    assert "SendToDLQ" not in states
 
 
 def test_definition_wires_the_real_functions_and_dlq(dev: Deployment) -> None:
@@ -589,8 +646,14 @@ def test_prod_sizes_functions_and_logs_from_its_config(deploy: Deploy) -> None:
 
 
 def alarms_by_metric(deployment: Deployment) -> dict[tuple[str, str], dict[str, Any]]:
+    """(metric, its one dimension's value, or its namespace when it has none) -> inputs."""
     return {
-        (a.inputs["metricName"], next(iter(a.inputs["dimensions"].values()))): a.inputs
+        (
+            a.inputs["metricName"],
+            next(iter(a.inputs["dimensions"].values()))
+            if "dimensions" in a.inputs
+            else a.inputs["namespace"],
+        ): a.inputs
         for a in deployment.of_type(ALARM)
     }
 
@@ -603,9 +666,18 @@ def test_alarms_cover_functions_executions_and_dlq(dev: Deployment) -> None:
         ("ExecutionsFailed", sm_arn),
         ("ExecutionsTimedOut", sm_arn),
         ("ApproximateNumberOfMessagesVisible", f"{PREFIX}-dlq"),
+        ("ExecutionsFailedWithoutDeadLetter", f"ActivityPipeline/{PREFIX}"),
     }
     assert set(alarms) == expected
-    dimension_names = {key: next(iter(a["dimensions"])) for key, a in alarms.items()}
+    log_filter = dev.find(
+        "aws:cloudwatch/logMetricFilter:LogMetricFilter",
+        "monitoring-executions-failed-no-dlq-filter",
+    ).inputs
+    assert log_filter["logGroupName"] == f"/aws/vendedlogs/states/{PREFIX}-workflow"
+    assert log_filter["metricTransformation"]["namespace"] == f"ActivityPipeline/{PREFIX}"
+    dimension_names = {
+        key: next(iter(a["dimensions"])) for key, a in alarms.items() if "dimensions" in a
+    }
     assert dimension_names[("Errors", f"{PREFIX}-ingest")] == "FunctionName"
     assert dimension_names[("ExecutionsFailed", sm_arn)] == "StateMachineArn"
     assert dimension_names[("ApproximateNumberOfMessagesVisible", f"{PREFIX}-dlq")] == "QueueName"

@@ -7,6 +7,7 @@ from typing import Any
 import pulumi
 import pytest
 
+from components.log_metrics import failed_without_dead_letter_pattern
 from components.monitoring import Monitoring, MonitoringArgs
 
 SM = "arn:aws:states:us-east-1:123456789012:stateMachine:app-test-workflow"
@@ -18,6 +19,7 @@ def monitoring_args(**overrides: Any) -> MonitoringArgs:
         "kms_key_deletion_window_days": 7,
         "function_names": {"ingest": "app-test-ingest", "write": "app-test-write"},
         "state_machine_arn": SM,
+        "workflow_log_group_name": "/aws/vendedlogs/states/app-test-workflow",
         "dlq_name": "app-test-dlq",
     }
     return MonitoringArgs(**(values | overrides))
@@ -39,9 +41,38 @@ def test_alarm_per_function_and_pipeline(mocks: Any) -> pulumi.Output[None]:
                 "app-test-write-throttles",
                 "app-test-executions-failed",
                 "app-test-executions-timed-out",
+                "app-test-executions-failed-no-dlq",
                 "app-test-dlq-messages-visible",
             ]
         )
+        flt = mocks.find(
+            "aws:cloudwatch/logMetricFilter:LogMetricFilter", "mon-executions-failed-no-dlq-filter"
+        ).inputs
+        assert flt == {
+            "name": "app-test-executions-failed-no-dlq",
+            "logGroupName": "/aws/vendedlogs/states/app-test-workflow",
+            "pattern": failed_without_dead_letter_pattern(),
+            "metricTransformation": {
+                "name": "ExecutionsFailedWithoutDeadLetter",
+                "namespace": "ActivityPipeline/app-test",
+                "value": "1",
+                "unit": "Count",
+            },
+        }
+        no_dlq = mocks.find(
+            "aws:cloudwatch/metricAlarm:MetricAlarm", "mon-executions-failed-no-dlq"
+        ).inputs
+        assert (no_dlq["namespace"], no_dlq["metricName"]) == (
+            "ActivityPipeline/app-test",
+            "ExecutionsFailedWithoutDeadLetter",
+        )
+        assert "dimensions" not in no_dlq
+        assert (no_dlq["statistic"], no_dlq["threshold"], no_dlq["comparisonOperator"]) == (
+            "Sum",
+            0,
+            "GreaterThanThreshold",
+        )
+        assert no_dlq["alarmActions"] == [topic_arn]
         subscription = mocks.find("aws:sns/topicSubscription:TopicSubscription", "mon-email")
         assert subscription.inputs["endpoint"] == "ops@example.com"
 

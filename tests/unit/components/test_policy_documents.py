@@ -144,6 +144,17 @@ def test_state_machine_invokes_exact_functions_sends_to_dlq_and_delivers_logs() 
     }
 
 
+def test_recovery_state_machine_invokes_exact_functions_and_has_no_dlq() -> None:
+    arns = [f"{FN}ingest", f"{FN}process", f"{FN}write"]
+    main = policies.state_machine_policy(function_arns=arns, dlq_arn=DLQ)
+    recovery = policies.recovery_state_machine_policy(function_arns=arns)
+    invoke, send, logs = main["Statement"]
+    assert send["Action"] == ["sqs:SendMessage"]
+    assert recovery == {"Version": "2012-10-17", "Statement": [invoke, logs]}
+    with pytest.raises(ValueError, match="at least one function"):
+        policies.recovery_state_machine_policy(function_arns=[])
+
+
 @pytest.mark.parametrize(
     "document",
     [
@@ -151,6 +162,7 @@ def test_state_machine_invokes_exact_functions_sends_to_dlq_and_delivers_logs() 
         policies.process_policy(bucket_arn=BUCKET, kms_key_arn=KEY, log_group_arn=LOGS),
         policies.write_policy(table_arn=TABLE, log_group_arn=LOGS),
         policies.state_machine_policy(function_arns=[f"{FN}ingest"], dlq_arn=DLQ),
+        policies.recovery_state_machine_policy(function_arns=[f"{FN}ingest"]),
     ],
 )
 def test_role_policies_have_no_wildcard_actions(document: dict[str, Any]) -> None:

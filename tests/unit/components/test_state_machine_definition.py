@@ -1,4 +1,4 @@
-"""The ASL definition builder (no Pulumi)."""
+"""The ASL definition builders of the main and the recovery state machine (no Pulumi)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from components.definition import (
     LAMBDA_TRANSIENT_ERRORS,
     TASK_STATES,
     build_definition,
+    build_recovery_definition,
 )
 
 FN = "arn:aws:lambda:us-east-1:123456789012:function:activity-pipeline-dev-"
@@ -27,20 +28,20 @@ def definition() -> dict[str, Any]:
     )
 
 
+@pytest.fixture
+def recovery() -> dict[str, Any]:
+    return build_recovery_definition(
+        ingest_arn=f"{FN}ingest", process_arn=f"{FN}process", write_arn=f"{FN}write"
+    )
+
+
 def test_states_and_flow(definition: dict[str, Any]) -> None:
     states = definition["States"]
-    assert definition["StartAt"] == "Route"
-    assert set(states) == {
-        "Route",
-        "Replay",
-        "Ingest",
-        "Process",
-        "Write",
-        "SendToDLQ",
-        "Failed",
-    }
+    # Every input goes to Ingest: no client input can reach a replay path.
+    assert definition["StartAt"] == "Ingest"
+    assert set(states) == {"Ingest", "Process", "Write", "SendToDLQ", "Failed"}
+    assert not any(state["Type"] in ("Choice", "Pass") for state in states.values())
     assert states["Ingest"]["Next"] == "Process"
-    assert states["Replay"]["Next"] == "Process"
     assert states["Process"]["Next"] == "Write"
     assert states["Write"]["End"] is True
     assert "Next" not in states["Write"]
@@ -87,14 +88,19 @@ def test_payloads_follow_the_contract(definition: dict[str, Any]) -> None:
     }
 
 
-def test_route_sends_replay_requests_to_process_and_everything_else_to_ingest(
-    definition: dict[str, Any],
+def test_recovery_routes_replays_to_process_and_resubmissions_to_ingest(
+    recovery: dict[str, Any],
 ) -> None:
-    states = definition["States"]
+    states = recovery["States"]
+    assert recovery["StartAt"] == "Route"
+    assert set(states) == {"Route", "Replay", "Ingest", "Process", "Write", "Refused"}
     assert states["Route"] == {
         "Type": "Choice",
-        "Choices": [{"Variable": "$.replay.raw_key", "IsPresent": True, "Next": "Replay"}],
-        "Default": "Ingest",
+        "Choices": [
+            {"Variable": "$.replay.raw_key", "IsPresent": True, "Next": "Replay"},
+            {"Variable": "$.resubmit", "IsPresent": True, "Next": "Ingest"},
+        ],
+        "Default": "Refused",
     }
     # The Replay state gives Process the shape of Ingest's output, flagged as a replay.
     assert states["Replay"] == {
@@ -102,6 +108,25 @@ def test_route_sends_replay_requests_to_process_and_everything_else_to_ingest(
         "Parameters": {"raw_key.$": "$.replay.raw_key", "duplicate": False, "replay": True},
         "Next": "Process",
     }
+    assert states["Refused"]["Type"] == "Fail"
+    assert states["Refused"]["Error"] == "UnknownRecoveryRequest"
+
+
+def test_recovery_tasks_are_the_main_tasks_without_catch(
+    definition: dict[str, Any], recovery: dict[str, Any]
+) -> None:
+    main, states = definition["States"], recovery["States"]
+    # Ingest reads the re-submitted input: its payload is the main state machine's, applied to it.
+    assert states["Ingest"] == {
+        "InputPath": "$.resubmit",
+        **{key: value for key, value in main["Ingest"].items() if key != "Catch"},
+    }
+    for name in ("Process", "Write"):
+        assert states[name] == {k: v for k, v in main[name].items() if k != "Catch"}
+    # No SendToDLQ: a failed re-run fails, the operator tool keeps the dead letter it came from.
+    assert not any("Catch" in state for state in states.values())
+    assert "sqs" not in json.dumps(recovery)
+    assert all(states[name]["Retry"] for name in TASK_STATES)
 
 
 @pytest.mark.parametrize("state", TASK_STATES)
@@ -160,8 +185,9 @@ def test_send_to_dlq_sends_the_contract_message(definition: dict[str, Any]) -> N
     assert send["Retry"][0]["JitterStrategy"] == "FULL"
 
 
-def test_definition_is_json(definition: dict[str, Any]) -> None:
+def test_definitions_are_json(definition: dict[str, Any], recovery: dict[str, Any]) -> None:
     assert json.loads(json.dumps(definition)) == definition
+    assert json.loads(json.dumps(recovery)) == recovery
 
 
 @pytest.mark.parametrize(
@@ -181,3 +207,7 @@ def test_refuses_non_arns(field: str, bad: str) -> None:
     } | {field: bad}
     with pytest.raises(ValueError, match=field):
         build_definition(**kwargs)
+    if field != "dlq_url":
+        del kwargs["dlq_url"]
+        with pytest.raises(ValueError, match=field):
+            build_recovery_definition(**kwargs)

@@ -102,7 +102,8 @@ def test_express_workflow_from_plain_inputs(mocks: Any, handlers_dir: Path) -> p
         assert sm_arn == "arn:aws:states:us-east-1:123456789012:stateMachine:app-test-workflow"
         assert names == {fn: f"app-test-{fn}" for fn in ("ingest", "process", "write")}
         assert log_groups["workflow"] == "/aws/vendedlogs/states/app-test-workflow"
-        assert set(roles) == {"ingest", "process", "write", "workflow"}
+        assert log_groups["recovery"] == "/aws/vendedlogs/states/app-test-recovery"
+        assert set(roles) == {"ingest", "process", "write", "workflow", "recovery"}
         machine = mocks.find("aws:sfn/stateMachine:StateMachine", "wf-state-machine").inputs
         assert machine["type"] == "EXPRESS"
         assert machine["loggingConfiguration"]["level"] == "ALL"
@@ -111,6 +112,14 @@ def test_express_workflow_from_plain_inputs(mocks: Any, handlers_dir: Path) -> p
         assert definition["States"]["Write"]["Parameters"]["FunctionName"].endswith(
             ":function:app-test-write"
         )
+        # The recovery state machine is STANDARD whatever the main one is, with a role of its own.
+        recovery = mocks.find(
+            "aws:sfn/stateMachine:StateMachine", "wf-recovery-state-machine"
+        ).inputs
+        assert (recovery["name"], recovery["type"]) == ("app-test-recovery", "STANDARD")
+        assert recovery["roleArn"] == roles["recovery"] != roles["workflow"]
+        assert recovery["loggingConfiguration"]["level"] == "ERROR"
+        assert json.loads(recovery["definition"])["StartAt"] == "Route"
         function = mocks.find("aws:lambda/function:Function", "wf-ingest").inputs
         assert function["architectures"] == ["x86_64"]
         assert function["layers"] == [LAYER]

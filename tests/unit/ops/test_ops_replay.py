@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import json
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
+from ops import cli
 from ops.cli import build_parser
 from ops.replay import ReplaySummary, hour_prefixes, list_raw_keys, parse_time, replay_runs
-from ops.runs import Outcome, execution_arn
+from ops.runs import Outcome, execution_arn, failure_message
 
 
 def test_parse_time_accepts_rfc3339_and_dates_naive_is_utc() -> None:
@@ -72,7 +74,7 @@ def test_list_raw_keys_reads_every_page_of_every_prefix() -> None:
     assert [c["Bucket"] for c in s3.calls] == ["bucket"] * 3
 
 
-def test_replay_runs_are_named_per_run_and_start_at_process() -> None:
+def test_replay_runs_are_replay_requests_named_per_run() -> None:
     key = "ingest/yyyy=2025/mm=03/dd=10/hh=07/" + "a" * 32 + ".json"
     [run] = replay_runs([key], "1234abcd")
     assert run.name == f"r-{'a' * 32}-1234abcd"
@@ -114,3 +116,58 @@ def test_cli_registers_replay_and_redrive_with_target_options() -> None:
     )
     args = parser.parse_args(["redrive", "--max", "7", "--outputs", "-"])
     assert (args.max, args.visibility_timeout) == (7, 900)
+    args = parser.parse_args(
+        [
+            "sweep",
+            "--since",
+            "2025-03-10T07",
+            "--until",
+            "2025-03-10T08",
+            "--json",
+            "--outputs",
+            "-",
+        ]
+    )
+    assert (args.since, args.until, args.json, args.concurrency) == (
+        datetime(2025, 3, 10, 7, tzinfo=UTC),
+        datetime(2025, 3, 10, 8, tzinfo=UTC),
+        True,
+        4,
+    )
+    args = parser.parse_args(["dlq", "--outputs", "-"])
+    assert (args.max, args.json) == (1000, False)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["replay", "--since", "2025-03-10", "--until", "2025-03-11"],
+        ["redrive"],
+        ["sweep", "--since", "2025-03-10", "--until", "2025-03-11"],
+    ],
+)
+def test_recovery_commands_need_the_recovery_state_machine(
+    argv: list[str], tmp_path: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    outputs = tmp_path / "outputs.json"
+    outputs.write_text(
+        json.dumps(
+            {
+                "state_machine_arn": "arn:aws:states:us-east-1:123456789012:stateMachine:wf",
+                "table_name": "t",
+                "raw_bucket_name": "b",
+                "dlq_url": "https://sqs.us-east-1.amazonaws.com/123456789012/q",
+                "region": "us-east-1",
+            }
+        ),
+        encoding="utf-8",
+    )
+    assert cli.main([*argv, "--outputs", str(outputs)]) == 2
+    assert "recovery_state_machine_arn" in capsys.readouterr().err
+
+
+def test_a_lambda_failure_is_reported_by_its_message_without_the_stack() -> None:
+    cause = json.dumps({"errorType": "BatchRejected", "errorMessage": "no", "stackTrace": ["x"]})
+    assert failure_message(cause) == "no"
+    assert failure_message("plain words") == "plain words"
+    assert failure_message(None) == "None"

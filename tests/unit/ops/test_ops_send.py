@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from handlers import limits
 from handlers.envelope import PAYLOAD_LIMIT, estimate_payload_size
 from ops import cli, executions
-from ops.batching import InputError, execution_id_for, input_size, load_events, split
+from ops.batching import Batch, Event, InputError, execution_id_for, load_events, split
 from ops.target import Target
 
 SM = "arn:aws:states:us-east-1:123456789012:stateMachine:activity-pipeline-dev-workflow"
@@ -36,9 +37,25 @@ def test_files_of_one_event_an_envelope_or_ndjson(tmp_path: Path) -> None:
     one.write_text(json.dumps(event(1)))
     envelope.write_text(json.dumps({"events": [event(1), event(2)]}))
     ndjson.write_text(f"{json.dumps(event(1))}\n\n{json.dumps(event(2))}\n")
-    assert load_events(one) == [event(1)]
-    assert load_events(envelope) == [event(1), event(2)]
-    assert load_events(ndjson) == [event(1), event(2)]
+    assert [e.value for e in load_events(one)] == [event(1)]
+    assert [e.value for e in load_events(envelope)] == [event(1), event(2)]
+    assert [e.value for e in load_events(ndjson)] == [event(1), event(2)]
+
+
+def test_events_travel_as_their_exact_text(tmp_path: Path) -> None:
+    texts = [
+        '{"user_id": "u1", "n": 1e400, "z": -0, "d": 0.12345678901234567890123}',
+        '{"user_id":"u2","big":' + "9" * 4301 + "}",
+        '{ "user_id" : "u3", "emoji": "\\ud83d\\ude00 😀" }',
+    ]
+    path = tmp_path / "exact.json"
+    path.write_text('{"events": [\n  ' + ",\n  ".join(texts) + "\n]}", encoding="utf-8")
+    [batch] = split(load_events(path), 10, EXEC_ID)
+    assert batch.text == '{"events": [' + ", ".join(texts) + "]}"
+    assert limits.execution_input_problem(batch.text) is None
+    ndjson = tmp_path / "exact.ndjson"
+    ndjson.write_text("\n".join(texts) + "\n", encoding="utf-8")
+    assert [e.text for e in load_events(ndjson)] == texts
 
 
 @pytest.mark.parametrize(
@@ -49,6 +66,10 @@ def test_files_of_one_event_an_envelope_or_ndjson(tmp_path: Path) -> None:
         ('{"events": {}}', "expected"),
         ('{"events": [], "x": 1}', "expected"),
         ('{"events": []}', "'events' is empty"),
+        ('{"user_id": "u", "n": NaN}', "NaN is not JSON"),
+        ('{"a": 1}\n{"n": Infinity}\n', r"bad\.json:2: Infinity is not JSON"),
+        ('{"user_id": "u", "user_id": "v"}', "repeats the key 'user_id'"),
+        ('{"events": [' + "[" * 70 + "]" * 70 + "]}", "nests deeper than 64"),
     ],
 )
 def test_unusable_files_are_refused_with_the_place(tmp_path: Path, text: str, message: str) -> None:
@@ -59,39 +80,50 @@ def test_unusable_files_are_refused_with_the_place(tmp_path: Path, text: str, me
 
 
 def test_split_respects_max_events_and_keeps_order() -> None:
-    events = [event(i) for i in range(7)]
+    events = [Event.from_value(event(i)) for i in range(7)]
     batches = split(events, 3, EXEC_ID)
     assert [len(b.events) for b in batches] == [3, 3, 1]
     assert [e for b in batches for e in b.events] == events
 
 
 def test_split_keeps_every_batch_within_the_payload_limit() -> None:
-    events = [event(i, properties={"blob": "x" * 20_000}) for i in range(40)]
+    # Quotes are escaped again in Ingest's payload, emoji count 12 bytes: both bind here.
+    blobs = ['"' * 6_000, "\U0001f600" * 1_500, "x" * 20_000]
+    events = [Event.from_value(event(i, properties={"blob": blobs[i % 3]})) for i in range(60)]
     batches = split(events, 500, EXEC_ID)
     assert len(batches) > 1
-    for batch in batches:
-        assert input_size(batch.events) <= PAYLOAD_LIMIT
-        assert estimate_payload_size(batch.events, "ingest/" + "x" * 70, EXEC_ID) <= PAYLOAD_LIMIT
-    assert [e for b in batches for e in b.events] == events
-    # and as full as Ingest allows: one more event would have broken a limit
-    for batch, following in itertools.pairwise(batches):
-        grown = [*batch.events, following.events[0]]
-        assert (
-            input_size(grown) > PAYLOAD_LIMIT
-            or estimate_payload_size(grown, "ingest/" + "x" * 70, EXEC_ID) > PAYLOAD_LIMIT
+    raw_key = "ingest/" + "x" * 70
+
+    def refused(batch_events: list[Event]) -> bool:
+        text = Batch(batch_events).text
+        values = [e.value for e in batch_events]
+        return (
+            limits.execution_input_problem(text) is not None
+            or estimate_payload_size(values, raw_key, EXEC_ID) > PAYLOAD_LIMIT
         )
+
+    for batch in batches:
+        assert not refused(batch.events)
+        assert limits.ingest_payload_size(batch.text) <= PAYLOAD_LIMIT
+        assert limits.dlq_parameters_size(batch.text) <= PAYLOAD_LIMIT
+    assert [e for b in batches for e in b.events] == events
+    # and as full as the limits allow: one more event would have broken one
+    for batch, following in itertools.pairwise(batches):
+        assert refused([*batch.events, following.events[0]])
 
 
 def test_five_hundred_typical_events_travel_as_one_batch() -> None:
     events = [
-        event(
-            i,
-            event_id=f"evt-{i:06d}",
-            session_id=f"s-{i % 50:04d}",
-            page=f"/products/{i % 97}",
-            user_agent="Mozilla/5.0 (X11; Linux x86_64) Firefox/132.0",
-            ip="203.0.113.57",
-            properties={"product_id": str(i % 97)},
+        Event.from_value(
+            event(
+                i,
+                event_id=f"evt-{i:06d}",
+                session_id=f"s-{i % 50:04d}",
+                page=f"/products/{i % 97}",
+                user_agent="Mozilla/5.0 (X11; Linux x86_64) Firefox/132.0",
+                ip="203.0.113.57",
+                properties={"product_id": str(i % 97)},
+            )
         )
         for i in range(500)
     ]
@@ -99,8 +131,9 @@ def test_five_hundred_typical_events_travel_as_one_batch() -> None:
 
 
 def test_an_event_larger_than_the_limit_alone_is_refused() -> None:
+    big = event(1, properties={"blob": "x" * limits.MAX_INPUT_SIZE})
     with pytest.raises(InputError, match="event #1 is"):
-        split([event(0), event(1, properties={"blob": "x" * PAYLOAD_LIMIT})], 10, EXEC_ID)
+        split([Event.from_value(event(0)), Event.from_value(big)], 10, EXEC_ID)
 
 
 class StubSfn:

@@ -28,6 +28,11 @@ def test_pulumi_outputs_use_the_default_credential_chain() -> None:
     assert target.credentials == {}
     assert target.state_machine_arn == OUTPUTS["state_machine_arn"]
     assert target.workflow_type == "EXPRESS"
+    with pytest.raises(TargetError, match="no `recovery_state_machine_arn`"):
+        _ = target.recovery_state_machine_arn
+    recovery = OUTPUTS["state_machine_arn"].replace("-workflow", "-recovery")
+    with_recovery = Target.from_document(OUTPUTS | {"recovery_state_machine_arn": recovery})
+    assert with_recovery.recovery_state_machine_arn == recovery
 
 
 def test_serve_line_carries_endpoint_region_and_credentials() -> None:

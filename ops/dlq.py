@@ -1,0 +1,137 @@
+"""``dlq [--json]``: list the dead-letter queues without redriving anything.
+
+Shows every message of the pipeline's DLQ (``dlq_url``) and, when the stack has the EventBridge
+entry, of the entry DLQ (``entry_dlq_url``: deliveries EventBridge gave up on): message id, the
+execution that failed, the state it failed in, the error, how many events it holds, its attempts
+(``ApproximateReceiveCount``) and when it was sent. Each message is received, hidden for a moment
+and made visible again at once — nothing is deleted or re-run; SQS has no read without a receive,
+so a listing adds one to every message's attempts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import UTC, datetime
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from ops.deadletters import BadDeadLetter, loads, parse_message, peek
+from ops.table import text_table
+from ops.target import Target
+
+COLUMNS = (
+    "queue",
+    "message_id",
+    "execution",
+    "failed_state",
+    "error",
+    "events",
+    "attempts",
+    "sent",
+)
+
+
+def _sent(attributes: dict[str, Any]) -> str | None:
+    value = attributes.get("SentTimestamp")
+    if value is None:
+        return None
+    moment = datetime.fromtimestamp(int(value) / 1000, UTC)
+    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _attempts(message: dict[str, Any]) -> int:
+    return int(message.get("Attributes", {}).get("ApproximateReceiveCount", "1"))
+
+
+def dead_letter_row(message: dict[str, Any]) -> dict[str, Any]:
+    """A message of the pipeline's DLQ (the SendToDLQ contract, or one `ops sweep` sent)."""
+    row: dict[str, Any] = {
+        "queue": "dlq",
+        "message_id": message["MessageId"],
+        "attempts": _attempts(message),
+        "sent": _sent(message.get("Attributes", {})),
+    }
+    try:
+        letter = parse_message(message)
+    except BadDeadLetter as exc:
+        return row | {"execution": None, "failed_state": None, "error": str(exc), "events": None}
+    error = letter.body.get("error")
+    code = error.get("Error") if isinstance(error, dict) else error
+    execution = str(letter.body.get("execution_id") or "")
+    failed_state = letter.body.get("failed_state")
+    return row | {
+        "execution": execution.rsplit(":", 1)[-1] or None,
+        "failed_state": None if failed_state is None else str(failed_state),
+        "error": None if code is None else str(code),
+        "events": letter.events,
+    }
+
+
+def entry_row(message: dict[str, Any]) -> dict[str, Any]:
+    """A message of the entry DLQ: an EventBridge event whose delivery failed."""
+    attributes = {
+        key: value.get("StringValue") for key, value in message.get("MessageAttributes", {}).items()
+    }
+    events: int | None = None
+    try:
+        detail = loads(message["Body"]).get("detail")
+    except (ValueError, AttributeError):
+        detail = None
+    if isinstance(detail, dict):
+        listed = detail.get("events")
+        events = len(listed) if isinstance(listed, list) else 1
+    return {
+        "queue": "entry_dlq",
+        "message_id": message["MessageId"],
+        "execution": None,
+        "failed_state": "delivery",
+        "error": attributes.get("ERROR_CODE"),
+        "events": events,
+        "attempts": _attempts(message),
+        "sent": _sent(message.get("Attributes", {})),
+    }
+
+
+def listing(target: Target, *, limit: int, wait: int | None = None) -> list[dict[str, Any]]:
+    sqs = target.client("sqs")
+    if wait is None:
+        wait = 0 if target.endpoint_url else 1
+    rows = [dead_letter_row(m) for m in peek(sqs, target.dlq_url, limit, wait)]
+    entry_url = target.outputs.get("entry_dlq_url")
+    if entry_url:
+        rows += [entry_row(m) for m in peek(sqs, str(entry_url), limit, wait)]
+    return rows
+
+
+def run(args: argparse.Namespace, target: Target) -> int:
+    if args.max < 1:
+        print("error: --max must be >= 1", file=sys.stderr)
+        return 2
+    try:
+        rows = listing(target, limit=args.max)
+    except ClientError as exc:
+        error = exc.response.get("Error", {})
+        print(f"error: {error.get('Code')}: {error.get('Message')}", file=sys.stderr)
+        return 1
+    if args.json:
+        for row in rows:
+            print(json.dumps(row, sort_keys=True))
+    else:
+        print(text_table(COLUMNS, ([row.get(c) for c in COLUMNS] for row in rows)))
+        print(f"({len(rows)} message(s); nothing was redriven or deleted)", file=sys.stderr)
+    return 0
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "dlq",
+        help="list the dead-letter queues without redriving",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--max", type=int, default=1000, help="messages per queue (1000)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object per message")
+    parser.set_defaults(func=run)

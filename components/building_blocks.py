@@ -19,6 +19,12 @@ import pulumi_aws as aws
 
 from components import policies
 
+# SQS's largest message (pulumi-aws `max_message_size`: 1,024 to 1,048,576 bytes, default
+# 262,144), for every dead-letter queue: `ops sweep` dead-letters inputs that never fit the pipeline
+# itself, an execution input may be 262,144 bytes before a dead letter's own fields are added, and
+# EventBridge adds its envelope to an event of up to 256 KB.
+DLQ_MAX_MESSAGE_BYTES: Final = 1_048_576
+
 # Services documented to send aws:SourceAccount when they assume a role on a resource's behalf:
 # Step Functions (the state machine's execution role) and EventBridge ("Using IAM policy conditions
 # in Amazon EventBridge": aws:SourceAccount, the account of the rule in aws:SourceArn). API Gateway

@@ -82,6 +82,7 @@ class EventEntry(pulumi.ComponentResource):
             f"{name}-dlq",
             name=f"{prefix}-entry-dlq",
             message_retention_seconds=DLQ_RETENTION_SECONDS,
+            max_message_size=building_blocks.DLQ_MAX_MESSAGE_BYTES,
             sqs_managed_sse_enabled=True,
             opts=child,
         )

@@ -29,10 +29,6 @@ FUNCTIONS: Final = ("ingest", "process", "write")
 RUNTIME: Final = "python3.13"
 METRICS_NAMESPACE: Final = "ActivityPipeline"
 DLQ_RETENTION_SECONDS: Final = 14 * 24 * 60 * 60
-# SQS's largest message (pulumi-aws `max_message_size`: 1,024 to 1,048,576 bytes, default 262,144):
-# `ops sweep` dead-letters inputs that never fit the pipeline itself, and an execution input may be
-# 262,144 bytes before the dead letter's own fields are added.
-DLQ_MAX_MESSAGE_BYTES: Final = 1_048_576
 PACKAGED_SUFFIXES: Final = (".py", ".json")
 
 
@@ -228,7 +224,7 @@ class Workflow(pulumi.ComponentResource):
             f"{name}-dlq",
             name=f"{prefix}-dlq",
             message_retention_seconds=DLQ_RETENTION_SECONDS,
-            max_message_size=DLQ_MAX_MESSAGE_BYTES,
+            max_message_size=building_blocks.DLQ_MAX_MESSAGE_BYTES,
             sqs_managed_sse_enabled=True,
             opts=child,
         )

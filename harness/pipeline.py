@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.deploy import Deployment
+from ops import deadletters
 from ops.executions import TERMINAL, execution_name, states_entered, wait
 
 __all__ = [
@@ -81,7 +82,8 @@ def run(
 
 
 def drain_dlq(deployment: Deployment) -> list[dict[str, Any]]:
-    """Receive and delete every message now in the DLQ (bodies parsed as JSON)."""
+    """Receive and delete every message now in the DLQ (bodies parsed as JSON, numbers as Decimal:
+    a dead letter carries the execution input exactly, 4,301-digit integers included)."""
     sqs = deployment.client("sqs")
     url = deployment.outputs["dlq_url"]
     messages: list[dict[str, Any]] = []
@@ -90,7 +92,7 @@ def drain_dlq(deployment: Deployment) -> list[dict[str, Any]]:
         if not batch:
             return messages
         for message in batch:
-            messages.append(json.loads(message["Body"]))
+            messages.append(deadletters.loads(message["Body"]))
             sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
 
 

@@ -109,6 +109,7 @@ def test_dlq_is_encrypted_and_only_this_rule_may_send(mocks: Any) -> pulumi.Outp
         assert queue.inputs == {
             "name": "app-test-entry-dlq",
             "messageRetentionSeconds": 14 * 24 * 3600,
+            "maxMessageSize": 1_048_576,  # EventBridge's envelope around a 256 KB event fits
             "sqsManagedSseEnabled": True,
         }
         policy = mocks.find(QUEUE_POLICY, "events-dlq-policy")

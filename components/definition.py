@@ -140,7 +140,13 @@ def build_definition(
         "States": {
             ROUTE: route_state(),
             REPLAY: replay_state(),
-            INGEST: lambda_task(INGEST, ingest_arn, {"input.$": "$", **execution_id}, PROCESS),
+            INGEST: lambda_task(
+                INGEST,
+                ingest_arn,
+                # The input as JSON text: Ingest stores what was received, never a re-serialization.
+                {"input.$": "States.JsonToString($)", **execution_id},
+                PROCESS,
+            ),
             PROCESS: lambda_task(PROCESS, process_arn, process_payload, WRITE),
             WRITE: lambda_task(WRITE, write_arn, write_payload, None),
             SEND_TO_DLQ: {

@@ -14,6 +14,18 @@ MAX_FLOAT_MAGNITUDE = 9.99e125
 MIN_FLOAT_MAGNITUDE = 1e-130
 MAX_DEPTH = 16
 _INT_LIMIT = 10**MAX_INT_DIGITS  # |n| >= this has more than MAX_INT_DIGITS digits
+
+
+class HugeInteger:
+    """An integer literal longer than int() converts (4,300 digits): kept as its text. No store can
+    hold it (json_value_problem: numberRange); handlers.rawlines reads it instead of failing."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+
 # Built once: json.dumps with these arguments would build the same encoder on every call.
 _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
@@ -168,6 +180,9 @@ def _value_problem(value: Any, depth: int, check_unicode: bool) -> tuple[str, st
             if found is not None:
                 return f"[{index}]{found[0]}", found[1]
         return None
+    if isinstance(value, HugeInteger):
+        digits = len(value.text.lstrip("-"))
+        return "", f"integer of {digits} digits has more than {MAX_INT_DIGITS} (rule: numberRange)"
     return "", f"{type(value).__name__} is not a JSON value (rule: type)"
 
 

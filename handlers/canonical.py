@@ -98,11 +98,11 @@ def escaped_size(value: Any) -> int:
 
 def to_ndjson(records: list[Any]) -> bytes:
     """One compact JSON document per line, key order kept (the raw copy is the event as sent)."""
-    lines = [_ndjson_line(r) for r in records]
+    lines = [ndjson_line(r) for r in records]
     return ("\n".join(lines) + "\n").encode("utf-8") if lines else b""
 
 
-def _ndjson_line(record: Any) -> str:
+def ndjson_line(record: Any) -> str:
     """Compact JSON; ASCII-escaped when it holds a lone surrogate (valid UTF-8, same value)."""
     line = json.dumps(record, separators=(",", ":"), ensure_ascii=False)
     try:

@@ -19,7 +19,7 @@ import json
 import re
 from typing import Any
 
-from handlers.canonical import utf8_size
+from handlers.canonical import ndjson_line, utf8_size
 from handlers.errors import BatchRejected
 from handlers.jsontext import JsonTextError, member_spans, read, strip
 from handlers.limits import (
@@ -56,12 +56,7 @@ def span_line(span: str) -> str:
 
 def text_line(text: str) -> str:
     """The raw line of a text received that is no JSON event: a JSON string holding it."""
-    line = json.dumps(text, ensure_ascii=False)
-    try:
-        line.encode("utf-8")
-    except UnicodeEncodeError:
-        return json.dumps(text)  # ASCII-escaped: valid UTF-8, the same string
-    return line
+    return ndjson_line(text)
 
 
 def event_line(span: str) -> str:

@@ -46,6 +46,7 @@ workflow = Workflow(
         log_retention_days=settings.log_retention_days,
         max_batch_events=settings.max_batch_events,
         late_event_threshold_hours=settings.late_event_threshold_hours,
+        oldest_event_time=settings.oldest_event_time,
         raw_bucket_name=raw.bucket_name,
         raw_bucket_arn=raw.bucket_arn,
         kms_key_arn=raw.kms_key_arn,

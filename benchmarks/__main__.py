@@ -21,9 +21,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks import coldstart, cost, cpu, report
+from benchmarks import coldstart, cost, cpu, report, writepath
 from benchmarks.prices import PriceTable, load_prices
 from benchmarks.workload import largest_fitting_batch, make_events
+from handlers.table import WRITE_CONCURRENCY
 
 HERE = Path(__file__).resolve().parent
 MICRO_BATCH = 100
@@ -134,6 +135,8 @@ def main(argv: list[str] | None = None) -> int:
 
     print("handler CPU ...", flush=True)
     cpu_results = cpu.run()
+    print("write path ...", flush=True)
+    write_path = writepath.run()
     print("cold start ...", flush=True)
     cold = coldstart.run()
     fit = largest_fit(args.seed)
@@ -213,6 +216,7 @@ def main(argv: list[str] | None = None) -> int:
         "throughput": throughput,
         "deployments": [{k: v for k, v in run.items() if k != "segments"} for run in runs],
         "cpu": cpu_results,
+        "write_path": write_path,
         "cold_start": cold,
         "notes": notes(prices),
     }
@@ -264,8 +268,9 @@ def gaps(
     if fit < 500:
         reasons.append(
             f"Batch size 500 (maxBatchEvents in Pulumi.dev.yaml) is refused by Ingest for these "
-            f"events: its enriched-size estimate exceeds the 256 KB Step Functions payload limit "
-            f"above {fit} events, so those executions end in the DLQ (shown in the throughput "
+            f"events: its enriched-size estimate exceeds Process's output limit (256 KB less the "
+            f"Lambda response and Write's execution_id) above {fit} events, so those executions "
+            "end in the DLQ (shown in the throughput "
             "table); the largest size that fits was measured as well."
         )
     return reasons
@@ -275,10 +280,11 @@ def notes(prices: PriceTable) -> list[str]:
     return [
         "Operations are counted by a botocore before-parameter-build hook on every client the "
         "emulator, the ASL interpreter and the functions create (benchmarks/counting.py): S3 "
-        "PutObject/GetObject, DynamoDB BatchWriteItem items with their DynamoDB item sizes "
-        "(1 WRU per started KB), SQS SendMessage (per 64 KB chunk), CloudWatch Logs PutLogEvents "
-        "bytes (+26 bytes per event), Lambda Invoke, StartExecution. Warm-up executions "
-        "(one of 1 event, one of 25) are excluded.",
+        "PutObject/GetObject, DynamoDB PutItem (and BatchWriteItem) items with their DynamoDB "
+        "item sizes (1 WRU per started KB; a conditional PutItem refused because the key is "
+        "taken is billed the same), SQS SendMessage (per 64 KB chunk), CloudWatch Logs "
+        "PutLogEvents bytes (+26 bytes per event), Lambda Invoke, StartExecution. Warm-up "
+        "executions (one of 1 event, one of 25) are excluded.",
         "Standard state transitions are counted from get_execution_history: every *StateEntered "
         "event plus each Task retry.",
         "Express duration is the emulator's startDate->stopDate rounded up to 100 ms; memory is "
@@ -297,6 +303,11 @@ def notes(prices: PriceTable) -> list[str]:
         "transfer, custom-metric charges for the EMF metrics, free tiers.",
         "Throughput is sequential (one execution at a time) in moto's in-process ASL interpreter: "
         "it shows the emulator's per-execution overhead, not AWS latency.",
+        "Write path: handlers.table.write_items (conditional PutItem, "
+        f"{WRITE_CONCURRENCY} at a time) against the blind BatchWriteItem in "
+        "chunks of 25 that Write used before, on the same curated items in moto in process "
+        "(benchmarks/writepath.py); moto serves each request in Python under the GIL, so its "
+        "wall times show the per-request overhead of the emulator, not DynamoDB's latency.",
         "Handler CPU uses the pure core functions of handlers/ directly (perf_counter_ns and "
         "process_time_ns, GC off, 3 warm-up runs).",
         "Cold start: the deployment package is zipped from components.workflow.handler_files, "

@@ -3,7 +3,7 @@
 Process = ``curate_body`` over the NDJSON raw object (parse, validate, normalize, enrich) plus
 serializing its items (the Lambda runtime serializes the returned payload). Baseline = parsing the
 same NDJSON lines and serializing the parsed events. Write = de-duplicating and building the
-BatchWriteItem requests (``handlers.table``). Each is timed over the whole event set after a
+PutItem items (``handlers.table``). Each is timed over the whole event set after a
 warm-up; the figure is the median of the repeats, divided by the number of events.
 """
 
@@ -23,7 +23,7 @@ from handlers.canonical import iter_ndjson_lines, json_value_problem, to_ndjson,
 from handlers.curate import Lineage, curate_body, enrich
 from handlers.normalize import normalize_action
 from handlers.schema import schema_problem
-from handlers.times import parse_event_time
+from handlers.times import EPOCH, parse_event_time
 
 COMPACT = (",", ":")
 
@@ -57,7 +57,7 @@ def run(events_count: int = 1000, repeats: int = 15, seed: int = 11) -> dict[str
     lines = list(iter_ndjson_lines(body))
     batch = keys.batch_id(events)
     lineage = Lineage(
-        raw_key=keys.raw_key(events, batch),
+        raw_key=keys.raw_key(events, batch, EPOCH),
         batch_id=batch,
         execution_id=f"arn:aws:states:us-east-1:123456789012:execution:bench:b-{batch}",
         received_at=now,
@@ -82,8 +82,8 @@ def run(events_count: int = 1000, repeats: int = 15, seed: int = 11) -> dict[str
     stored_lineage = lineage.attributes()  # Process's `lineage` output
 
     def write() -> Any:
-        unique, _ = table.dedupe(items)
-        return [table.put_request(item, stored_lineage) for item in unique]  # Write's builder
+        unique, _, _ = table.dedupe(items)
+        return [table.stored_item(item, stored_lineage) for item in unique]  # Write's builder
 
     n = len(events)
     results: dict[str, Any] = {

@@ -242,6 +242,7 @@ class Segment:
                 name: {
                     "invocations": len(calls),
                     "wall_p50": round(percentile([c.wall_s for c in calls], 50) * 1000, 3),
+                    "wall_p99": round(percentile([c.wall_s for c in calls], 99) * 1000, 3),
                     "cpu_p50": round(percentile([c.cpu_s for c in calls], 50) * 1000, 3),
                 }
                 for name, calls in sorted(by_module.items())

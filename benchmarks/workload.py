@@ -7,13 +7,17 @@ user agent, referrer or properties — so validation, normalization and enrichme
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, Final
 
-from handlers.envelope import PAYLOAD_LIMIT, estimate_payload_size
+from handlers.envelope import check_payload_size, estimate_payload_size
+from handlers.errors import BatchRejected
 from handlers.keys import batch_id, raw_key
+from handlers.limits import MAX_EXECUTION_ID, execution_input_problem
+from handlers.times import EPOCH
 
 ACTIONS: Final = (
     "page_view",
@@ -86,11 +90,17 @@ def payload(batch: list[Any]) -> Any:
     return batch[0] if len(batch) == 1 else {"events": batch}
 
 
-def fits_payload_limit(batch: list[Any], execution_id_bytes: int = 160) -> bool:
-    """Whether Ingest's enriched-size estimate (handlers.envelope) accepts this batch."""
-    key = raw_key(batch, batch_id(batch))
-    estimate = estimate_payload_size(batch, key, "x" * execution_id_bytes)
-    return estimate <= PAYLOAD_LIMIT
+def fits_payload_limit(batch: list[Any], execution_id_bytes: int = MAX_EXECUTION_ID) -> bool:
+    """Whether Ingest accepts this batch for its size: the input within the margins of
+    handlers.limits, and the enriched-size estimate (handlers.envelope) within Process's limit."""
+    if execution_input_problem(json.dumps(payload(batch))) is not None:
+        return False
+    key = raw_key(batch, batch_id(batch), EPOCH)
+    try:
+        check_payload_size(estimate_payload_size(batch, key, "x" * execution_id_bytes), len(batch))
+    except BatchRejected:
+        return False
+    return True
 
 
 def largest_fitting_batch(events: Sequence[Any], upper: int) -> int:

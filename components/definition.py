@@ -131,7 +131,13 @@ def pipeline_states(*, ingest_arn: str, process_arn: str, write_arn: str) -> dic
     process_payload = {f"{key}.$": f"$.{key}" for key in PROCESS_INPUT_KEYS} | execution_id
     write_payload = {f"{key}.$": f"$.{key}" for key in WRITE_INPUT_KEYS} | execution_id
     return {
-        INGEST: lambda_task(INGEST, ingest_arn, {"input.$": "$", **execution_id}, PROCESS),
+        INGEST: lambda_task(
+            INGEST,
+            ingest_arn,
+            # The input as JSON text: Ingest stores what was received, never a re-serialization.
+            {"input.$": "States.JsonToString($)", **execution_id},
+            PROCESS,
+        ),
         PROCESS: lambda_task(PROCESS, process_arn, process_payload, WRITE),
         WRITE: lambda_task(WRITE, write_arn, write_payload, None),
     }

@@ -115,21 +115,32 @@ def process_policy(*, bucket_arn: str, kms_key_arn: str, log_group_arn: str) -> 
     )
 
 
-def write_policy(*, table_arn: str, log_group_arn: str) -> PolicyDocument:
+def write_policy(
+    *, table_arn: str, bucket_arn: str, kms_key_arn: str, log_group_arn: str
+) -> PolicyDocument:
+    """Conditional PutItem on the table (first write wins, no read); conflicting duplicates are
+    written under rejected/ (encrypted with the bucket's key)."""
     _require_arn(table_arn, "table_arn")
+    _require_arn(bucket_arn, "bucket_arn")
+    _require_arn(kms_key_arn, "kms_key_arn")
     return document(
         {
-            "Sid": "WriteCuratedItems",
+            "Sid": "PutCuratedItems",
             "Effect": "Allow",
-            "Action": ["dynamodb:BatchWriteItem", "dynamodb:PutItem"],
+            "Action": ["dynamodb:PutItem"],
             "Resource": [table_arn],
         },
         {
-            # Re-deliveries are first-write-wins: Write reads which keys exist (key attributes).
-            "Sid": "ReadKeysOnRedelivery",
+            "Sid": "PutConflictObjects",
             "Effect": "Allow",
-            "Action": ["dynamodb:BatchGetItem"],
-            "Resource": [table_arn],
+            "Action": ["s3:PutObject"],
+            "Resource": [rejected_prefix_arn(bucket_arn)],
+        },
+        {
+            "Sid": "EncryptWithBucketKey",
+            "Effect": "Allow",
+            "Action": ["kms:GenerateDataKey"],
+            "Resource": [kms_key_arn],
         },
         own_log_group_statement(log_group_arn),
     )

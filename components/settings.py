@@ -9,10 +9,13 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Final, Literal, cast
 
 import yaml  # type: ignore[import-untyped]  # PyYAML is pinned in requirements.lock (via pulumi)
+
+from handlers.times import EPOCH, EventTimeError, parse_timestamp
 
 PROJECT: Final = "activity-pipeline"
 
@@ -47,6 +50,7 @@ REQUIRED_KEYS: Final = (
     "kmsKeyDeletionWindowDays",
     "maxBatchEvents",
     "lateEventThresholdHours",
+    "oldestEventTime",
 )
 # -- analytics (Glue, Athena): optional; the component exists only when analyticsEnabled is true --
 ANALYTICS_KEYS: Final = ("analyticsEnabled", "athenaResultsExpirationDays")
@@ -95,6 +99,7 @@ class PipelineSettings:
     kms_key_deletion_window_days: int
     max_batch_events: int
     late_event_threshold_hours: int
+    oldest_event_time: datetime  # events before it are rejected event_too_old
     alarm_email: str | None = None
     analytics: AnalyticsSettings | None = None  # analytics (Glue, Athena); None when disabled
     entry: EntrySettings | None = None  # entry points (HTTP API, EventBridge)
@@ -135,6 +140,7 @@ class PipelineSettings:
             kms_key_deletion_window_days=_int(raw, "kmsKeyDeletionWindowDays", 7, 30),
             max_batch_events=_int(raw, "maxBatchEvents", 1, 10_000),
             late_event_threshold_hours=_int(raw, "lateEventThresholdHours", 1, 24 * 366),
+            oldest_event_time=_time(raw, "oldestEventTime"),
             alarm_email=_email(raw, "alarmEmail"),
             analytics=AnalyticsSettings.from_raw(raw),
             entry=EntrySettings.from_raw(raw),
@@ -298,6 +304,23 @@ def _int(raw: Mapping[str, str], key: str, low: int, high: int) -> int:
     if not low <= number <= high:
         raise ValueError(f"config {PROJECT}:{key} must be between {low} and {high}, got {number}")
     return number
+
+
+def _time(raw: Mapping[str, str], key: str) -> datetime:
+    """An RFC 3339 time with an offset (the handlers' own rule), not before 1970-01-01T00:00:00Z:
+    the raw partitions and the analytics projection start there."""
+    value = _require(raw, key)
+    try:
+        moment = parse_timestamp(value)
+    except EventTimeError as exc:
+        raise ValueError(
+            f"config {PROJECT}:{key} must be an RFC 3339 time with an offset, got {value!r}: {exc}"
+        ) from None
+    if moment < EPOCH:
+        raise ValueError(
+            f"config {PROJECT}:{key} must not be before 1970-01-01T00:00:00Z, got {value!r}"
+        )
+    return moment
 
 
 def _bool(raw: Mapping[str, str], key: str) -> bool:

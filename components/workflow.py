@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Final
 
@@ -23,6 +24,7 @@ from components.settings import (
     WORKFLOW_LOG_LEVELS,
     WORKFLOW_TYPES,
 )
+from handlers.times import format_time
 
 TYPE: Final = "activity-pipeline:workflow:Workflow"
 FUNCTIONS: Final = ("ingest", "process", "write")
@@ -44,6 +46,7 @@ class WorkflowArgs:
     log_retention_days: int
     max_batch_events: int
     late_event_threshold_hours: int
+    oldest_event_time: datetime  # aware; validated by components.settings (oldestEventTime)
     raw_bucket_name: pulumi.Input[str]
     raw_bucket_arn: pulumi.Input[str]
     kms_key_arn: pulumi.Input[str]
@@ -169,7 +172,10 @@ class Workflow(pulumi.ComponentResource):
                 log_group_arn=log_groups["process"].arn,
             ).apply(lambda v: policies.process_policy(**v)),
             "write": pulumi.Output.all(
-                table_arn=args.table_arn, log_group_arn=log_groups["write"].arn
+                table_arn=args.table_arn,
+                bucket_arn=args.raw_bucket_arn,
+                kms_key_arn=args.kms_key_arn,
+                log_group_arn=log_groups["write"].arn,
             ).apply(lambda v: policies.write_policy(**v)),
         }
         role_policies = {
@@ -190,12 +196,14 @@ class Workflow(pulumi.ComponentResource):
             "ingest": {
                 "RAW_BUCKET": args.raw_bucket_name,
                 "MAX_BATCH_EVENTS": str(args.max_batch_events),
+                "OLDEST_EVENT_TIME": format_time(args.oldest_event_time),
             },
             "process": {
                 "RAW_BUCKET": args.raw_bucket_name,
                 "LATE_EVENT_THRESHOLD_HOURS": str(args.late_event_threshold_hours),
+                "OLDEST_EVENT_TIME": format_time(args.oldest_event_time),
             },
-            "write": {"TABLE_NAME": args.table_name},
+            "write": {"TABLE_NAME": args.table_name, "RAW_BUCKET": args.raw_bucket_name},
         }
         functions = {
             fn: aws.lambda_.Function(

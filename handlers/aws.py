@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 import boto3
@@ -19,6 +20,7 @@ from botocore.exceptions import (
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
 from handlers.errors import ConfigurationError, PermanentAwsError, TransientAwsError
+from handlers.times import EPOCH, EventTimeError, parse_timestamp
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -87,6 +89,18 @@ def env_float(name: str, *, minimum: float) -> float:
     if not value >= minimum or value == float("inf"):
         raise ConfigurationError(f"{name} must be a finite number >= {minimum}, got {raw!r}")
     return value
+
+
+def env_time(name: str) -> datetime:
+    """An RFC 3339 time with an offset, not before 1970-01-01T00:00:00Z (oldestEventTime)."""
+    raw = env(name)
+    try:
+        moment = parse_timestamp(raw)
+    except EventTimeError as exc:
+        raise ConfigurationError(f"{name} must be an RFC 3339 time with an offset: {exc}") from None
+    if moment < EPOCH:
+        raise ConfigurationError(f"{name} must not be before 1970-01-01T00:00:00Z, got {raw!r}")
+    return moment
 
 
 def _endpoint(service: str) -> str | None:

@@ -14,6 +14,18 @@ MAX_FLOAT_MAGNITUDE = 9.99e125
 MIN_FLOAT_MAGNITUDE = 1e-130
 MAX_DEPTH = 16
 _INT_LIMIT = 10**MAX_INT_DIGITS  # |n| >= this has more than MAX_INT_DIGITS digits
+
+
+class HugeInteger:
+    """An integer literal longer than int() converts (4,300 digits): kept as its text. No store can
+    hold it (json_value_problem: numberRange); handlers.rawlines reads it instead of failing."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+
 # Built once: json.dumps with these arguments would build the same encoder on every call.
 _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
@@ -86,11 +98,11 @@ def escaped_size(value: Any) -> int:
 
 def to_ndjson(records: list[Any]) -> bytes:
     """One compact JSON document per line, key order kept (the raw copy is the event as sent)."""
-    lines = [_ndjson_line(r) for r in records]
+    lines = [ndjson_line(r) for r in records]
     return ("\n".join(lines) + "\n").encode("utf-8") if lines else b""
 
 
-def _ndjson_line(record: Any) -> str:
+def ndjson_line(record: Any) -> str:
     """Compact JSON; ASCII-escaped when it holds a lone surrogate (valid UTF-8, same value)."""
     line = json.dumps(record, separators=(",", ":"), ensure_ascii=False)
     try:
@@ -168,6 +180,9 @@ def _value_problem(value: Any, depth: int, check_unicode: bool) -> tuple[str, st
             if found is not None:
                 return f"[{index}]{found[0]}", found[1]
         return None
+    if isinstance(value, HugeInteger):
+        digits = len(value.text.lstrip("-"))
+        return "", f"integer of {digits} digits has more than {MAX_INT_DIGITS} (rule: numberRange)"
     return "", f"{type(value).__name__} is not a JSON value (rule: type)"
 
 

@@ -1,7 +1,14 @@
+"""Process's core (pure): each received event becomes its curated item or its rejection.
+
+Checks run in a fixed order and the first failure is the reason (docs/architecture.md,
+"Rejection reasons"); a raw line that holds no event is refused by handlers.rawlines first. Inside
+one batch the first event of a key wins: a later one with other content is rejected
+`conflicting_duplicate`, an identical one stays (Write stores it once).
+"""
+
 from __future__ import annotations
 
 import contextlib
-import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -11,12 +18,25 @@ from handlers.canonical import (
     canonical_bytes,
     iter_ndjson_lines,
     json_value_problem,
+    short_hash,
     short_hash_bytes,
 )
-from handlers.envelope import LINEAGE_ATTRIBUTES, MAX_EVENT_BYTES
+from handlers.envelope import LINEAGE_ATTRIBUTES
+from handlers.limits import MAX_EVENT_BYTES
 from handlers.normalize import anonymize_ip, normalize_action
-from handlers.schema import MAX_DETAIL, schema_problem
+from handlers.rawlines import LineRejected, read_line
+from handlers.reasons import (
+    BAD_EVENT_TIME,
+    CONFLICTING_DUPLICATE,
+    EVENT_TOO_LARGE,
+    EVENT_TOO_OLD,
+    FUTURE_EVENT_TIME,
+    INVALID_ACTION,
+    SCHEMA_VIOLATION,
+)
+from handlers.schema import clip_detail, schema_problem
 from handlers.times import (
+    EPOCH,
     FUTURE_TOLERANCE,
     EventTimeError,
     format_time,
@@ -26,23 +46,6 @@ from handlers.times import (
     parse_event_time,
 )
 
-# Machine-readable rejection reasons (docs/architecture.md).
-SCHEMA_VIOLATION = "schema_violation"
-BAD_EVENT_TIME = "bad_event_time"
-FUTURE_EVENT_TIME = "future_event_time"
-INVALID_ACTION = "invalid_action"
-EVENT_TOO_LARGE = "event_too_large"
-NOT_JSON = "not_json"
-DUPLICATE_KEY = "duplicate_key"
-REASONS = (
-    SCHEMA_VIOLATION,
-    BAD_EVENT_TIME,
-    FUTURE_EVENT_TIME,
-    INVALID_ACTION,
-    EVENT_TOO_LARGE,
-    NOT_JSON,
-    DUPLICATE_KEY,
-)
 OPTIONAL_TEXT_FIELDS = ("session_id", "page", "referrer", "user_agent")
 
 
@@ -56,6 +59,8 @@ class Lineage:
     received_at: datetime
     processed_at: datetime
     late_threshold_hours: float
+    # Events before it are rejected event_too_old (stack setting oldestEventTime).
+    oldest_event_time: datetime = EPOCH
 
     def attributes(self) -> dict[str, str]:
         """The batch-level attributes of every stored item (Process's `lineage` output, once per
@@ -108,7 +113,7 @@ class EventRejected(Exception):
     def __init__(self, reason: str, detail: str) -> None:
         super().__init__(f"{reason}: {detail}")
         self.reason = reason
-        self.detail = detail[:MAX_DETAIL]
+        self.detail = clip_detail(detail)
 
 
 class _Clock:
@@ -117,13 +122,15 @@ class _Clock:
     Normalized times (`YYYY-MM-DDTHH:MM:SS.sssZ`, fixed width) sort like the instants they name,
     and an event time is a whole millisecond, so "more than 24 h after received_at" and "more than
     the threshold before it" are string comparisons against two bounds rounded to the millisecond
-    (the future bound down, the late bound up). When a bound cannot be formed (a naive or extreme
-    received_at, a threshold no timedelta holds) every event takes the datetime path instead.
+    (the future bound down, the late bound up), as is "before oldest_event_time". When a bound
+    cannot be formed (a naive or extreme received_at, a threshold no timedelta holds) every event
+    takes the datetime path instead.
     """
 
     def __init__(self, lineage: Lineage) -> None:
         self.lineage = lineage
         self.received_at = format_time(lineage.received_at)
+        self.oldest = format_time(lineage.oldest_event_time)
         self.exact = True
         self.future_after: str | None = None  # None: no time can be that far ahead
         self.late_before: str | None = None  # None: no time can be that far behind
@@ -147,21 +154,28 @@ class _Clock:
 
     def judge(self, value: Any, occurred_at: str) -> bool:
         """Whether a valid event is late (`occurred_at` = its normalized `value`), or
-        EventRejected(future_event_time)."""
+        EventRejected(future_event_time | event_too_old)."""
         if self.exact:
             future = self.future_after is not None and occurred_at > self.future_after
             late = self.late_before is not None and occurred_at < self.late_before
+            old = occurred_at < self.oldest
         else:
             moment = parse_event_time(value)
             future = is_future(moment, self.lineage.received_at)
             late = not future and is_late(
                 moment, self.lineage.received_at, self.lineage.late_threshold_hours
             )
+            old = moment < self.lineage.oldest_event_time
         if future:
             raise EventRejected(
                 FUTURE_EVENT_TIME,
                 f"data.event_time {occurred_at} is more than 24h after received_at "
                 f"{self.received_at}",
+            )
+        if old:
+            raise EventRejected(
+                EVENT_TOO_OLD,
+                f"data.event_time {occurred_at} is before the oldest accepted time {self.oldest}",
             )
         return late
 
@@ -170,14 +184,14 @@ def curate_event(event: Any, index: int, lineage: Lineage) -> dict[str, Any]:
     """The curated item for one received event, or EventRejected(reason, detail).
 
     Checks run in a fixed order and the first failure is the reason: size, JSON values
-    (NaN/Infinity, DynamoDB number range), event_time rules, schema, action, future time.
+    (NaN/Infinity, DynamoDB number range), event_time rules, schema, action, future and too old.
     The item holds the per-event attributes; Lineage.attributes() completes it.
     """
     return _curate(event, index, _Clock(lineage))
 
 
 def _curate(event: Any, index: int, clock: _Clock) -> dict[str, Any]:
-    data, is_utf8 = canonical_bytes(event)  # once: size, unicode pre-check, derived event_id
+    data, is_utf8 = canonical_bytes(event)  # once: size, unicode pre-check, content hash
     if len(data) > MAX_EVENT_BYTES:
         raise EventRejected(EVENT_TOO_LARGE, f"{len(data)} bytes > {MAX_EVENT_BYTES} bytes")
     if not isinstance(event, dict):
@@ -202,9 +216,10 @@ def _curate(event: Any, index: int, clock: _Clock) -> dict[str, Any]:
         raise EventRejected(INVALID_ACTION, f"data.action {event['action']!r} normalizes to empty")
     assert occurred_at is not None  # event_time is required by the schema
     late = clock.judge(event["event_time"], occurred_at)
+    content_hash = short_hash_bytes(data)
     given = keys.client_event_id(event)
-    ident = short_hash_bytes(data) if given is None else given
-    return _item(event, index, action, occurred_at, late, ident)
+    ident = content_hash if given is None else given
+    return _item(event, index, action, occurred_at, late, ident, content_hash)
 
 
 def enrich(
@@ -213,11 +228,19 @@ def enrich(
     """The item of a validated event from its parsed time (per-event attributes only)."""
     occurred_at = format_time(moment)
     late = is_late(moment, lineage.received_at, lineage.late_threshold_hours)
-    return _item(event, index, action, occurred_at, late, keys.event_id(event))
+    content_hash = short_hash(event)
+    ident = keys.client_event_id(event) or content_hash
+    return _item(event, index, action, occurred_at, late, ident, content_hash)
 
 
 def _item(
-    event: dict[str, Any], index: int, action: str, occurred_at: str, late: bool, ident: str
+    event: dict[str, Any],
+    index: int,
+    action: str,
+    occurred_at: str,
+    late: bool,
+    ident: str,
+    content_hash: str,
 ) -> dict[str, Any]:
     item: dict[str, Any] = {
         "user_id": event["user_id"],
@@ -235,80 +258,56 @@ def _item(
         item["properties"] = event["properties"]
     item["late"] = late
     item["raw_index"] = index
+    item["content_hash"] = content_hash
     return item
+
+
+class _Batch:
+    """Curated events of one batch in order, keeping the first event of each key."""
+
+    def __init__(self, lineage: Lineage) -> None:
+        self.clock = _Clock(lineage)
+        self.result = Curated()
+        self.first: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def add(self, event: Any, index: int) -> None:
+        """Append the event's item, or its rejection with the reason."""
+        try:
+            item = _curate(event, index, self.clock)
+        except EventRejected as exc:
+            self.reject(Rejection(index, keys.event_id(event), exc.reason, exc.detail, event))
+            return
+        key = (item["user_id"], item["event_time"])
+        first = self.first.setdefault(key, item)
+        if first is not item and first["content_hash"] != item["content_hash"]:
+            detail = (
+                f"the event at raw index {first['raw_index']} has the same key (user_id, "
+                "event_time) and other content; the first one is kept"
+            )
+            self.reject(Rejection(index, item["event_id"], CONFLICTING_DUPLICATE, detail, event))
+            return
+        self.result.items.append(item)  # an identical repeat too: Write stores it once
+
+    def reject(self, rejection: Rejection) -> None:
+        self.result.rejected.append(rejection)
 
 
 def curate_events(events: list[Any], lineage: Lineage) -> Curated:
     """Every event ends in exactly one list: items or rejected."""
-    result = Curated()
-    clock = _Clock(lineage)
+    batch = _Batch(lineage)
     for index, event in enumerate(events):
-        _curate_into(result, event, index, clock)
-    return result
-
-
-def _curate_into(result: Curated, event: Any, index: int, clock: _Clock) -> None:
-    """Append the event's item to ``result``, or its rejection with the reason."""
-    try:
-        result.items.append(_curate(event, index, clock))
-    except EventRejected as exc:
-        rejection = Rejection(index, keys.event_id(event), exc.reason, exc.detail, event)
-        result.rejected.append(rejection)
-
-
-class _DuplicateKey(Exception):
-    pass
-
-
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result = dict(pairs)
-    if len(result) != len(pairs):  # a key repeats: name the first repetition
-        seen: set[str] = set()
-        for key, _ in pairs:
-            if key in seen:
-                raise _DuplicateKey(key)
-            seen.add(key)
-    return result
-
-
-_DECODER = json.JSONDecoder(object_pairs_hook=_unique_keys)  # json.loads would build one a line
-
-
-def parse_line(line: str) -> Any:
-    """A JSON value, or EventRejected(not_json | duplicate_key).
-
-    An object that repeats a key (`{"a":1,"a":2}`) is refused rather than read last-wins like
-    `json.loads`: which value the client meant is unknowable.
-    """
-    try:
-        if line.startswith("\ufeff"):  # what json.loads refuses before decoding
-            raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", line, 0)
-        return _DECODER.decode(line)
-    except _DuplicateKey as exc:
-        detail = f"key {str(exc.args[0])!r} appears twice in one object (rule: uniqueKeys)"
-        raise EventRejected(DUPLICATE_KEY, detail) from None
-    except (ValueError, RecursionError) as exc:
-        raise EventRejected(NOT_JSON, f"line does not parse as JSON: {exc}"[:MAX_DETAIL]) from None
-
-
-def line_event_id(line: str, reason: str) -> str:
-    """Id of a line that is no event: for duplicate keys the id of its last-wins reading (a client
-    event_id stays findable), for anything else the hash of the line."""
-    if reason == DUPLICATE_KEY:
-        return keys.event_id(json.loads(line))
-    return short_hash_bytes(line.encode("utf-8", "surrogatepass"))
+        batch.add(event, index)
+    return batch.result
 
 
 def curate_body(body: bytes, lineage: Lineage) -> Curated:
-    """Curate an NDJSON raw object; a line that does not parse is rejected not_json."""
-    result = Curated()
-    clock = _Clock(lineage)
+    """Curate an NDJSON raw object; a line that holds no event is rejected (handlers.rawlines)."""
+    batch = _Batch(lineage)
     for index, line in enumerate(iter_ndjson_lines(body)):
         try:
-            event = parse_line(line)
-        except EventRejected as exc:
-            ident = line_event_id(line, exc.reason)
-            result.rejected.append(Rejection(index, ident, exc.reason, exc.detail, line))
+            event = read_line(line)
+        except LineRejected as exc:
+            batch.reject(Rejection(index, exc.event_id, exc.reason, exc.detail, exc.event))
             continue
-        _curate_into(result, event, index, clock)
-    return result
+        batch.add(event, index)
+    return batch.result

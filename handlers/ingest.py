@@ -1,4 +1,8 @@
-"""Ingest: check the envelope, store the batch once as NDJSON under ingest/."""
+"""Ingest: check the execution input (its JSON text), store the batch once as NDJSON under ingest/.
+
+Every raw line is the exact text of a received event (handlers.envelope); only the envelope and
+the sizes are checked here, never the events' content (Process does that).
+"""
 
 from __future__ import annotations
 
@@ -9,19 +13,29 @@ from urllib.parse import quote
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from handlers import keys, storage
-from handlers.aws import env, env_int
-from handlers.canonical import to_ndjson
-from handlers.envelope import check_event_sizes, check_payload_size, parse_envelope
+from handlers.aws import env, env_int, env_time
+from handlers.canonical import utf8_size
+from handlers.envelope import (
+    check_payload_size,
+    estimate_item_size,
+    estimate_rejection_size,
+    payload_base,
+    received_lines,
+)
 from handlers.errors import BatchRejected
+from handlers.limits import MAX_EVENT_BYTES
 from handlers.observability import bind, configure, count, logger, metrics
+from handlers.rawlines import LineRejected, read_line
+from handlers.reasons import EVENT_TOO_LARGE
 from handlers.times import format_time
 
 
-def step_payload(event: Any) -> tuple[Any, str]:
-    """(execution input, execution id) from the Ingest task payload."""
-    if not isinstance(event, dict) or "input" not in event:
+def step_payload(event: Any) -> tuple[str, str]:
+    """(execution input as JSON text, execution id) from the Ingest task payload."""
+    if not isinstance(event, dict) or not isinstance(event.get("input"), str):
         raise BatchRejected(
-            'Ingest payload must be {"input": <execution input>, "execution_id": ...}'
+            'Ingest payload must be {"input": <the execution input as JSON text, '
+            'States.JsonToString($)>, "execution_id": ...}'
         )
     execution_id = event.get("execution_id")
     if not isinstance(execution_id, str) or not execution_id:
@@ -29,33 +43,59 @@ def step_payload(event: Any) -> tuple[Any, str]:
     return event["input"], execution_id
 
 
+def read_lines(lines: list[str]) -> tuple[list[Any], list[int]]:
+    """(the events Process will read, each line's share of its output estimate); BatchRejected
+    when an event is over MAX_EVENT_BYTES (nothing is stored: send it smaller)."""
+    events: list[Any] = []
+    shares: list[int] = []
+    for index, line in enumerate(lines):
+        try:
+            event = read_line(line)
+        except LineRejected as exc:
+            if exc.reason == EVENT_TOO_LARGE:
+                raise BatchRejected(f"event #{index}: {exc.detail}; send it smaller") from None
+            shares.append(estimate_rejection_size(exc.event_id) + 1)
+            continue
+        size = utf8_size(event)
+        if size > MAX_EVENT_BYTES:
+            raise BatchRejected(
+                f"event #{index} is {size} bytes, over the {MAX_EVENT_BYTES}-byte event limit; "
+                "send it smaller (nothing was stored)"
+            )
+        events.append(event)
+        shares.append(estimate_item_size(event) + 1)
+    return events, shares
+
+
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     configure()
     bucket, max_events = env("RAW_BUCKET"), env_int("MAX_BATCH_EVENTS", minimum=1)
-    execution_input, execution_id = step_payload(event)
+    oldest = env_time("OLDEST_EVENT_TIME")
+    text, execution_id = step_payload(event)
     bind(execution_id=execution_id)
-    events = parse_envelope(execution_input, max_events)
-    check_event_sizes(events)
-    batch_id = keys.batch_id(events)
-    raw_key = keys.raw_key(events, batch_id)
+    lines = received_lines(text, max_events)
+    body = ("\n".join(lines) + "\n").encode("utf-8")
+    batch_id = keys.raw_batch_id(body)
     bind(batch_id=batch_id)
-    estimate = check_payload_size(events, raw_key, execution_id)
+    events, shares = read_lines(lines)
+    raw_key = keys.raw_key(events, batch_id, oldest)
+    estimate = check_payload_size(payload_base(raw_key, execution_id) + sum(shares), len(lines))
     received_at = format_time(datetime.now(UTC))
     metadata = {
         storage.META_RECEIVED_AT: received_at,
         storage.META_BATCH_ID: batch_id,
-        storage.META_EVENT_COUNT: str(len(events)),
+        storage.META_EVENT_COUNT: str(len(lines)),
         storage.META_EXECUTION_ID: quote(execution_id, safe=":/-_.@"),
     }
-    duplicate = storage.put_raw(bucket, raw_key, to_ndjson(events), metadata)
-    count("EventsReceived", len(events))
+    duplicate = storage.put_raw(bucket, raw_key, body, metadata)
+    count("EventsReceived", len(lines))
     logger.info(
         "batch ingested",
         extra={
             "raw_key": raw_key,
-            "event_count": len(events),
+            "event_count": len(lines),
             "duplicate": duplicate,
             "estimated_payload_bytes": estimate,
         },
@@ -63,8 +103,8 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return {
         "batch_id": batch_id,
         "raw_key": raw_key,
-        "event_count": len(events),
+        "event_count": len(lines),
         "received_at": received_at,
         "duplicate": duplicate,
-        "replay": False,  # the shape the Replay state gives Process too
+        "replay": False,
     }

@@ -36,6 +36,8 @@ from typing import Any, Final
 from handlers.jsontext import JsonTextError, Reading, read
 
 PAYLOAD_LIMIT: Final = 262_144
+# One event's canonical JSON: larger events are refused by Ingest and rejected event_too_large.
+MAX_EVENT_BYTES: Final = 32 * 1024
 # Nesting an execution input may have. An event may nest 16 levels (deeper is schema_violation),
 # the envelope adds 2; moto's interpreter and Python's recursion fail from about 490 levels.
 MAX_INPUT_DEPTH: Final = 64

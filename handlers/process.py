@@ -8,11 +8,12 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from handlers import keys, storage
-from handlers.aws import env, env_float
+from handlers.aws import env, env_float, env_time
 from handlers.canonical import short_hash_bytes, to_ndjson
 from handlers.curate import Curated, Lineage, curate_body
-from handlers.envelope import PAYLOAD_LIMIT, runtime_size
+from handlers.envelope import runtime_size
 from handlers.errors import BatchRejected
+from handlers.limits import PROCESS_OUTPUT_LIMIT
 from handlers.observability import bind, configure, count, logger, metrics
 from handlers.times import EventTimeError, parse_timestamp
 
@@ -75,15 +76,17 @@ def shape_output(
     rejected_key: str | None,
     redelivered: bool = False,
 ) -> dict[str, Any]:
-    """output_payload(), or BatchRejected when it is over the payload limit, measured as the
-    Lambda runtime serializes it (ASCII-escaped, with spaces: never smaller than the UTF-8 or
-    compact forms)."""
+    """output_payload(), or BatchRejected when it is over PROCESS_OUTPUT_LIMIT (the payload limit
+    less room for the Lambda invoke response and Write's execution_id), measured as the Lambda
+    runtime serializes it (ASCII-escaped, with spaces: never smaller than the UTF-8 or compact
+    forms)."""
     output = output_payload(lineage, curated, rejected_key, redelivered)
     size = runtime_size(output)
-    if size > PAYLOAD_LIMIT:  # Ingest's estimate makes this unreachable for batches it stored
+    if size > PROCESS_OUTPUT_LIMIT:  # Ingest's estimate makes this unreachable for its batches
         raise BatchRejected(
-            f"Process output is {size} bytes, over the Step Functions payload limit of "
-            f"{PAYLOAD_LIMIT} bytes; replay {lineage.raw_key} as smaller batches"
+            f"Process output is {size} bytes, over its limit of {PROCESS_OUTPUT_LIMIT} bytes "
+            f"(Step Functions payload limit less the Lambda response and Write's additions); "
+            f"replay {lineage.raw_key} as smaller batches"
         )
     return output
 
@@ -94,6 +97,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     configure()
     bucket = env("RAW_BUCKET")
     threshold = env_float("LATE_EVENT_THRESHOLD_HOURS", minimum=0)
+    oldest = env_time("OLDEST_EVENT_TIME")
     raw_key, execution_id = step_payload(event)
     redelivered = redelivery(event)
     bind(execution_id=execution_id)
@@ -107,6 +111,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         received_at=received_at(raw),
         processed_at=datetime.now(UTC),
         late_threshold_hours=threshold,
+        oldest_event_time=oldest,
     )
     curated = curate_body(raw.body, lineage)
     rejected_key = None

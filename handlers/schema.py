@@ -35,6 +35,24 @@ def _clip(text: str) -> str:
     return text if len(text) <= MAX_DETAIL else text[: MAX_DETAIL - 3] + "..."
 
 
+def _escaped(char: str) -> int:
+    return len(json.dumps(char)) - 2
+
+
+def clip_detail(text: str) -> str:
+    """A rejection detail as it is kept: ASCII (other characters backslash-escaped), cut to at most
+    MAX_DETAIL bytes once written as a JSON string, so a summary's size has a bound (envelope)."""
+    ascii_text = text.encode("ascii", "backslashreplace").decode("ascii")
+    if len(json.dumps(ascii_text)) - 2 <= MAX_DETAIL:
+        return ascii_text
+    size = 0
+    for end, char in enumerate(ascii_text):
+        size += _escaped(char)
+        if size > MAX_DETAIL:
+            return ascii_text[:end]
+    return ascii_text
+
+
 def schema_problem(event: Any) -> str | None:
     """None when `event` satisfies the schema, else a detail naming the path and the rule."""
     try:

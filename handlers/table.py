@@ -1,37 +1,58 @@
-"""DynamoDB adapter: BatchWriteItem in chunks of 25, no duplicate keys, bounded retries.
+"""DynamoDB adapter: first write wins, always.
 
-A re-delivery (a raw object Ingest had already stored, or a replay) is first-write-wins: the keys
-are read first with BatchGetItem (chunks of 100, key attributes only) and only absent items are
-written, so the table is left byte-for-byte unchanged. First deliveries write blind (no read cost).
+Every item is written with a conditional PutItem (`attribute_not_exists` on the key) and
+`ReturnValuesOnConditionCheckFailure=ALL_OLD`, several at a time (WRITE_CONCURRENCY): one write
+unit per item of up to 1 KB, no read. When the key is taken, the stored item comes back with the
+refusal: the same `content_hash` is `already_present`, other content is a conflict; the stored
+item is untouched either way. Throttling and 5xx answers are retried with backoff (after boto3's
+own retries); a write that still fails is a TransientAwsError (the state machine retries Write,
+which is safe: what was written is `already_present` then).
 """
 
 from __future__ import annotations
 
+import contextvars
 import random
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from decimal import Context, Inexact, Rounded
 from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.types import TypeSerializer
 from botocore.exceptions import BotoCoreError, ClientError
 
-from handlers.aws import client, map_aws_error
+from handlers.aws import client, error_code, map_aws_error
 from handlers.errors import TransientAwsError
 
 if TYPE_CHECKING:
-    from mypy_boto3_dynamodb.type_defs import KeysAndAttributesTypeDef, WriteRequestTypeDef
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
 
-CHUNK = 25  # BatchWriteItem limit
-GET_CHUNK = 100  # BatchGetItem limit
 KEY_ATTRIBUTES = ("user_id", "event_time")  # PK, SK
+CONTENT_HASH = "content_hash"
+WRITE_CONCURRENCY = 16
 MAX_ATTEMPTS = 6
 BASE_DELAY = 0.05
 MAX_DELAY = 2.0
+CONDITION_FAILED = "ConditionalCheckFailedException"
 _DECIMAL = Context(prec=38, traps=[Inexact, Rounded])
 _INT_LIMIT = 10**38  # DynamoDB numbers: 38 significant digits
 _serializer = TypeSerializer()
+
+Key = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """An item refused because its key holds other content: the stored item's content_hash,
+    raw_key and batch_id (None when the other content is an earlier item of the same payload)."""
+
+    item: dict[str, Any]
+    stored_hash: str | None = None
+    stored_raw_key: str | None = None
+    stored_batch_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -39,6 +60,7 @@ class WriteResult:
     written: int
     duplicates_removed: int
     already_present: int = 0
+    conflicts: list[Conflict] = field(default_factory=list)
 
 
 def to_dynamo(value: Any) -> Any:
@@ -54,12 +76,21 @@ def to_dynamo(value: Any) -> Any:
     return value
 
 
-def dedupe(items: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:
-    """Items with distinct (PK, SK), the last one of each key winning, in first-seen key order."""
-    by_key: dict[tuple[Any, ...], dict[str, Any]] = {}
+def dedupe(items: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int, list[Conflict]]:
+    """(items with distinct keys, the first of each key kept; how many identical repeats were
+    removed; later items of a key with other content, as conflicts)."""
+    first: dict[Key, dict[str, Any]] = {}
+    conflicts: list[Conflict] = []
     for item in items:
-        by_key[tuple(item[a] for a in KEY_ATTRIBUTES)] = item
-    return list(by_key.values()), len(items) - len(by_key)
+        kept = first.setdefault(key_of(item), item)
+        if kept is not item and kept[CONTENT_HASH] != item[CONTENT_HASH]:
+            conflicts.append(Conflict(item))
+    removed = len(items) - len(first) - len(conflicts)
+    return list(first.values()), removed, conflicts
+
+
+def key_of(item: Mapping[str, Any]) -> Key:
+    return item[KEY_ATTRIBUTES[0]], item[KEY_ATTRIBUTES[1]]
 
 
 def backoff(attempt: int, rng: Callable[[float, float], float] = random.uniform) -> float:
@@ -90,10 +121,10 @@ def attribute_value(value: Any) -> Any:
     return _serializer.serialize(to_dynamo(value))
 
 
-def put_request(
+def stored_item(
     item: dict[str, Any], lineage: Mapping[str, Any] | None = None
-) -> WriteRequestTypeDef:
-    """The BatchWriteItem PutRequest that stores one curated item.
+) -> dict[str, AttributeValueTypeDef]:
+    """The DynamoDB item that stores one curated item.
 
     `item` is an item of Process's output (its per-event attributes); `lineage` is the output's
     `lineage` object (handlers.envelope.LINEAGE_ATTRIBUTES: the batch-level attributes), merged
@@ -107,70 +138,56 @@ def put_request(
             raise ValueError(f"item carries lineage attributes {sorted(set(lineage) & set(item))}")
         for name, value in lineage.items():
             stored[name] = attribute_value(value)
-    return {"PutRequest": {"Item": stored}}
+    return stored
 
 
-def write_chunk(
+def put_first(
+    dynamodb: DynamoDBClient,
     table: str,
-    requests: list[WriteRequestTypeDef],
+    item: dict[str, Any],
+    lineage: Mapping[str, Any] | None = None,
     *,
     max_attempts: int = MAX_ATTEMPTS,
     sleep: Callable[[float], None] = time.sleep,
-) -> None:
-    """Write <= 25 requests, retrying UnprocessedItems; TransientAwsError when attempts run out."""
-    pending = requests
+) -> bool | Conflict:
+    """Store `item` unless its key is taken: True when written, False when the same content is
+    stored already, a Conflict when other content is. TransientAwsError when attempts run out."""
+    operation = f"dynamodb:PutItem {table}"
     for attempt in range(max_attempts):
         try:
-            response = client("dynamodb").batch_write_item(RequestItems={table: pending})
-        except (ClientError, BotoCoreError) as exc:
-            raise map_aws_error(exc, f"dynamodb:BatchWriteItem {table}") from exc
-        unprocessed: Any = response.get("UnprocessedItems", {}).get(table, [])
-        pending = list(unprocessed)
-        if not pending:
-            return
-        if attempt + 1 < max_attempts:
-            sleep(backoff(attempt))
-    raise TransientAwsError(
-        f"dynamodb:BatchWriteItem {table}: {len(pending)} items still unprocessed "
-        f"after {max_attempts} attempts"
-    )
+            dynamodb.put_item(
+                TableName=table,
+                Item=stored_item(item, lineage),
+                ConditionExpression="attribute_not_exists(#pk)",
+                ExpressionAttributeNames={"#pk": KEY_ATTRIBUTES[0]},
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except ClientError as exc:
+            if error_code(exc) == CONDITION_FAILED:
+                old: Any = exc.response.get("Item", {})  # ALL_OLD: the item holding the key
+                return _taken(item, old)
+            mapped = map_aws_error(exc, operation)
+            if isinstance(mapped, TransientAwsError) and attempt + 1 < max_attempts:
+                sleep(backoff(attempt))
+                continue
+            raise mapped from exc
+        except BotoCoreError as exc:  # boto3 retried connection errors already
+            raise map_aws_error(exc, operation) from exc
+        return True
+    raise AssertionError("unreachable: the last attempt returns or raises")
 
 
-Key = tuple[str, str]
+def _taken(item: dict[str, Any], stored: Mapping[str, Any]) -> bool | Conflict:
+    """False when the stored item holds the same content, else the Conflict."""
 
+    def text(name: str) -> str | None:
+        value = stored.get(name, {})
+        return str(value["S"]) if isinstance(value, dict) and "S" in value else None
 
-def present_chunk(
-    table: str,
-    keys: list[Key],
-    *,
-    max_attempts: int = MAX_ATTEMPTS,
-    sleep: Callable[[float], None] = time.sleep,
-) -> set[Key]:
-    """Which of <= 100 keys exist (BatchGetItem of the key attributes, UnprocessedKeys retried)."""
-    pk, sk = KEY_ATTRIBUTES
-    request: KeysAndAttributesTypeDef = {
-        "Keys": [{pk: {"S": user}, sk: {"S": time_key}} for user, time_key in keys],
-        "ProjectionExpression": "#pk, #sk",
-        "ExpressionAttributeNames": {"#pk": pk, "#sk": sk},
-    }
-    found: set[Key] = set()
-    for attempt in range(max_attempts):
-        try:
-            response = client("dynamodb").batch_get_item(RequestItems={table: request})
-        except (ClientError, BotoCoreError) as exc:
-            raise map_aws_error(exc, f"dynamodb:BatchGetItem {table}") from exc
-        for item in response.get("Responses", {}).get(table, []):
-            found.add((str(item[pk]["S"]), str(item[sk]["S"])))
-        unprocessed: Any = response.get("UnprocessedKeys", {}).get(table)
-        if not unprocessed or not unprocessed.get("Keys"):
-            return found
-        request = unprocessed
-        if attempt + 1 < max_attempts:
-            sleep(backoff(attempt))
-    raise TransientAwsError(
-        f"dynamodb:BatchGetItem {table}: {len(request['Keys'])} keys still unprocessed "
-        f"after {max_attempts} attempts"
-    )
+    stored_hash = text(CONTENT_HASH)
+    if stored_hash is not None and stored_hash == item[CONTENT_HASH]:
+        return False
+    return Conflict(item, stored_hash, text("raw_key"), text("batch_id"))
 
 
 def write_items(
@@ -178,24 +195,28 @@ def write_items(
     items: list[dict[str, Any]],
     *,
     lineage: Mapping[str, Any] | None = None,
-    redelivery: bool = False,
     max_attempts: int = MAX_ATTEMPTS,
     sleep: Callable[[float], None] = time.sleep,
+    concurrency: int = WRITE_CONCURRENCY,
 ) -> WriteResult:
-    """Write the items, `lineage` merged into each (put_request); on a re-delivery only those
-    whose key is absent (first write wins)."""
-    unique, removed = dedupe(items)
-    present = 0
-    if redelivery:
-        keys: list[Key] = [(item[KEY_ATTRIBUTES[0]], item[KEY_ATTRIBUTES[1]]) for item in unique]
-        found: set[Key] = set()
-        for start in range(0, len(keys), GET_CHUNK):
-            chunk = keys[start : start + GET_CHUNK]
-            found |= present_chunk(table, chunk, max_attempts=max_attempts, sleep=sleep)
-        absent = [item for item, key in zip(unique, keys, strict=True) if key not in found]
-        present = len(unique) - len(absent)
-        unique = absent
-    for start in range(0, len(unique), CHUNK):
-        requests = [put_request(item, lineage) for item in unique[start : start + CHUNK]]
-        write_chunk(table, requests, max_attempts=max_attempts, sleep=sleep)
-    return WriteResult(written=len(unique), duplicates_removed=removed, already_present=present)
+    """Write the items, `lineage` merged into each (stored_item), first write wins.
+
+    The writes run on `concurrency` threads sharing one client; each runs in a copy of the
+    caller's context (contextvars), as the invocation's own calls do.
+    """
+    unique, removed, conflicts = dedupe(items)
+    if not unique:
+        return WriteResult(0, removed, 0, conflicts)
+    dynamodb = client("dynamodb")
+
+    def put(item: dict[str, Any]) -> bool | Conflict:
+        return put_first(dynamodb, table, item, lineage, max_attempts=max_attempts, sleep=sleep)
+
+    workers = max(1, min(concurrency, len(unique)))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="put-item") as pool:
+        futures = [pool.submit(contextvars.copy_context().run, put, item) for item in unique]
+        outcomes = [future.result() for future in futures]
+    written = sum(1 for outcome in outcomes if outcome is True)
+    present = sum(1 for outcome in outcomes if outcome is False)
+    conflicts += [outcome for outcome in outcomes if isinstance(outcome, Conflict)]
+    return WriteResult(written, removed, present, conflicts)

@@ -10,9 +10,10 @@ from decimal import Decimal, InvalidOperation
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MS_THRESHOLD = 100_000_000_000  # |value| >= 1e11 -> milliseconds, else seconds
 FUTURE_TOLERANCE = timedelta(hours=24)
+# RFC 3339 digits are ASCII (`[0-9]`; `\d` would also match other scripts' digits).
 _RFC3339 = re.compile(
-    r"(?P<date>\d{4}-\d{2}-\d{2})[Tt](?P<h>\d{2}):(?P<m>\d{2}):(?P<s>\d{2})(?:\.(?P<frac>\d{1,9}))?"
-    r"(?P<tz>[Zz]|[+-]\d{2}:\d{2})?"
+    r"(?P<date>[0-9]{4}-[0-9]{2}-[0-9]{2})[Tt](?P<h>[0-9]{2}):(?P<m>[0-9]{2}):(?P<s>[0-9]{2})"
+    r"(?:\.(?P<frac>[0-9]{1,9}))?(?P<tz>[Zz]|[+-][0-9]{2}:[0-9]{2})?"
 )
 # Already normalized (ASCII digits, `T`, milliseconds, `Z`): the text is its own normal form.
 _NORMALIZED = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z")

@@ -1,10 +1,14 @@
-"""Write: curated items to DynamoDB (chunks of 25, no duplicate keys, UnprocessedItems retried).
+"""Write: curated items to DynamoDB, first write wins (handlers.table); conflicts kept, with reason.
 
 Each stored item is a payload item (its per-event attributes) with the payload's `lineage` (the
-batch-level attributes Process returns once) merged in.
+batch-level attributes Process returns once) merged in. An item whose key holds the same content
+already is `already_present` and changes nothing; one whose key holds other content is rejected
+`conflicting_duplicate`: its record goes to `rejected/<partition>/<batch_id>.conflicts.json`
+(NDJSON, the shape of Process's rejected records) and its summary to Write's output, and the
+stored item stays as it was.
 
-`redelivery` (from Process: a duplicate raw object or a replay) makes the write first-write-wins:
-items whose key is already in the table are left as they are (`already_present`).
+`redelivery` (Process: the raw object was stored before, or this is a replay) is reported as it
+came; it changes nothing in how items are written.
 """
 
 from __future__ import annotations
@@ -13,11 +17,14 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from handlers import table
+from handlers import keys, storage, table
 from handlers.aws import env
+from handlers.canonical import to_ndjson
+from handlers.curate import Rejection
 from handlers.envelope import LINEAGE_ATTRIBUTES
 from handlers.errors import BatchRejected
 from handlers.observability import bind, configure, count, logger, metrics
+from handlers.reasons import CONFLICTING_DUPLICATE
 
 PASSTHROUGH = ("batch_id", "raw_key", "rejected", "rejected_key", "counts")
 _LINEAGE = frozenset(LINEAGE_ATTRIBUTES)
@@ -35,7 +42,8 @@ def step_payload(event: Any) -> tuple[list[dict[str, Any]], dict[str, str]]:
     """(items, lineage) of the Write task payload (Process's output plus execution_id).
 
     The lineage object holds exactly the batch-level attributes (strings); an item must not
-    carry any of them itself (which value would be stored is then ambiguous).
+    carry any of them itself (which value would be stored is then ambiguous), and carries its
+    key and content_hash as strings and its raw_index.
     """
     if not isinstance(event, dict) or not isinstance(event.get("items"), list):
         raise BatchRejected("Write payload must be Process's output with an 'items' list")
@@ -53,34 +61,66 @@ def step_payload(event: Any) -> tuple[list[dict[str, Any]], dict[str, str]]:
         )
     items: list[dict[str, Any]] = event["items"]
     for index, item in enumerate(items):
-        if not isinstance(item, dict) or any(
-            not isinstance(item.get(k), str) for k in table.KEY_ATTRIBUTES
+        if (
+            not isinstance(item, dict)
+            or any(
+                not isinstance(item.get(k), str)
+                for k in (*table.KEY_ATTRIBUTES, table.CONTENT_HASH, "event_id")
+            )
+            or type(item.get("raw_index")) is not int
         ):
-            raise BatchRejected(f"Write payload item {index} has no string user_id/event_time key")
+            raise BatchRejected(
+                f"Write payload item {index} lacks its string user_id/event_time key, event_id "
+                "or content_hash, or its integer raw_index"
+            )
         if not _LINEAGE.isdisjoint(item):
             clash = sorted(_LINEAGE.intersection(item))
             raise BatchRejected(f"Write payload item {index} carries lineage attributes {clash}")
+    if not isinstance(event["raw_key"], str) or not event["raw_key"]:
+        raise BatchRejected("Write payload has no raw_key")
     return items, lineage
+
+
+def conflict_rejection(conflict: table.Conflict) -> Rejection:
+    """The rejected record of an item whose key holds other content (the item as curated: its
+    raw_key/raw_index lead to the event as received)."""
+    item = conflict.item
+    if conflict.stored_raw_key is None and conflict.stored_hash is None:
+        detail = "an earlier item of this batch has the same key and other content"
+    else:
+        detail = (
+            f"the key (user_id, event_time) holds other content (content_hash "
+            f"{conflict.stored_hash}, raw_key {conflict.stored_raw_key}); it is kept"
+        )
+    return Rejection(item["raw_index"], item["event_id"], CONFLICTING_DUPLICATE, detail, item)
 
 
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     configure()
-    table_name = env("TABLE_NAME")
+    table_name, bucket = env("TABLE_NAME"), env("RAW_BUCKET")
     items, lineage = step_payload(event)
     again = redelivery(event)
     bind(execution_id=event.get("execution_id"), batch_id=event["batch_id"])
-    result = table.write_items(table_name, items, lineage=lineage, redelivery=again)
+    result = table.write_items(table_name, items, lineage=lineage)
+    conflicts = [conflict_rejection(conflict) for conflict in result.conflicts]
+    conflicts_key = None
+    if conflicts:
+        conflicts_key = keys.conflicts_key(event["raw_key"])
+        storage.put_rejected(bucket, conflicts_key, to_ndjson([r.record() for r in conflicts]))
     count("EventsWritten", result.written)
     count("DuplicatesRemoved", result.duplicates_removed)
     count("AlreadyPresent", result.already_present)
+    count("ConflictingDuplicates", len(conflicts))
     logger.info(
         "batch written",
         extra={
             "written": result.written,
             "duplicates_removed": result.duplicates_removed,
             "already_present": result.already_present,
+            "conflicting": len(conflicts),
+            "conflicts_key": conflicts_key,
             "redelivery": again,
         },
     )
@@ -89,5 +129,8 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         "written": result.written,
         "duplicates_removed": result.duplicates_removed,
         "already_present": result.already_present,
+        "conflicting": len(conflicts),
+        "conflicts": [r.summary() for r in conflicts],
+        "conflicts_key": conflicts_key,
         "redelivery": again,
     }

@@ -4,8 +4,9 @@ Faults are injected at the emulator's response layer, so everything above it rea
 AWS: the handlers' boto3 clients retry (standard mode), map what is left to ``TransientAwsError``,
 and the state machine's Retry takes over from there.
 
-- S3 ``PutObject``/``GetObject`` and DynamoDB ``BatchWriteItem``/``BatchGetItem`` made by a
-  function (calls of the harness, the tests or ``ops`` are never disturbed): ``throttle``
+- S3 ``PutObject``/``GetObject`` and DynamoDB ``PutItem``/``BatchWriteItem``/``BatchGetItem``
+  made by a function, its worker threads included (a context variable marks the function's
+  context; calls of the harness, the tests or ``ops`` are never disturbed): ``throttle``
   (S3 ``SlowDown`` 503, DynamoDB ``ProvisionedThroughputExceededException``), ``server_error``
   (S3 ``InternalError`` 500, DynamoDB ``InternalServerError`` 500) or ``timeout`` — the request IS
   carried out, then the response is lost (``ReadTimeoutError``), the hardest case for idempotency.
@@ -24,6 +25,7 @@ so there the seed fixes the rate and sequence of draws, not which call gets whic
 
 from __future__ import annotations
 
+import contextvars
 import random
 import threading
 from collections import Counter
@@ -42,7 +44,9 @@ TARGETS = ("s3", "dynamodb", "lambda")
 _DDB = "com.amazonaws.dynamodb.v20120810#"
 _S3_OPERATIONS = {"PUT": "PutObject", "GET": "GetObject"}
 
-_scope = threading.local()
+_in_function_scope: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "in_function", default=False
+)
 
 
 @dataclass(frozen=True)
@@ -72,16 +76,17 @@ class _JsonFault(JsonRESTError):  # type: ignore[misc]
 
 @contextmanager
 def in_function() -> Iterator[None]:
-    """Marks the current thread as running a function: its S3/DynamoDB calls may be faulted."""
-    _scope.active = True
+    """Marks the current context as a function's: its S3/DynamoDB calls may be faulted (worker
+    threads the function starts in a copy of its context are marked too)."""
+    token = _in_function_scope.set(True)
     try:
         yield
     finally:
-        _scope.active = False
+        _in_function_scope.reset(token)
 
 
 def _in_function() -> bool:
-    return bool(getattr(_scope, "active", False))
+    return _in_function_scope.get()
 
 
 class FaultInjector:
@@ -175,7 +180,8 @@ class FaultInjector:
     def installed(self) -> Iterator[None]:
         original_key_response = S3Response._key_response
         originals = {
-            name: DynamoHandler.__dict__[name] for name in ("batch_write_item", "batch_get_item")
+            name: DynamoHandler.__dict__[name]
+            for name in ("put_item", "batch_write_item", "batch_get_item")
         }
         injector = self
 
@@ -206,6 +212,7 @@ class FaultInjector:
             return method
 
         S3Response._key_response = key_response
+        DynamoHandler.put_item = ddb("put_item", "PutItem")
         DynamoHandler.batch_write_item = ddb("batch_write_item", "BatchWriteItem")
         DynamoHandler.batch_get_item = ddb("batch_get_item", "BatchGetItem")
         try:

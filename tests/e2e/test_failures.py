@@ -7,11 +7,13 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from botocore.retries.standard import ExponentialBackoff
 from moto.core.exceptions import JsonRESTError
 from moto.dynamodb.responses import DynamoHandler
 from moto.s3.exceptions import S3ClientError
 from moto.s3.models import S3Backend
 
+from handlers import table
 from harness import pipeline
 from harness.deploy import Deployment
 from tests.e2e.conftest import load_event
@@ -21,12 +23,14 @@ from tests.e2e.conftest import load_event
 FAILURES = 4
 
 
-def failing(original: Callable[..., Any], error: Callable[[], Exception]) -> Callable[..., Any]:
+def failing(
+    original: Callable[..., Any], error: Callable[[], Exception], failures: int = FAILURES
+) -> Callable[..., Any]:
     calls = {"n": 0}
 
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         calls["n"] += 1
-        if calls["n"] <= FAILURES:
+        if calls["n"] <= failures:
             raise error()
         return original(*args, **kwargs)
 
@@ -64,14 +68,22 @@ def test_transient_s3_failure_is_retried(
 def test_transient_dynamodb_failure_is_retried(
     fresh_dev: Deployment, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Write retries a throttled PutItem itself (after the SDK's 3 attempts); when every attempt
+    of the first invocation is throttled, TransientAwsError reaches the state machine, whose
+    Retry runs Write again. Backoff waits are zeroed here, the attempt counts are not."""
+    events = load_event("micro_batch.json")["events"]
+    # At most every call of the first Write (the SDK's retry quota may allow fewer retries).
+    first_invocation = len(events) * table.MAX_ATTEMPTS * 3
+    monkeypatch.setattr(table, "BASE_DELAY", 0.0)
+    monkeypatch.setattr(ExponentialBackoff, "delay_amount", lambda self, context: 0.0)
     monkeypatch.setattr(
-        DynamoHandler, "batch_write_item", failing(DynamoHandler.batch_write_item, throttled)
+        DynamoHandler, "put_item", failing(DynamoHandler.put_item, throttled, first_invocation)
     )
-    report = pipeline.run(fresh_dev, load_event("micro_batch.json"))
+    report = pipeline.run(fresh_dev, {"events": events})
 
     assert report.status == "SUCCEEDED", (report.error, report.cause)
     assert invocations(fresh_dev, "write") >= 2
-    assert report.written == 10
+    assert report.written == len(events) == 10
 
 
 def test_missing_table_sends_input_and_error_to_dlq(fresh_dev: Deployment) -> None:

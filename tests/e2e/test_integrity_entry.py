@@ -39,9 +39,9 @@ def event(i: int, **extra: Any) -> dict[str, Any]:
             {"events": [event(0), event(1, page="x" * 40_000), event(2)]},
             "event #1 is 40",  # bytes, over the 32768-byte event limit
         ),
-        (  # ~190 KB of input (under the 256 KB input limit), ~300 KB estimated once enriched
+        (  # ~190 KB of input (within the input margins), ~330 KB estimated once enriched
             {"events": [event(i, page="p" * 300) for i in range(500)]},
-            "over the Step Functions payload limit of 262144 bytes",
+            "over Process's output limit of 256768 bytes",
         ),
         ({"events": []}, "'events' is empty"),
         ([event(0)], "input must be a JSON object"),

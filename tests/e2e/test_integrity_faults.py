@@ -94,14 +94,14 @@ def test_express_workflow_run_twice_leaves_one_copy_of_each_event() -> None:
 
 
 def test_scaled_down_soak_loses_and_duplicates_nothing() -> None:
-    # One execution at a time: the faults drawn from the seed are the same on every run (seed 3
+    # One execution at a time: the faults drawn from the seed are the same on every run (seed 4
     # hits S3, DynamoDB and Lambda, and one Lambda timeout sends a batch to the DLQ).
     report = run_soak(
         events=600,
         batch_size=50,
         fault_rate=0.05,
         malformed_rate=0.01,
-        seed=3,
+        seed=4,
         concurrency=1,
         progress=False,
     )

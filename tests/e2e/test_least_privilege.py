@@ -119,17 +119,22 @@ def test_process_role_reads_raw_and_writes_rejected_only(dev: Deployment) -> Non
     assert_denied(denied)
 
 
-def test_write_role_writes_the_table_only(dev: Deployment) -> None:
+def test_write_role_puts_items_and_conflict_records_only(dev: Deployment) -> None:
     c = clients(dev, role_of(dev, "write"))
     table = dev.outputs["table_name"]
+    bucket = dev.outputs["raw_bucket_name"]
     item = {"user_id": {"S": "u-lp"}, "event_time": {"S": "2025-01-01T00:00:00.000Z#lp"}}
     c("dynamodb").put_item(TableName=table, Item=item)
-    c("dynamodb").batch_write_item(RequestItems={table: [{"PutRequest": {"Item": item}}]})
-    got = c("dynamodb").batch_get_item(RequestItems={table: {"Keys": [item]}})  # re-deliveries
-    assert got["Responses"][table] == [item]
+    c("s3").put_object(Bucket=bucket, Key="rejected/lp.conflicts.json", Body=b"{}")
     denied = out_of_scope(dev, c)
-    denied["ddb batch get other table"] = lambda: c("dynamodb").batch_get_item(
-        RequestItems={"other": {"Keys": [item]}}
+    denied["ddb batch write"] = lambda: c("dynamodb").batch_write_item(
+        RequestItems={table: [{"PutRequest": {"Item": item}}]}
+    )
+    denied["ddb batch get"] = lambda: c("dynamodb").batch_get_item(
+        RequestItems={table: {"Keys": [item]}}
+    )
+    denied["s3 get rejected"] = lambda: c("s3").get_object(
+        Bucket=bucket, Key="rejected/lp.conflicts.json"
     )
     denied["ddb update"] = lambda: c("dynamodb").update_item(
         TableName=table,

@@ -72,6 +72,7 @@ def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RAW_BUCKET", BUCKET)
     monkeypatch.setenv("MAX_BATCH_EVENTS", "500")
     monkeypatch.setenv("LATE_EVENT_THRESHOLD_HOURS", "72")
+    monkeypatch.setenv("OLDEST_EVENT_TIME", "2000-01-01T00:00:00Z")
     monkeypatch.setenv("TABLE_NAME", TABLE)
 
 

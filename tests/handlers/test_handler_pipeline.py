@@ -10,7 +10,7 @@ import pytest
 
 from benchmarks.workload import make_events
 from handlers import ingest, process, write
-from handlers.envelope import PAYLOAD_LIMIT
+from handlers.limits import PROCESS_OUTPUT_LIMIT
 
 pytestmark = pytest.mark.filterwarnings("ignore:No application metrics:UserWarning")
 TABLE = "activity-pipeline-test-events"
@@ -18,7 +18,8 @@ EXECUTION_ID = "arn:aws:states:us-east-1:123456789012:execution:activity-pipelin
 
 
 def run(execution_input: Any, context: Any) -> dict[str, Any]:
-    ingested = ingest.handler({"input": execution_input, "execution_id": EXECUTION_ID}, context)
+    text = json.dumps(execution_input)
+    ingested = ingest.handler({"input": text, "execution_id": EXECUTION_ID}, context)
     processed = process.handler(
         {"raw_key": ingested["raw_key"], "execution_id": EXECUTION_ID}, context
     )
@@ -50,24 +51,26 @@ def test_every_event_ends_in_exactly_one_place(s3: Any, dynamodb: Any, lambda_co
 
     again = run({"events": events}, lambda_context)  # a repeated batch changes nothing
     assert again["raw_key"] == result["raw_key"]
-    assert len(dynamodb.scan(TableName=TABLE)["Items"]) == 3
+    assert (again["written"], again["already_present"], again["conflicting"]) == (0, 3, 0)
+    assert dynamodb.scan(TableName=TABLE)["Items"] == rows
 
 
 def test_a_batch_of_500_typical_events_fits(s3: Any, dynamodb: Any, lambda_context: Any) -> None:
     """MAX_BATCH_EVENTS=500 of the benchmark's ~216-byte events: Ingest accepts the batch,
-    Process's real output stays under the 256 KB payload limit (the lineage travels once, not in
-    every item) and every event is stored with the batch's lineage."""
+    Process's real output stays under its limit (the payload limit less the room for the Lambda
+    response and Write's execution_id; the lineage travels once, not in every item) and every
+    event is stored with the batch's lineage."""
     events = make_events(500, seed=3, nonce="fit", now=datetime.now(UTC))
     assert 200 <= len(json.dumps(events)) / 500 <= 240
     ingested = ingest.handler(
-        {"input": {"events": events}, "execution_id": EXECUTION_ID}, lambda_context
+        {"input": json.dumps({"events": events}), "execution_id": EXECUTION_ID}, lambda_context
     )
     processed = process.handler(
         {"raw_key": ingested["raw_key"], "execution_id": EXECUTION_ID}, lambda_context
     )
     for ensure_ascii in (True, False):
         size = len(json.dumps(processed, ensure_ascii=ensure_ascii).encode("utf-8"))
-        assert size < PAYLOAD_LIMIT
+        assert size < PROCESS_OUTPUT_LIMIT
     assert processed["counts"] == {"received": 500, "valid": 500, "rejected": 0}
     result = write.handler({**processed, "execution_id": EXECUTION_ID}, lambda_context)
     assert result["written"] == 500

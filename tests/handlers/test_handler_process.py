@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import UTC, datetime
 from typing import Any
@@ -117,9 +118,8 @@ def test_foreign_object_without_metadata(s3: Any, lambda_context: Any) -> None:
 
 
 def test_ingest_then_process(s3: Any, lambda_context: Any) -> None:
-    ingested = ingest.handler(
-        {"input": {"events": [GOOD, NAIVE]}, "execution_id": "e"}, lambda_context
-    )
+    text = json.dumps({"events": [GOOD, NAIVE]})
+    ingested = ingest.handler({"input": text, "execution_id": "e"}, lambda_context)
     out = process.handler({"raw_key": ingested["raw_key"], "execution_id": "e"}, lambda_context)
     assert out["batch_id"] == ingested["batch_id"]
     assert out["lineage"]["received_at"] == ingested["received_at"]
@@ -137,3 +137,61 @@ def test_missing_threshold_is_configuration_error(
     monkeypatch.delenv("LATE_EVENT_THRESHOLD_HOURS")
     with pytest.raises(ConfigurationError, match="LATE_EVENT_THRESHOLD_HOURS"):
         process.handler({"raw_key": RAW_KEY, "execution_id": EXECUTION_ID}, lambda_context)
+
+
+def test_every_kind_of_record_ends_with_its_reason(s3: Any, lambda_context: Any) -> None:
+    """Records through Ingest then Process: what holds no event, and the new reasons."""
+    now = datetime.now(UTC).isoformat()
+    event = {"user_id": "u", "action": "click", "event_time": now, "event_id": "e-1"}
+    records = {
+        "not JSON at all": ("not_json", None),
+        '"a JSON string"': ("not_json", None),
+        '{"events": [{"user_id": "u"}]}': ("invalid_envelope", None),
+        '{"a": 1, "a": 2}': ("duplicate_key", None),
+        json.dumps({**event, "event_id": "huge", "properties": {"n": 1}}).replace(
+            '"n": 1', '"n": ' + "7" * 4301
+        ): ("schema_violation", "numberRange"),
+        '{"user_id": "u", "properties": ' + "[" * 70 + "]" * 70 + "}": (
+            "schema_violation",
+            "maxDepth",
+        ),
+        json.dumps({**event, "event_id": "inf"}).replace(f'"{now}"', "1e400"): (
+            "schema_violation",
+            "finiteNumber",
+        ),
+        json.dumps({**event, "event_id": "old", "event_time": "1999-12-31T23:59:59.999Z"}): (
+            "event_too_old",
+            "before the oldest accepted time 2000-01-01T00:00:00.000Z",
+        ),
+        json.dumps({**event, "event_id": "digits", "event_time": "2025-11-20T00:00:00.\u0663Z"}): (
+            "bad_event_time",
+            "not an RFC 3339 date-time",
+        ),
+        json.dumps({**event, "event_id": "replay", "replay": {"raw_key": RAW_KEY}}): (
+            "schema_violation",
+            "must not contain",
+        ),
+        json.dumps(event): ("stored", None),
+        json.dumps({**event, "page": "/forged"}): ("conflicting_duplicate", "raw index 10"),
+        json.dumps(event, indent=1): ("stored", None),  # identical content: Write stores it once
+    }
+    text = json.dumps({"records": list(records)})
+    ingested = ingest.handler({"input": text, "execution_id": "e"}, lambda_context)
+    out = process.handler({"raw_key": ingested["raw_key"], "execution_id": "e"}, lambda_context)
+
+    outcomes = ["stored"] * len(records)
+    for rejection in out["rejected"]:
+        outcomes[rejection["index"]] = rejection["reason"]
+    assert outcomes == [reason for reason, _ in records.values()]
+    for rejection in out["rejected"]:
+        part = list(records.values())[rejection["index"]][1]
+        assert part is None or part in rejection["detail"], rejection
+    assert [i["raw_index"] for i in out["items"]] == [10, 12]
+    assert out["items"][0]["content_hash"] == out["items"][1]["content_hash"]
+    body = s3.get_object(Bucket=BUCKET, Key=out["rejected_key"])["Body"].read().decode()
+    kept = {r["index"]: r for r in map(json.loads, body.splitlines())}
+    assert kept[0]["event"] == "not JSON at all"  # the text as received
+    assert kept[1]["event"] == '"a JSON string"'
+    assert kept[0]["event_id"] == hashlib.sha256(b"not JSON at all").hexdigest()[:32]
+    assert kept[4]["event_id"] == "huge"  # a client id stays findable
+    assert kept[11]["event"] == {**event, "page": "/forged"}

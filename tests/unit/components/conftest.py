@@ -338,6 +338,32 @@ class Deployment:
         return self.mocks.of_type(typ)
 
 
+def _settle(build: Callable[[], Any]) -> Any:
+    """Run ``build`` (which creates resources under the mocks) and return the value of what it
+    returns once EVERY registration has finished.
+
+    A check inside ``Output.all(...).apply(...)`` runs as soon as those outputs resolve, which can
+    be before a resource they do not depend on (a bucket policy created after its bucket's
+    protections, a second state machine) is registered: such a check races the program. Here the
+    value is taken inside ``@pulumi.runtime.test``, which waits for every RPC, and the caller
+    asserts afterwards on plain values and on the complete registrations.
+    """
+    box: dict[str, Any] = {}
+
+    @pulumi.runtime.test
+    def program() -> pulumi.Output[None]:
+        return pulumi.Output.from_input(build()).apply(lambda value: box.update(value=value))
+
+    program()
+    return box["value"]
+
+
+@pytest.fixture
+def settle() -> Callable[[Callable[[], Any]], Any]:
+    """``settle(build)``: ``build()``'s value once every registration has finished (see _settle)."""
+    return _settle
+
+
 @pytest.fixture
 def mocks() -> Iterator[PipelineMocks]:
     """Fresh mocks for a component test; config is cleared afterwards."""

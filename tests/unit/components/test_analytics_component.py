@@ -32,19 +32,21 @@ def analytics_args(**overrides: Any) -> AnalyticsArgs:
     return AnalyticsArgs(**(values | overrides))
 
 
-def build(mocks: Any, check: Any) -> pulumi.Output[None]:
-    component = Analytics("an", analytics_args())
-    return pulumi.Output.all(
-        component.athena_workgroup,
-        component.glue_database,
-        component.named_queries,
-        component.athena_results_bucket,
-        component.analyst_policy_arn,
-    ).apply(lambda values: check(mocks, *values))
+def build(mocks: Any, settle: Any, check: Any) -> None:
+    def create() -> pulumi.Output[list[Any]]:
+        component = Analytics("an", analytics_args())
+        return pulumi.Output.all(
+            component.athena_workgroup,
+            component.glue_database,
+            component.named_queries,
+            component.athena_results_bucket,
+            component.analyst_policy_arn,
+        )
+
+    check(mocks, *settle(create))
 
 
-@pulumi.runtime.test
-def test_outputs(mocks: Any) -> pulumi.Output[None]:
+def test_outputs(mocks: Any, settle: Any) -> None:
     def check(mocks: Any, workgroup: str, database: str, queries: Any, bucket: str, policy: str):
         assert workgroup == "app-test"
         assert database == "app_test"
@@ -57,13 +59,13 @@ def test_outputs(mocks: Any) -> pulumi.Output[None]:
             )
             assert registration.id == query_id
 
-    return build(mocks, check)
+    build(mocks, settle, check)
 
 
-@pulumi.runtime.test
 def test_results_bucket_is_encrypted_private_tls_only_and_expiring(
     mocks: Any,
-) -> pulumi.Output[None]:
+    settle: Any,
+) -> None:
     def check(mocks: Any, *_: Any) -> None:
         sse = mocks.find(
             "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
@@ -112,7 +114,7 @@ def test_results_bucket_is_encrypted_private_tls_only_and_expiring(
         )
         assert ownership.inputs["rule"] == {"objectOwnership": "BucketOwnerEnforced"}
 
-    return build(mocks, check)
+    build(mocks, settle, check)
 
 
 @pytest.mark.parametrize(
@@ -122,10 +124,9 @@ def test_results_bucket_is_encrypted_private_tls_only_and_expiring(
         ("rejected_events", "rejected/", analytics_sql.REJECTED_COLUMNS),
     ],
 )
-@pulumi.runtime.test
 def test_glue_table_projects_the_hive_partitions(
-    mocks: Any, table: str, prefix: str, columns: Any
-) -> pulumi.Output[None]:
+    mocks: Any, settle: Any, table: str, prefix: str, columns: Any
+) -> None:
     def check(mocks: Any, *_: Any) -> None:
         inputs = mocks.find("aws:glue/catalogTable:CatalogTable", f"an-{table.replace('_', '-')}")
         inputs = inputs.inputs
@@ -165,13 +166,13 @@ def test_glue_table_projects_the_hive_partitions(
         assert storage["columns"] == [{"name": n, "type": t} for n, t in columns]
         assert mocks.of_type("aws:glue/crawler:Crawler") == []
 
-    return build(mocks, check)
+    build(mocks, settle, check)
 
 
-@pulumi.runtime.test
 def test_workgroup_enforces_encrypted_results_and_publishes_metrics(
     mocks: Any,
-) -> pulumi.Output[None]:
+    settle: Any,
+) -> None:
     def check(mocks: Any, *_: Any) -> None:
         inputs = mocks.find("aws:athena/workgroup:Workgroup", "an-workgroup").inputs
         assert inputs["name"] == "app-test"
@@ -190,11 +191,10 @@ def test_workgroup_enforces_encrypted_results_and_publishes_metrics(
             },
         }
 
-    return build(mocks, check)
+    build(mocks, settle, check)
 
 
-@pulumi.runtime.test
-def test_named_queries_hold_the_shared_sql(mocks: Any) -> pulumi.Output[None]:
+def test_named_queries_hold_the_shared_sql(mocks: Any, settle: Any) -> None:
     def check(mocks: Any, *_: Any) -> None:
         registered = mocks.of_type("aws:athena/namedQuery:NamedQuery")
         assert sorted(r.inputs["name"] for r in registered) == sorted(QUERIES)
@@ -205,11 +205,10 @@ def test_named_queries_hold_the_shared_sql(mocks: Any) -> pulumi.Output[None]:
             assert registration.inputs["workgroup"] == "app-test"
             assert registration.inputs["description"] == query.description
 
-    return build(mocks, check)
+    build(mocks, settle, check)
 
 
-@pulumi.runtime.test
-def test_analyst_policy_is_exact(mocks: Any) -> pulumi.Output[None]:
+def test_analyst_policy_is_exact(mocks: Any, settle: Any) -> None:
     def check(mocks: Any, *_: Any) -> None:
         policy = mocks.find("aws:iam/policy:Policy", "an-analyst").inputs
         assert policy["name"] == "app-test-analyst"
@@ -245,7 +244,7 @@ def test_analyst_policy_is_exact(mocks: Any) -> pulumi.Output[None]:
                 assert resource.startswith("arn:aws:")
                 assert "*" not in resource.removesuffix("/*")  # exact ARN, or ARN + "/<prefix>/*"
 
-    return build(mocks, check)
+    build(mocks, settle, check)
 
 
 @pytest.mark.parametrize(

@@ -252,16 +252,22 @@ def test_write_role_policy_is_exactly_the_contract(dev: Deployment) -> None:
         "Version": "2012-10-17",
         "Statement": [
             {
-                "Sid": "WriteCuratedItems",
+                "Sid": "PutCuratedItems",
                 "Effect": "Allow",
-                "Action": ["dynamodb:BatchWriteItem", "dynamodb:PutItem"],
+                "Action": ["dynamodb:PutItem"],
                 "Resource": [dev.exports["table_arn"]],
             },
             {
-                "Sid": "ReadKeysOnRedelivery",
+                "Sid": "PutConflictObjects",
                 "Effect": "Allow",
-                "Action": ["dynamodb:BatchGetItem"],
-                "Resource": [dev.exports["table_arn"]],
+                "Action": ["s3:PutObject"],
+                "Resource": [f"{dev.exports['raw_bucket_arn']}/rejected/*"],
+            },
+            {
+                "Sid": "EncryptWithBucketKey",
+                "Effect": "Allow",
+                "Action": ["kms:GenerateDataKey"],
+                "Resource": [arn(dev, KEY, "raw-storage-key")],
             },
             own_logs(arn(dev, LOG_GROUP, "workflow-write-logs")),
         ],
@@ -402,9 +408,19 @@ def test_function_environments_follow_the_contract(dev: Deployment) -> None:
     }
     bucket = dev.exports["raw_bucket_name"]
     expected = {
-        "ingest": common | {"RAW_BUCKET": bucket, "MAX_BATCH_EVENTS": "500"},
-        "process": common | {"RAW_BUCKET": bucket, "LATE_EVENT_THRESHOLD_HOURS": "72"},
-        "write": common | {"TABLE_NAME": f"{PREFIX}-events"},
+        "ingest": common
+        | {
+            "RAW_BUCKET": bucket,
+            "MAX_BATCH_EVENTS": "500",
+            "OLDEST_EVENT_TIME": "2000-01-01T00:00:00.000Z",
+        },
+        "process": common
+        | {
+            "RAW_BUCKET": bucket,
+            "LATE_EVENT_THRESHOLD_HOURS": "72",
+            "OLDEST_EVENT_TIME": "2000-01-01T00:00:00.000Z",
+        },
+        "write": common | {"TABLE_NAME": f"{PREFIX}-events", "RAW_BUCKET": bucket},
     }
     for fn in FUNCTIONS:
         environment = dev.find(FUNCTION, f"workflow-{fn}").inputs["environment"]

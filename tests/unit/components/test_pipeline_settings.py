@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -46,6 +47,7 @@ def test_dev_stack_config_parses_to_typed_values() -> None:
         kms_key_deletion_window_days=7,
         max_batch_events=500,
         late_event_threshold_hours=72,
+        oldest_event_time=datetime(2000, 1, 1, tzinfo=UTC),
         alarm_email=None,
         analytics=AnalyticsSettings(results_expiration_days=7),
         entry=EntrySettings(
@@ -101,6 +103,12 @@ def test_blank_value_counts_as_missing(key: str) -> None:
         ("maxBatchEvents", "1.5", "must be an integer"),
         ("lateEventThresholdHours", "-1", "must be between 1 and"),
         ("alarmEmail", "ops-at-example.com", "must be an e-mail address"),
+        ("oldestEventTime", "2000-01-01T00:00:00", "must be an RFC 3339 time with an offset"),
+        ("oldestEventTime", "2000-01-01", "must be an RFC 3339 time with an offset"),
+        ("oldestEventTime", "946684800000", "must be an RFC 3339 time with an offset"),
+        ("oldestEventTime", "\uff12000-01-01T00:00:00Z", "must be an RFC 3339 time"),
+        ("oldestEventTime", "1969-12-31T23:59:59.999Z", "must not be before 1970-01-01"),
+        ("oldestEventTime", "1970-01-01T00:30:00+01:00", "must not be before 1970-01-01"),
     ],
 )
 def test_bad_values_are_refused_with_the_key(key: str, value: str, message: str) -> None:
@@ -117,6 +125,20 @@ def test_region_is_required_and_checked(region: str | None) -> None:
 def test_unknown_key_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown config key"):
         PipelineSettings.from_config(dev_values() | {"workflowTyp": "STANDARD"}, region="us-east-1")
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("1970-01-01T00:00:00Z", datetime(1970, 1, 1, tzinfo=UTC)),
+        ("2000-01-01T05:30:00.250+05:30", datetime(2000, 1, 1, 0, 0, 0, 250_000, tzinfo=UTC)),
+    ],
+)
+def test_oldest_event_time_is_an_instant(value: str, expected: datetime) -> None:
+    settings = PipelineSettings.from_config(
+        dev_values() | {"oldestEventTime": value}, region="us-east-1"
+    )
+    assert settings.oldest_event_time == expected
 
 
 def test_booleans_are_case_insensitive_and_email_optional() -> None:

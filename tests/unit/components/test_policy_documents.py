@@ -80,21 +80,30 @@ def test_process_reads_raw_writes_rejected_and_uses_key() -> None:
     }
 
 
-def test_write_may_only_write_items_and_log() -> None:
-    assert policies.write_policy(table_arn=TABLE, log_group_arn=LOGS) == {
+def test_write_may_only_put_items_record_conflicts_and_log() -> None:
+    document = policies.write_policy(
+        table_arn=TABLE, bucket_arn=BUCKET, kms_key_arn=KEY, log_group_arn=LOGS
+    )
+    assert document == {
         "Version": "2012-10-17",
         "Statement": [
             {
-                "Sid": "WriteCuratedItems",
+                "Sid": "PutCuratedItems",
                 "Effect": "Allow",
-                "Action": ["dynamodb:BatchWriteItem", "dynamodb:PutItem"],
+                "Action": ["dynamodb:PutItem"],
                 "Resource": [TABLE],
             },
             {
-                "Sid": "ReadKeysOnRedelivery",
+                "Sid": "PutConflictObjects",
                 "Effect": "Allow",
-                "Action": ["dynamodb:BatchGetItem"],
-                "Resource": [TABLE],
+                "Action": ["s3:PutObject"],
+                "Resource": [f"{BUCKET}/rejected/*"],
+            },
+            {
+                "Sid": "EncryptWithBucketKey",
+                "Effect": "Allow",
+                "Action": ["kms:GenerateDataKey"],
+                "Resource": [KEY],
             },
             OWN_LOGS,
         ],
@@ -160,7 +169,9 @@ def test_recovery_state_machine_invokes_exact_functions_and_has_no_dlq() -> None
     [
         policies.ingest_policy(bucket_arn=BUCKET, kms_key_arn=KEY, log_group_arn=LOGS),
         policies.process_policy(bucket_arn=BUCKET, kms_key_arn=KEY, log_group_arn=LOGS),
-        policies.write_policy(table_arn=TABLE, log_group_arn=LOGS),
+        policies.write_policy(
+            table_arn=TABLE, bucket_arn=BUCKET, kms_key_arn=KEY, log_group_arn=LOGS
+        ),
         policies.state_machine_policy(function_arns=[f"{FN}ingest"], dlq_arn=DLQ),
         policies.recovery_state_machine_policy(function_arns=[f"{FN}ingest"]),
     ],
@@ -182,7 +193,9 @@ def test_builders_refuse_anything_but_an_exact_arn(bad: str) -> None:
     with pytest.raises(ValueError, match="must be an exact ARN"):
         policies.ingest_policy(bucket_arn=bad, kms_key_arn=KEY, log_group_arn=LOGS)
     with pytest.raises(ValueError, match="must be an exact ARN"):
-        policies.write_policy(table_arn=TABLE, log_group_arn=bad)
+        policies.write_policy(
+            table_arn=TABLE, bucket_arn=BUCKET, kms_key_arn=KEY, log_group_arn=bad
+        )
     with pytest.raises(ValueError, match="must be an exact ARN"):
         policies.state_machine_policy(function_arns=[bad], dlq_arn=DLQ)
 

@@ -68,7 +68,10 @@ def test_each_task_invokes_its_function_and_outputs_the_return_value(
 def test_payloads_follow_the_contract(definition: dict[str, Any]) -> None:
     states = definition["States"]
     execution_id = {"execution_id.$": "$$.Execution.Id"}
-    assert states["Ingest"]["Parameters"]["Payload"] == {"input.$": "$", **execution_id}
+    assert states["Ingest"]["Parameters"]["Payload"] == {
+        "input.$": "States.JsonToString($)",
+        **execution_id,
+    }
     assert states["Process"]["Parameters"]["Payload"] == {
         "raw_key.$": "$.raw_key",
         "duplicate.$": "$.duplicate",

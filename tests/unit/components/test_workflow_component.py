@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,7 @@ def workflow_args(handlers_dir: Path, **overrides: Any) -> WorkflowArgs:
         "log_retention_days": 7,
         "max_batch_events": 100,
         "late_event_threshold_hours": 24,
+        "oldest_event_time": datetime(1999, 12, 31, 23, tzinfo=timezone(timedelta(hours=-1))),
         "raw_bucket_name": "raw-bucket",
         "raw_bucket_arn": "arn:aws:s3:::raw-bucket",
         "kms_key_arn": "arn:aws:kms:us-east-1:123456789012:key/k",
@@ -93,9 +95,15 @@ def test_args_are_validated(handlers_dir: Path, field: str, value: Any, message:
         workflow_args(handlers_dir, **{field: value})
 
 
-@pulumi.runtime.test
-def test_express_workflow_from_plain_inputs(mocks: Any, handlers_dir: Path) -> pulumi.Output[None]:
-    workflow = Workflow("wf", workflow_args(handlers_dir))
+def test_express_workflow_from_plain_inputs(mocks: Any, settle: Any, handlers_dir: Path) -> None:
+    def create() -> pulumi.Output[list[Any]]:
+        workflow = Workflow("wf", workflow_args(handlers_dir))
+        return pulumi.Output.all(
+            workflow.state_machine_arn,
+            workflow.function_names,
+            workflow.log_group_names,
+            workflow.role_arns,
+        )
 
     def check(values: list[Any]) -> None:
         sm_arn, names, log_groups, roles = values
@@ -124,6 +132,10 @@ def test_express_workflow_from_plain_inputs(mocks: Any, handlers_dir: Path) -> p
         assert function["architectures"] == ["x86_64"]
         assert function["layers"] == [LAYER]
         assert function["environment"]["variables"]["RAW_BUCKET"] == "raw-bucket"
+        # The offset is honoured: 23:00-01:00 is midnight UTC.
+        assert function["environment"]["variables"]["OLDEST_EVENT_TIME"] == (
+            "2000-01-01T00:00:00.000Z"
+        )
         packaged = function["code"].assets["handlers"].assets
         assert sorted(packaged) == sorted(handler_files(handlers_dir))
         policy = json.loads(
@@ -133,9 +145,4 @@ def test_express_workflow_from_plain_inputs(mocks: Any, handlers_dir: Path) -> p
             "arn:aws:dynamodb:us-east-1:123456789012:table/app-test-events"
         ]
 
-    return pulumi.Output.all(
-        workflow.state_machine_arn,
-        workflow.function_names,
-        workflow.log_group_names,
-        workflow.role_arns,
-    ).apply(check)
+    check(settle(create))

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -9,8 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from handlers.canonical import to_ndjson
-from handlers.curate import REASONS, Lineage, curate_body, curate_event, curate_events
+from handlers.curate import Lineage, curate_body, curate_event, curate_events
 from handlers.normalize import ACTION_PATTERN
+from handlers.reasons import REASONS
 from handlers.times import format_time
 
 
@@ -30,6 +32,7 @@ def test_curated_item_is_normalized_and_enriched(event: dict[str, Any], lineage:
         "properties": {"price": 9.99, "tags": ["a", "b"], "nested": {"n": 1}},
         "late": False,
         "raw_index": 3,
+        "content_hash": ident,  # the derived id is the content hash
     }
     # The batch-level attributes travel once (Process's `lineage`); Write adds them to each item.
     assert lineage.attributes() == {
@@ -92,10 +95,11 @@ def test_body_with_foreign_lines(event: dict[str, Any], lineage: Lineage) -> Non
     assert [i["raw_index"] for i in curated.items] == [0]
     assert [(r.index, r.reason) for r in curated.rejected] == [
         (1, "not_json"),
-        (2, "schema_violation"),
+        (2, "not_json"),  # a JSON string line holds a text received that is no event
         (3, "schema_violation"),
     ]
     assert curated.rejected[0].event == "{not json"
+    assert curated.rejected[1].event == "a string"
     assert curated.counts() == {"received": 4, "valid": 1, "rejected": 3}
 
 
@@ -158,3 +162,35 @@ def test_arbitrary_json_is_curated_or_rejected_with_reason(batch: list[Any]) -> 
         json.dumps(item, allow_nan=False)  # Step Functions payloads are strict JSON
     body_result = curate_body(to_ndjson(batch), lineage)
     assert body_result.counts() == curated.counts()
+
+
+def test_an_event_before_the_oldest_time_is_too_old(
+    event: dict[str, Any], lineage: Lineage
+) -> None:
+    bounded = dataclasses.replace(lineage, oldest_event_time=datetime(2024, 5, 1, 10, tzinfo=UTC))
+    at_bound = {**event, "event_time": "2024-05-01T10:00:00.000Z"}
+    before = {**event, "event_time": "2024-05-01T09:59:59.999Z"}
+    epoch = {**event, "event_time": 1714557599999}  # one millisecond before, as epoch ms
+    curated = curate_events([at_bound, before, epoch], bounded)
+    assert [i["raw_index"] for i in curated.items] == [0]
+    assert [(r.index, r.reason) for r in curated.rejected] == [
+        (1, "event_too_old"),
+        (2, "event_too_old"),
+    ]
+    assert curated.rejected[0].detail == (
+        "data.event_time 2024-05-01T09:59:59.999Z is before the oldest accepted time "
+        "2024-05-01T10:00:00.000Z"
+    )
+
+
+def test_one_batch_keeps_the_first_event_of_a_key(lineage: Lineage) -> None:
+    first = {"user_id": "u", "action": "a", "event_time": 0, "event_id": "k", "page": "/1"}
+    other = {**first, "page": "/2"}
+    curated = curate_events([first, other, dict(reversed(first.items())), other], lineage)
+    assert [i["raw_index"] for i in curated.items] == [0, 2]  # identical: Write stores it once
+    assert [(r.index, r.reason, r.event_id) for r in curated.rejected] == [
+        (1, "conflicting_duplicate", "k"),
+        (3, "conflicting_duplicate", "k"),
+    ]
+    assert "raw index 0" in curated.rejected[0].detail
+    assert curated.rejected[0].event == other

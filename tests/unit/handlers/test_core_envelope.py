@@ -1,3 +1,5 @@
+"""Ingest's reading of the execution input into raw lines, and Process's output estimate."""
+
 from __future__ import annotations
 
 import json
@@ -7,15 +9,17 @@ from typing import Any
 import pytest
 
 from benchmarks.workload import make_events
+from handlers import table, write
 from handlers.curate import Curated, Lineage, curate_events
 from handlers.envelope import (
     LINEAGE_ATTRIBUTES,
-    PAYLOAD_LIMIT,
     check_payload_size,
     estimate_payload_size,
-    parse_envelope,
+    payload_base,
+    received_lines,
 )
 from handlers.errors import BatchRejected
+from handlers.limits import PROCESS_OUTPUT_LIMIT
 from handlers.process import output_payload, shape_output
 
 RAW_KEY = "ingest/yyyy=2024/mm=05/dd=01/hh=10/" + "c" * 32 + ".json"
@@ -24,27 +28,44 @@ EXEC = (
 )
 
 
-def test_single_event_and_batch() -> None:
-    assert parse_envelope({"user_id": "u"}, 10) == [{"user_id": "u"}]
-    assert parse_envelope({}, 10) == [{}]
-    assert parse_envelope({"events": [1, {"a": 1}]}, 10) == [1, {"a": 1}]
+def test_single_event_batch_and_records() -> None:
+    assert received_lines(' {"user_id": "u"}\n', 10) == ['{"user_id": "u"}']
+    assert received_lines("{}", 10) == ["{}"]
+    assert received_lines('{"events": [1, {"a": 1e400}, "t"]}', 10) == [
+        "1",
+        '{"a": 1e400}',
+        '"\\"t\\""',
+    ]
+    assert received_lines('{"records": ["{\\"a\\":\\r\\n-0}", "x"]}', 10) == [
+        '{"a":  -0}',
+        '"x"',
+    ]
 
 
 @pytest.mark.parametrize(
-    ("execution_input", "message"),
+    ("text", "message"),
     [
-        ([{"user_id": "u"}], "must be a JSON object"),
-        ("text", "must be a JSON object"),
-        (None, "must be a JSON object"),
-        ({"events": {"a": 1}}, "'events' must be a list"),
-        ({"events": []}, "'events' is empty"),
-        ({"events": [{}] * 11}, "more than MAX_BATCH_EVENTS=10"),
-        ({"events": [{}], "extra": 1}, "unexpected keys ['extra']"),
+        ('[{"user_id": "u"}]', "must be a JSON object"),
+        (
+            '"text"',
+            "must be a JSON object (one event, {'events': [...]} or {'records': [...]}), "
+            "got string",
+        ),
+        ("null", "got null"),
+        ("1e400", "got number"),
+        ('{"events": {"a": 1}}', "'events' must be a list, got dict"),
+        ('{"events": []}', "'events' is empty"),
+        ('{"events": [' + ",".join(["{}"] * 11) + "]}", "more than MAX_BATCH_EVENTS=10"),
+        ('{"events": [{}], "extra": 1}', "unexpected keys ['extra']"),
+        ('{"events": [{}], "replay": {"raw_key": "k"}}', "unexpected keys ['replay']"),
+        ('{"records": ["a", 1]}', "every element of 'records' must be a string"),
+        ('{"records": "a"}', "'records' must be a list, got string"),
+        ('{"events": [NaN]}', "NaN is not JSON"),
     ],
 )
-def test_envelope_refused(execution_input: Any, message: str) -> None:
+def test_envelope_refused(text: str, message: str) -> None:
     with pytest.raises(BatchRejected, match=None) as info:
-        parse_envelope(execution_input, 10)
+        received_lines(text, 10)
     assert message in str(info.value)
 
 
@@ -84,8 +105,35 @@ def _mostly_rejected(count: int) -> list[Any]:
         {"user_id": "u", "action": "a", "event_time": 0, "x" * 50: 1, "y" * 50: 2},
         [1, 2],
         "text",
+        # details holding client text outside ASCII: escaped, and bounded once escaped
+        {"user_id": "u", "action": "日本語" * 40, "event_time": 0, "event_id": "f" * 128},
+        {"user_id": "u", "action": "a", "event_time": 0, "😀" * 60: 1},
+        {"user_id": "u", "action": "a", "event_time": 0, '"\\' * 60: 1},
+        # the same client id and time with other content: conflicting_duplicate
+        {"user_id": "u", "action": "a", "event_time": 0, "event_id": "same", "page": "/a"},
+        {"user_id": "u", "action": "a", "event_time": 0, "event_id": "same", "page": "/b"},
     ]
     return [bad[i % len(bad)] for i in range(count)]
+
+
+def _write_output(events: list[Any]) -> dict[str, Any]:
+    """Write's output when every item Process returned met other content under its key: the
+    largest Write result (each item becomes a conflict summary)."""
+    processed = _real_output(events)
+    conflicts = [
+        write.conflict_rejection(table.Conflict(i, "h" * 32, RAW_KEY, "c" * 32))
+        for i in processed["items"]
+    ]
+    return {
+        **{k: processed[k] for k in write.PASSTHROUGH},
+        "written": 0,
+        "duplicates_removed": 0,
+        "already_present": 0,
+        "conflicting": len(conflicts),
+        "conflicts": [r.summary() for r in conflicts],
+        "conflicts_key": RAW_KEY.replace("ingest/", "rejected/"),
+        "redelivery": True,
+    }
 
 
 def _real_output(events: list[Any], checked: bool = False) -> dict[str, Any]:
@@ -98,6 +146,7 @@ def _real_output(events: list[Any], checked: bool = False) -> dict[str, Any]:
         datetime(2024, 5, 1, 11, 0, 0, 123_000, tzinfo=UTC),
         datetime(2024, 5, 1, 11, 0, 1, 456_000, tzinfo=UTC),
         72,
+        datetime(2000, 1, 1, tzinfo=UTC),
     )
     curated: Curated = curate_events(events, lineage)
     rejected_key = "rejected/" + RAW_KEY.removeprefix("ingest/") if curated.rejected else None
@@ -131,19 +180,27 @@ def _sizes(output: dict[str, Any]) -> list[int]:
 def test_estimate_bounds_the_real_output(events: list[Any]) -> None:
     estimate = estimate_payload_size(events, RAW_KEY, EXEC)
     assert estimate >= max(_sizes(_real_output(events)))
+    assert estimate >= max(_sizes(_write_output(events)))
 
 
-def test_500_typical_events_fit_the_payload_limit() -> None:
+def check(events: list[Any]) -> int:
+    return check_payload_size(estimate_payload_size(events, RAW_KEY, EXEC), len(events))
+
+
+def test_500_typical_events_fit_the_output_limit() -> None:
     """maxBatchEvents 500 of the benchmark's events: Ingest accepts them, Process's real output
-    (with the lineage once, not per item) stays under 256 KB."""
+    (with the lineage once, not per item) stays under its limit (256 KB less the room for the
+    Lambda response and Write's execution_id)."""
     events = _typical(500)
     assert 200 <= sum(len(json.dumps(e)) for e in events) / 500 <= 240  # ~216-byte events
-    assert check_payload_size(events, RAW_KEY, EXEC) <= PAYLOAD_LIMIT
-    assert max(_sizes(_real_output(events, checked=True))) < PAYLOAD_LIMIT
+    assert check(events) <= PROCESS_OUTPUT_LIMIT
+    assert max(_sizes(_real_output(events, checked=True))) < PROCESS_OUTPUT_LIMIT
 
 
 def test_process_refuses_its_own_output_over_the_limit() -> None:
-    with pytest.raises(BatchRejected, match=r"Process output is \d+ bytes, over the"):
+    with pytest.raises(
+        BatchRejected, match=r"Process output is \d+ bytes, over its limit of 256768"
+    ):
         _real_output([_event(i, 400) for i in range(120)], checked=True)
 
 
@@ -156,23 +213,46 @@ def test_the_lineage_travels_once_per_batch() -> None:
 def test_oversized_batch_refused_with_estimate_and_limit() -> None:
     events = [_event(i, 600) for i in range(200)]
     with pytest.raises(BatchRejected) as info:
-        check_payload_size(events, RAW_KEY, EXEC)
+        check(events)
     message = str(info.value)
-    assert f"{PAYLOAD_LIMIT} bytes" in message
+    assert f"output limit of {PROCESS_OUTPUT_LIMIT} bytes" in message
     assert f"estimated at {estimate_payload_size(events, RAW_KEY, EXEC)} bytes" in message
     assert "200 events" in message
 
 
 def test_small_batch_accepted() -> None:
     events = [_event(i, 0) for i in range(100)]
-    assert check_payload_size(events, RAW_KEY, EXEC) < PAYLOAD_LIMIT
+    assert check(events) < PROCESS_OUTPUT_LIMIT
 
 
-def test_an_event_over_its_size_limit_refuses_the_batch() -> None:
-    from handlers.envelope import MAX_EVENT_BYTES, check_event_sizes
-    from handlers.errors import BatchRejected
+def test_ingest_estimate_bounds_the_output_of_lines_that_hold_no_event() -> None:
+    """Lines refused before they are read as events count only their summary: its detail is
+    bounded once escaped, whatever client text it quotes (a repeated key outside ASCII)."""
+    from handlers import ingest, keys
+    from handlers.canonical import to_ndjson
+    from handlers.curate import curate_body
 
-    small = {"user_id": "u", "action": "a", "event_time": 0}
-    check_event_sizes([small, {**small, "page": "x" * (MAX_EVENT_BYTES - 100)}])
-    with pytest.raises(BatchRejected, match=r"event #1 is \d+ bytes, over the 32768-byte"):
-        check_event_sizes([small, {**small, "page": "x" * MAX_EVENT_BYTES}])
+    records = [
+        *['{"' + "😀" * 80 + '": 1, "' + "😀" * 80 + '": 2}'] * 50,
+        *['{"' + '\\"' * 150 + '": 1, "' + '\\"' * 150 + '": 2}'] * 50,
+        "x" * 10,
+        '"' + "é" * 10 + '"',
+        '{"events": [], "' + "é" * 100 + '": 1}',
+    ]
+    lines = received_lines(json.dumps({"records": records}), 500)
+    _, shares = ingest.read_lines(lines)
+    body = ("\n".join(lines) + "\n").encode()
+    lineage = Lineage(
+        RAW_KEY,
+        keys.raw_batch_id(body),
+        EXEC,
+        datetime(2024, 5, 1, 11, tzinfo=UTC),
+        datetime(2024, 5, 1, 11, 0, 1, tzinfo=UTC),
+        72,
+    )
+    curated = curate_body(body, lineage)
+    assert curated.counts()["rejected"] == len(records)
+    output = {**output_payload(lineage, curated, "rejected/x.json"), "execution_id": EXEC}
+    estimate = payload_base(RAW_KEY, EXEC) + sum(shares)
+    assert estimate >= max(_sizes(output))
+    to_ndjson([r.record() for r in curated.rejected]).decode("utf-8")

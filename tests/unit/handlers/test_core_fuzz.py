@@ -12,8 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from handlers.canonical import to_ndjson
-from handlers.curate import REASONS, Lineage, curate_body
+from handlers.curate import Lineage, curate_body
 from handlers.normalize import ACTION_PATTERN
+from handlers.reasons import REASONS
 
 LINEAGE = Lineage(
     raw_key="ingest/yyyy=2024/mm=05/dd=01/hh=10/" + "f" * 32 + ".json",

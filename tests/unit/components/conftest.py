@@ -19,6 +19,8 @@ from typing import Any
 
 import pulumi
 import pytest
+from pulumi.runtime import rpc
+from pulumi.runtime.mocks import MockMonitor
 
 from components.settings import load_stack_config
 
@@ -320,6 +322,52 @@ class PipelineMocks(pulumi.runtime.Mocks):
         return str(inputs["queueUrl"]), {}
 
 
+@dataclass(frozen=True)
+class Request:
+    """One RegisterResource request as the engine receives it (the URN the mock monitor made)."""
+
+    urn: str
+    typ: str
+    name: str
+    parent: str
+    custom: bool
+    dependencies: tuple[str, ...]
+    aliases: tuple[Any, ...]  # pulumi.runtime.proto.alias_pb2.Alias
+    inputs: dict[str, Any]
+
+
+class RecordingMonitor(MockMonitor):
+    """Pulumi's mock monitor, keeping what `Mocks.new_resource` is not told: the parent, the
+    aliases and the dependencies of every registration."""
+
+    def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
+        super().__init__(mocks)
+        self.requests: list[Request] = []
+        self._lock = threading.Lock()
+
+    def RegisterResource(self, request: Any) -> Any:  # the gRPC method, by its name
+        response = super().RegisterResource(request)
+        inputs = (
+            {}
+            if request.type == "pulumi:pulumi:Stack"
+            else rpc.deserialize_properties(request.object)
+        )
+        with self._lock:
+            self.requests.append(
+                Request(
+                    urn=response.urn,
+                    typ=request.type,
+                    name=request.name,
+                    parent=request.parent,
+                    custom=request.custom,
+                    dependencies=tuple(request.dependencies),
+                    aliases=tuple(request.aliases),
+                    inputs=dict(inputs),
+                )
+            )
+        return response
+
+
 def stack_config(stack: str) -> dict[str, str]:
     """Fully qualified config of a stack, read the way the harness reads it."""
     return load_stack_config(PROJECT_ROOT / f"Pulumi.{stack}.yaml")
@@ -328,6 +376,7 @@ def stack_config(stack: str) -> dict[str, str]:
 @dataclass
 class Deployment:
     mocks: PipelineMocks
+    monitor: RecordingMonitor
     exports: dict[str, Any] = field(default_factory=dict)
     namespace: dict[str, Any] = field(default_factory=dict)
 
@@ -383,8 +432,11 @@ def deploy(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., Deployment
 
     def run(stack: str, overrides: dict[str, str] | None = None) -> Deployment:
         config = stack_config(stack) | (overrides or {})
-        deployment = Deployment(PipelineMocks(region=config["aws:region"]))
-        pulumi.runtime.set_mocks(deployment.mocks, project=PROJECT, stack=stack, preview=False)
+        mocks = PipelineMocks(region=config["aws:region"])
+        deployment = Deployment(mocks, RecordingMonitor(mocks))
+        pulumi.runtime.set_mocks(
+            mocks, project=PROJECT, stack=stack, preview=False, monitor=deployment.monitor
+        )
         pulumi.runtime.set_all_config(config)
         exported: dict[str, Any] = {}
         monkeypatch.setattr(pulumi, "export", exported.__setitem__)

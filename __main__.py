@@ -5,12 +5,12 @@ from pathlib import Path
 import pulumi
 
 from components.analytics import Analytics, AnalyticsArgs
+from components.builders.settings import CONFIG_KEYS, PipelineSettings
 from components.event_bus import EventEntry, EventEntryArgs
 from components.http_api import HttpApi, HttpApiArgs
 from components.monitoring import Monitoring, MonitoringArgs
 from components.processed_storage import ProcessedStorage, ProcessedStorageArgs
 from components.raw_storage import RawStorage, RawStorageArgs
-from components.settings import CONFIG_KEYS, PipelineSettings
 from components.workflow import Workflow, WorkflowArgs
 
 config = pulumi.Config()

@@ -14,7 +14,8 @@ from typing import Final
 import pulumi
 import pulumi_aws as aws
 
-from components import analytics_policies, analytics_sql, building_blocks
+from components import building_blocks
+from components.builders import analytics_sql, policies
 
 TYPE: Final = "activity-pipeline:analytics:Analytics"
 ENGINE_VERSION: Final = "Athena engine version 3"
@@ -176,13 +177,13 @@ class Analytics(pulumi.ComponentResource):
                     workgroup_arn=workgroup.arn,
                     catalog_arn=pulumi.Output.all(
                         partition=partition, region=region, account_id=identity.account_id
-                    ).apply(lambda v: analytics_policies.glue_catalog_arn(**v)),
+                    ).apply(lambda v: policies.glue_catalog_arn(**v)),
                     database_arn=database.arn,
                     table_arns=pulumi.Output.all(*[t.arn for t in tables]),
                     raw_bucket_arn=args.raw_bucket_arn,
                     results_bucket_arn=results.arn,
                     kms_key_arn=args.kms_key_arn,
-                ).apply(lambda v: analytics_policies.analyst_policy(**v))
+                ).apply(lambda v: policies.analyst_policy(**v))
             ),
             opts=child,
         )

@@ -17,7 +17,7 @@ from typing import Any, Final
 import pulumi
 import pulumi_aws as aws
 
-from components import policies
+from components.builders import policies
 
 # SQS's largest message (pulumi-aws `max_message_size`: 1,024 to 1,048,576 bytes, default
 # 262,144), for every dead-letter queue: `ops sweep` dead-letters inputs that never fit the pipeline

@@ -1,6 +1,6 @@
 """EventEntry: a custom EventBridge bus whose rule starts the state machine for activity events.
 
-Rule: source prefix `activity.` and detail-type `UserActivity` (see entry_policies); the target is
+Rule: source prefix `activity.` and detail-type `UserActivity` (see builders.entry); the target is
 the state machine with input path `$.detail`, through a role that may start exactly this state
 machine. Deliveries that still fail after the retry policy go to an SSE-SQS dead-letter queue that
 only this rule may send to.
@@ -15,7 +15,8 @@ from typing import Final
 import pulumi
 import pulumi_aws as aws
 
-from components import building_blocks, entry_policies
+from components import building_blocks
+from components.builders import entry, policies
 
 TYPE: Final = "activity-pipeline:event_bus:EventEntry"
 DLQ_RETENTION_SECONDS: Final = 14 * 24 * 60 * 60
@@ -65,7 +66,7 @@ class EventEntry(pulumi.ComponentResource):
             name=f"{prefix}-activity-to-workflow",
             description="activity events (source activity.*, detail-type UserActivity) -> workflow",
             event_bus_name=bus.name,
-            event_pattern=json.dumps(entry_policies.event_pattern()),
+            event_pattern=json.dumps(entry.event_pattern()),
             state="ENABLED",
             opts=child,
         )
@@ -74,7 +75,7 @@ class EventEntry(pulumi.ComponentResource):
             service="events.amazonaws.com",
             description=f"{prefix}-activity rule: start the pipeline state machine",
             policy=pulumi.Output.from_input(args.state_machine_arn).apply(
-                entry_policies.start_execution_policy
+                policies.start_execution_policy
             ),
             opts=child,
         )
@@ -91,7 +92,7 @@ class EventEntry(pulumi.ComponentResource):
             queue_url=dlq.url,
             policy=pulumi.Output.json_dumps(
                 pulumi.Output.all(queue_arn=dlq.arn, rule_arn=rule.arn).apply(
-                    lambda v: entry_policies.entry_dlq_policy(**v)
+                    lambda v: policies.entry_dlq_policy(**v)
                 )
             ),
             opts=child,
@@ -103,7 +104,7 @@ class EventEntry(pulumi.ComponentResource):
             target_id="workflow",
             arn=args.state_machine_arn,
             role_arn=role.arn,
-            input_path=entry_policies.TARGET_INPUT_PATH,
+            input_path=entry.TARGET_INPUT_PATH,
             retry_policy={
                 "maximum_retry_attempts": args.maximum_retry_attempts,
                 "maximum_event_age_in_seconds": args.maximum_event_age_seconds,

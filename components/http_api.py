@@ -15,8 +15,9 @@ from typing import Final, Literal
 import pulumi
 import pulumi_aws as aws
 
-from components import building_blocks, entry_policies
-from components.settings import LOG_RETENTION_DAYS
+from components import building_blocks
+from components.builders import entry, policies
+from components.builders.settings import LOG_RETENTION_DAYS
 
 TYPE: Final = "activity-pipeline:http_api:HttpApi"
 AuthMode = Literal["IAM", "JWT"]
@@ -90,7 +91,7 @@ class HttpApi(pulumi.ComponentResource):
             service="apigateway.amazonaws.com",
             description=f"{prefix}-http API: start the pipeline state machine",
             policy=pulumi.Output.from_input(args.state_machine_arn).apply(
-                entry_policies.start_execution_policy
+                policies.start_execution_policy
             ),
             opts=child,
         )
@@ -105,7 +106,7 @@ class HttpApi(pulumi.ComponentResource):
             f"{name}-start-execution",
             api_id=api.id,
             integration_type="AWS_PROXY",
-            integration_subtype=entry_policies.INTEGRATION_SUBTYPE,
+            integration_subtype=entry.INTEGRATION_SUBTYPE,
             credentials_arn=role.arn,
             payload_format_version=PAYLOAD_FORMAT_VERSION,
             # No `Name`: Step Functions names the execution; data-level idempotency comes from
@@ -136,7 +137,7 @@ class HttpApi(pulumi.ComponentResource):
         route = aws.apigatewayv2.Route(
             f"{name}-post-events",
             api_id=api.id,
-            route_key=entry_policies.ROUTE_KEY,
+            route_key=entry.ROUTE_KEY,
             target=pulumi.Output.concat("integrations/", integration.id),
             authorization_type="AWS_IAM" if args.auth == "IAM" else "JWT",
             authorizer_id=authorizer_id,
@@ -154,7 +155,7 @@ class HttpApi(pulumi.ComponentResource):
             },
             access_log_settings={
                 "destination_arn": access_logs.arn,
-                "format": entry_policies.access_log_format(),
+                "format": entry.access_log_format(),
             },
             opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[route])),
         )

@@ -16,9 +16,9 @@ from typing import Final
 import pulumi
 import pulumi_aws as aws
 
-from components import policies
-from components.dashboard import METRICS_NAMESPACE, build_dashboard
-from components.log_metrics import (
+from components.builders import policies
+from components.builders.dashboard import METRICS_NAMESPACE, build_dashboard
+from components.builders.log_metrics import (
     FAILED_WITHOUT_DEAD_LETTER_METRIC,
     failed_without_dead_letter_pattern,
 )

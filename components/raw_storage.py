@@ -7,7 +7,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components import building_blocks, policies
+from components import building_blocks
+from components.builders import policies
 
 TYPE: str = "activity-pipeline:raw_storage:RawStorage"
 

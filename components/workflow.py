@@ -16,9 +16,10 @@ from typing import Any, Final
 import pulumi
 import pulumi_aws as aws
 
-from components import building_blocks, policies
-from components.definition import build_definition, build_recovery_definition
-from components.settings import (
+from components import building_blocks
+from components.builders import policies
+from components.builders.definition import build_definition, build_recovery_definition
+from components.builders.settings import (
     ARCHITECTURES,
     LOG_RETENTION_DAYS,
     WORKFLOW_LOG_LEVELS,

@@ -22,7 +22,7 @@ from typing import Any
 
 import duckdb
 
-from components import analytics_sql
+from components.builders import analytics_sql
 from ops.table import text_table
 
 PREFIXES = {analytics_sql.RAW_TABLE: "ingest/", analytics_sql.REJECTED_TABLE: "rejected/"}

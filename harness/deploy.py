@@ -175,7 +175,7 @@ class EmulatorMocks(pulumi.runtime.Mocks):
 
 
 def stack_config(stack: str, root: Path = REPO_ROOT) -> dict[str, str]:
-    from components.settings import load_stack_config
+    from components.builders.settings import load_stack_config
 
     return load_stack_config(root / f"Pulumi.{stack}.yaml")
 

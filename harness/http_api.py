@@ -55,7 +55,7 @@ from botocore.exceptions import ClientError
 from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 from werkzeug.wrappers import Response
 
-from components.entry_policies import INTEGRATION_SUBTYPE
+from components.builders.entry import INTEGRATION_SUBTYPE
 from handlers.limits import execution_input_problem
 from harness.emulator import Emulator, RoleNotAssumable
 from harness.resources_entry import deployed_api

@@ -43,7 +43,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from components.definition import FAILED, SEND_TO_DLQ
+from components.builders.definition import FAILED, SEND_TO_DLQ
 from handlers.limits import execution_input_problem
 from ops import executions
 from ops.deadletters import parse_message, peek, resubmit_text

@@ -88,7 +88,7 @@ def test_the_sql_that_runs_is_the_sql_athena_stores(dev: Deployment) -> None:
             "KmsKey": dev.outputs["kms_key_arn"],
         },
     }
-    from components.analytics_sql import NAMED_QUERIES
+    from components.builders.analytics_sql import NAMED_QUERIES
 
     for query in NAMED_QUERIES:
         stored = athena.get_named_query(NamedQueryId=dev.outputs["named_queries"][query.name])

@@ -12,7 +12,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from components.log_metrics import failed_without_dead_letter_pattern
+from components.builders.log_metrics import failed_without_dead_letter_pattern
 from harness.deploy import Deployment
 from harness.faults import FaultConfig
 from harness.soak import target_for

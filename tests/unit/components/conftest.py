@@ -22,7 +22,7 @@ import pytest
 from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockMonitor
 
-from components.settings import load_stack_config
+from components.builders.settings import load_stack_config
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
 PROJECT = "activity-pipeline"

@@ -8,8 +8,8 @@ from typing import Any
 import pulumi
 import pytest
 
-from components import analytics_sql
 from components.analytics import Analytics, AnalyticsArgs
+from components.builders import analytics_sql
 
 ACCOUNT = "123456789012"
 RAW_BUCKET = "app-test-raw-abc"

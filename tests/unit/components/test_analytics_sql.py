@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from components import analytics_policies, analytics_sql
+from components.builders import analytics_sql, policies
 from handlers.normalize import normalize_action
 from harness import analytics
 
@@ -138,8 +138,8 @@ def test_named_query_lookup() -> None:
 
 
 def test_analyst_policy_refuses_wildcards_and_empty_tables() -> None:
-    assert analytics_policies.analyst_policy(**ARNS)["Version"] == "2012-10-17"  # type: ignore[arg-type]
+    assert policies.analyst_policy(**ARNS)["Version"] == "2012-10-17"  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="workgroup_arn must be an exact ARN"):
-        analytics_policies.analyst_policy(**(ARNS | {"workgroup_arn": "arn:aws:athena:*"}))  # type: ignore[arg-type]
+        policies.analyst_policy(**(ARNS | {"workgroup_arn": "arn:aws:athena:*"}))  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="table_arns must name at least one table"):
-        analytics_policies.analyst_policy(**(ARNS | {"table_arns": []}))  # type: ignore[arg-type]
+        policies.analyst_policy(**(ARNS | {"table_arns": []}))  # type: ignore[arg-type]

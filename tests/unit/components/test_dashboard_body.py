@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from components.dashboard import build_dashboard
+from components.builders.dashboard import build_dashboard
 
 SM = "arn:aws:states:us-east-1:123456789012:stateMachine:activity-pipeline-dev-workflow"
 NAMES = {fn: f"activity-pipeline-dev-{fn}" for fn in ("ingest", "process", "write")}

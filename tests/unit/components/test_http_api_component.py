@@ -8,7 +8,7 @@ from typing import Any
 import pulumi
 import pytest
 
-from components.entry_policies import access_log_format
+from components.builders.entry import access_log_format
 from components.http_api import HttpApi, HttpApiArgs
 
 SM = "arn:aws:states:us-east-1:123456789012:stateMachine:app-test-workflow"

@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
-from components.entry_policies import entry_dlq_policy, event_pattern, start_execution_policy
-from components.settings import (
+from components.builders.entry import event_pattern
+from components.builders.policies import entry_dlq_policy, start_execution_policy
+from components.builders.settings import (
     EntrySettings,
     HttpApiSettings,
     PipelineSettings,

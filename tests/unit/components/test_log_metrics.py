@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from components.log_metrics import failed_without_dead_letter_pattern
+from components.builders.log_metrics import failed_without_dead_letter_pattern
 
 ARN = "arn:aws:states:us-east-1:123456789012:execution:activity-pipeline-dev-workflow:b-1"
 TOKEN = re.compile(r'\s*(\{|\}|\(|\)|&&|\|\||!=|=|"[^"]*"|\$(?:\.[A-Za-z_][A-Za-z0-9_]*)+)')

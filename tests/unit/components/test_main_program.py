@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from components.settings import CONFIG_KEYS, load_stack_config
+from components.builders.settings import CONFIG_KEYS, load_stack_config
 
 ROOT = Path(__file__).resolve().parents[3]
 ACCOUNT_ID = "123456789012"  # what PipelineMocks answers for getCallerIdentity

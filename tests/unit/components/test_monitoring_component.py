@@ -7,7 +7,7 @@ from typing import Any
 import pulumi
 import pytest
 
-from components.log_metrics import failed_without_dead_letter_pattern
+from components.builders.log_metrics import failed_without_dead_letter_pattern
 from components.monitoring import Monitoring, MonitoringArgs
 
 SM = "arn:aws:states:us-east-1:123456789012:stateMachine:app-test-workflow"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from components.settings import (
+from components.builders.settings import (
     REQUIRED_KEYS,
     AnalyticsSettings,
     EntrySettings,

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from components import policies
+from components.builders import policies
 
 BUCKET = "arn:aws:s3:::activity-pipeline-dev-raw-abc"
 KEY = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from components.definition import (
+from components.builders.definition import (
     LAMBDA_TRANSIENT_ERRORS,
     TASK_STATES,
     build_definition,

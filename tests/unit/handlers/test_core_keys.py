@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from components.analytics_sql import PARTITION_KEYS, PROJECTION_DIGITS, PROJECTION_RANGES
+from components.builders.analytics_sql import PARTITION_KEYS, PROJECTION_DIGITS, PROJECTION_RANGES
 from handlers import keys
 from handlers.curate import Lineage, curate_events
 from handlers.times import format_time

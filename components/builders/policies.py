@@ -1,9 +1,17 @@
-"""IAM and resource policy documents, built as plain dicts from plain ARN strings.
+"""Every IAM and resource policy document of the program, built as plain dicts from plain ARNs.
 
 Pure (no Pulumi), so every document can be unit-tested for exact equality. Components call these
 inside `Output.all(...).apply(...)` and serialise with `Output.json_dumps`. Every `Resource` is an
 exact ARN or an exact ARN plus a fixed suffix; the one exception (Step Functions log delivery) is
-named where it is built.
+named where it is built. In a key policy `"Resource": "*"` means the key itself.
+
+- the functions' roles (Ingest, Process, Write) and the two state machines' roles;
+- the buckets' TLS-only policy and the alarm topic's key policy;
+- the entry points: the HTTP API's and the EventBridge rule's role (start exactly the main state
+  machine) and the entry DLQ's resource policy (only EventBridge, only for the one rule);
+- the analyst policy: attach it to the people or roles who run the named queries — exactly one
+  workgroup, one Glue database and its two tables, reads of the raw layer's `ingest/` and
+  `rejected/` prefixes, the results bucket, and the raw bucket's KMS key.
 """
 
 from __future__ import annotations
@@ -29,6 +37,20 @@ SFN_LOG_DELIVERY_ACTIONS: Final = (
     "logs:DescribeResourcePolicies",
     "logs:DescribeLogGroups",
 )
+
+
+ATHENA_QUERY_ACTIONS: Final = (
+    "athena:BatchGetNamedQuery",
+    "athena:GetNamedQuery",
+    "athena:GetQueryExecution",
+    "athena:GetQueryResults",
+    "athena:GetWorkGroup",
+    "athena:ListNamedQueries",
+    "athena:ListQueryExecutions",
+    "athena:StartQueryExecution",
+    "athena:StopQueryExecution",
+)
+GLUE_READ_ACTIONS: Final = ("glue:GetDatabase", "glue:GetPartitions", "glue:GetTable")
 
 
 def document(*statements: Statement) -> PolicyDocument:
@@ -237,3 +259,117 @@ def alarm_topic_key_policy(*, partition: str, account_id: str) -> PolicyDocument
 def _require_arn(value: str, what: str) -> None:
     if not value.startswith("arn:") or "*" in value:
         raise ValueError(f"{what} must be an exact ARN, got {value!r}")
+
+
+def start_execution_policy(state_machine_arn: str) -> PolicyDocument:
+    """The API's and the rule's role: start exactly this state machine, nothing else."""
+    _require_exact(state_machine_arn, "state_machine_arn", ":states:", ":stateMachine:")
+    return document(
+        {
+            "Sid": "StartPipelineExecution",
+            "Effect": "Allow",
+            "Action": ["states:StartExecution"],
+            "Resource": [state_machine_arn],
+        }
+    )
+
+
+def entry_dlq_policy(*, queue_arn: str, rule_arn: str) -> PolicyDocument:
+    """Only EventBridge, and only for this rule, may send failed deliveries to the queue."""
+    _require_exact(queue_arn, "queue_arn", ":sqs:")
+    _require_exact(rule_arn, "rule_arn", ":events:", ":rule/")
+    return document(
+        {
+            "Sid": "EventBridgeRuleDeadLetters",
+            "Effect": "Allow",
+            "Principal": {"Service": "events.amazonaws.com"},
+            "Action": "sqs:SendMessage",
+            "Resource": queue_arn,
+            "Condition": {"ArnEquals": {"aws:SourceArn": rule_arn}},
+        }
+    )
+
+
+def _require_exact(value: str, what: str, *parts: str) -> None:
+    if not value.startswith("arn:") or "*" in value or not all(p in value for p in parts):
+        raise ValueError(f"{what} must be an exact ARN containing {', '.join(parts)}: {value!r}")
+
+
+def glue_catalog_arn(*, partition: str, region: str, account_id: str) -> str:
+    return f"arn:{partition}:glue:{region}:{account_id}:catalog"
+
+
+def analyst_policy(
+    *,
+    workgroup_arn: str,
+    catalog_arn: str,
+    database_arn: str,
+    table_arns: Sequence[str],
+    raw_bucket_arn: str,
+    results_bucket_arn: str,
+    kms_key_arn: str,
+) -> PolicyDocument:
+    for what, arn in (
+        ("workgroup_arn", workgroup_arn),
+        ("catalog_arn", catalog_arn),
+        ("database_arn", database_arn),
+        ("raw_bucket_arn", raw_bucket_arn),
+        ("results_bucket_arn", results_bucket_arn),
+        ("kms_key_arn", kms_key_arn),
+        *(("table_arns", arn) for arn in table_arns),
+    ):
+        if not arn.startswith("arn:") or "*" in arn:
+            raise ValueError(f"{what} must be an exact ARN, got {arn!r}")
+    if not table_arns:
+        raise ValueError("table_arns must name at least one table")
+    return document(
+        {
+            "Sid": "RunQueriesInTheWorkgroup",
+            "Effect": "Allow",
+            "Action": list(ATHENA_QUERY_ACTIONS),
+            "Resource": [workgroup_arn],
+        },
+        {
+            "Sid": "ReadTheCatalogTables",
+            "Effect": "Allow",
+            "Action": list(GLUE_READ_ACTIONS),
+            "Resource": [catalog_arn, database_arn, *table_arns],
+        },
+        {
+            "Sid": "LocateTheRawBucket",
+            "Effect": "Allow",
+            "Action": ["s3:GetBucketLocation"],
+            "Resource": [raw_bucket_arn],
+        },
+        {
+            "Sid": "ListTheRawLayer",
+            "Effect": "Allow",
+            "Action": ["s3:ListBucket"],
+            "Resource": [raw_bucket_arn],
+            "Condition": {"StringLike": {"s3:prefix": ["ingest/*", "rejected/*"]}},
+        },
+        {
+            "Sid": "ReadTheRawLayer",
+            "Effect": "Allow",
+            "Action": ["s3:GetObject"],
+            "Resource": [ingest_prefix_arn(raw_bucket_arn), rejected_prefix_arn(raw_bucket_arn)],
+        },
+        {
+            "Sid": "UseTheResultsBucket",
+            "Effect": "Allow",
+            "Action": ["s3:GetBucketLocation", "s3:ListBucket"],
+            "Resource": [results_bucket_arn],
+        },
+        {
+            "Sid": "ReadAndWriteQueryResults",
+            "Effect": "Allow",
+            "Action": ["s3:AbortMultipartUpload", "s3:GetObject", "s3:PutObject"],
+            "Resource": [f"{results_bucket_arn}/*"],
+        },
+        {
+            "Sid": "UseTheRawBucketKey",
+            "Effect": "Allow",
+            "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+            "Resource": [kms_key_arn],
+        },
+    )

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from components.definition import FAILURE_ERROR
+from components.builders.definition import FAILURE_ERROR
 
 FAILED_WITHOUT_DEAD_LETTER_METRIC: Final = "ExecutionsFailedWithoutDeadLetter"
 UNCAUGHT_END_TYPES: Final = ("ExecutionTimedOut", "ExecutionAborted")

@@ -15,7 +15,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components import building_blocks
-from components.builders import analytics_sql, policies
+from components.builders import analytics_sql, arns, policies
 
 TYPE: Final = "activity-pipeline:analytics:Analytics"
 ENGINE_VERSION: Final = "Athena engine version 3"
@@ -177,7 +177,7 @@ class Analytics(pulumi.ComponentResource):
                     workgroup_arn=workgroup.arn,
                     catalog_arn=pulumi.Output.all(
                         partition=partition, region=region, account_id=identity.account_id
-                    ).apply(lambda v: policies.glue_catalog_arn(**v)),
+                    ).apply(lambda v: arns.glue_catalog_arn(**v)),
                     database_arn=database.arn,
                     table_arns=pulumi.Output.all(*[t.arn for t in tables]),
                     raw_bucket_arn=args.raw_bucket_arn,

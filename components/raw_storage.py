@@ -8,7 +8,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components import building_blocks
-from components.builders import policies
+from components.builders import arns
 
 TYPE: str = "activity-pipeline:raw_storage:RawStorage"
 
@@ -101,8 +101,8 @@ class RawStorage(pulumi.ComponentResource):
 
         self.bucket_name = bucket.bucket
         self.bucket_arn = bucket.arn
-        self.ingest_prefix_arn = bucket.arn.apply(policies.ingest_prefix_arn)
-        self.rejected_prefix_arn = bucket.arn.apply(policies.rejected_prefix_arn)
+        self.ingest_prefix_arn = bucket.arn.apply(arns.ingest_prefix_arn)
+        self.rejected_prefix_arn = bucket.arn.apply(arns.rejected_prefix_arn)
         self.kms_key_arn = key.arn
         self.register_outputs(
             {

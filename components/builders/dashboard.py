@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
+from components.builders.arns import require_arn
+
 METRICS_NAMESPACE: Final = "ActivityPipeline"
 EMF_METRICS: Final = ("EventsReceived", "EventsValid", "EventsRejected", "EventsWritten")
 
@@ -49,8 +51,7 @@ def build_dashboard(
     """Executions, per-function errors/duration/throttles, EMF event counts and DLQ depth/age."""
     if not function_names:
         raise ValueError("function_names must not be empty")
-    if not state_machine_arn.startswith("arn:"):
-        raise ValueError(f"state_machine_arn must be an ARN, got {state_machine_arn!r}")
+    require_arn(state_machine_arn, "state_machine_arn", service="states", resource="stateMachine:")
     executions: list[list[Any]] = [
         ["AWS/States", metric, "StateMachineArn", state_machine_arn]
         for metric in (

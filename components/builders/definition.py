@@ -20,6 +20,8 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+from components.builders.arns import require_arn
+
 INGEST: Final = "Ingest"
 PROCESS: Final = "Process"
 WRITE: Final = "Write"
@@ -116,17 +118,14 @@ REPLAY_KEY_PATH: Final = "$.replay.raw_key"
 RESUBMIT_PATH: Final = "$.resubmit"
 
 
-def _require_function_arns(arns: dict[str, str]) -> None:
-    for what, arn in arns.items():
-        if not arn.startswith("arn:") or ":function:" not in arn:
-            raise ValueError(f"{what} must be a Lambda function ARN, got {arn!r}")
-
-
 def pipeline_states(*, ingest_arn: str, process_arn: str, write_arn: str) -> dict[str, State]:
     """Ingest -> Process -> Write, each Task with its retries and its Catch into SendToDLQ."""
-    _require_function_arns(
-        {"ingest_arn": ingest_arn, "process_arn": process_arn, "write_arn": write_arn}
-    )
+    for what, arn in (
+        ("ingest_arn", ingest_arn),
+        ("process_arn", process_arn),
+        ("write_arn", write_arn),
+    ):
+        require_arn(arn, what, service="lambda", resource="function:")
     execution_id = {"execution_id.$": "$$.Execution.Id"}
     process_payload = {f"{key}.$": f"$.{key}" for key in PROCESS_INPUT_KEYS} | execution_id
     write_payload = {f"{key}.$": f"$.{key}" for key in WRITE_INPUT_KEYS} | execution_id

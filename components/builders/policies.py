@@ -19,6 +19,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Final
 
+from components.builders.arns import ingest_prefix_arn, rejected_prefix_arn, require_arn
+
 PolicyDocument = dict[str, Any]
 Statement = dict[str, Any]
 
@@ -57,14 +59,6 @@ def document(*statements: Statement) -> PolicyDocument:
     return {"Version": VERSION, "Statement": list(statements)}
 
 
-def ingest_prefix_arn(bucket_arn: str) -> str:
-    return f"{bucket_arn}/ingest/*"
-
-
-def rejected_prefix_arn(bucket_arn: str) -> str:
-    return f"{bucket_arn}/rejected/*"
-
-
 def service_assume_role_policy(service: str, source_account: str | None = None) -> PolicyDocument:
     """Trust policy for a service principal, optionally pinned to one account (confused deputy)."""
     statement: Statement = {
@@ -79,7 +73,7 @@ def service_assume_role_policy(service: str, source_account: str | None = None) 
 
 def own_log_group_statement(log_group_arn: str) -> Statement:
     """A function writes only to its own log group (which exists already: no CreateLogGroup)."""
-    _require_arn(log_group_arn, "log_group_arn")
+    require_arn(log_group_arn, "log_group_arn", service="logs", resource="log-group:")
     return {
         "Sid": "WriteOwnLogGroup",
         "Effect": "Allow",
@@ -89,8 +83,8 @@ def own_log_group_statement(log_group_arn: str) -> Statement:
 
 
 def ingest_policy(*, bucket_arn: str, kms_key_arn: str, log_group_arn: str) -> PolicyDocument:
-    _require_arn(bucket_arn, "bucket_arn")
-    _require_arn(kms_key_arn, "kms_key_arn")
+    require_arn(bucket_arn, "bucket_arn", service="s3")
+    require_arn(kms_key_arn, "kms_key_arn", service="kms", resource="key/")
     return document(
         {
             # Conditional creates only (If-None-Match: *): a stored raw object is never replaced.
@@ -112,8 +106,8 @@ def ingest_policy(*, bucket_arn: str, kms_key_arn: str, log_group_arn: str) -> P
 
 
 def process_policy(*, bucket_arn: str, kms_key_arn: str, log_group_arn: str) -> PolicyDocument:
-    _require_arn(bucket_arn, "bucket_arn")
-    _require_arn(kms_key_arn, "kms_key_arn")
+    require_arn(bucket_arn, "bucket_arn", service="s3")
+    require_arn(kms_key_arn, "kms_key_arn", service="kms", resource="key/")
     return document(
         {
             "Sid": "ReadRawObjects",
@@ -142,9 +136,9 @@ def write_policy(
 ) -> PolicyDocument:
     """Conditional PutItem on the table (first write wins, no read); conflicting duplicates are
     written under rejected/ (encrypted with the bucket's key)."""
-    _require_arn(table_arn, "table_arn")
-    _require_arn(bucket_arn, "bucket_arn")
-    _require_arn(kms_key_arn, "kms_key_arn")
+    require_arn(table_arn, "table_arn", service="dynamodb", resource="table/")
+    require_arn(bucket_arn, "bucket_arn", service="s3")
+    require_arn(kms_key_arn, "kms_key_arn", service="kms", resource="key/")
     return document(
         {
             "Sid": "PutCuratedItems",
@@ -170,7 +164,7 @@ def write_policy(
 
 def state_machine_policy(*, function_arns: Sequence[str], dlq_arn: str) -> PolicyDocument:
     """The main state machine: invoke the functions, send to its DLQ, deliver its logs."""
-    _require_arn(dlq_arn, "dlq_arn")
+    require_arn(dlq_arn, "dlq_arn", service="sqs")
     return document(
         _invoke_functions_statement(function_arns),
         {
@@ -193,7 +187,7 @@ def _invoke_functions_statement(function_arns: Sequence[str]) -> Statement:
         raise ValueError("function_arns must name at least one function")
     invoke_resources: list[str] = []
     for arn in function_arns:
-        _require_arn(arn, "function_arns")
+        require_arn(arn, "function_arns", service="lambda", resource="function:")
         invoke_resources += [arn, f"{arn}:*"]  # the function, and its versions/aliases
     return {
         "Sid": "InvokePipelineFunctions",
@@ -215,7 +209,7 @@ def _log_delivery_statement() -> Statement:
 
 
 def tls_only_bucket_policy(bucket_arn: str) -> PolicyDocument:
-    _require_arn(bucket_arn, "bucket_arn")
+    require_arn(bucket_arn, "bucket_arn", service="s3")
     return document(
         {
             "Sid": "DenyInsecureTransport",
@@ -256,14 +250,9 @@ def alarm_topic_key_policy(*, partition: str, account_id: str) -> PolicyDocument
     )
 
 
-def _require_arn(value: str, what: str) -> None:
-    if not value.startswith("arn:") or "*" in value:
-        raise ValueError(f"{what} must be an exact ARN, got {value!r}")
-
-
 def start_execution_policy(state_machine_arn: str) -> PolicyDocument:
     """The API's and the rule's role: start exactly this state machine, nothing else."""
-    _require_exact(state_machine_arn, "state_machine_arn", ":states:", ":stateMachine:")
+    require_arn(state_machine_arn, "state_machine_arn", service="states", resource="stateMachine:")
     return document(
         {
             "Sid": "StartPipelineExecution",
@@ -276,8 +265,8 @@ def start_execution_policy(state_machine_arn: str) -> PolicyDocument:
 
 def entry_dlq_policy(*, queue_arn: str, rule_arn: str) -> PolicyDocument:
     """Only EventBridge, and only for this rule, may send failed deliveries to the queue."""
-    _require_exact(queue_arn, "queue_arn", ":sqs:")
-    _require_exact(rule_arn, "rule_arn", ":events:", ":rule/")
+    require_arn(queue_arn, "queue_arn", service="sqs")
+    require_arn(rule_arn, "rule_arn", service="events", resource="rule/")
     return document(
         {
             "Sid": "EventBridgeRuleDeadLetters",
@@ -290,15 +279,6 @@ def entry_dlq_policy(*, queue_arn: str, rule_arn: str) -> PolicyDocument:
     )
 
 
-def _require_exact(value: str, what: str, *parts: str) -> None:
-    if not value.startswith("arn:") or "*" in value or not all(p in value for p in parts):
-        raise ValueError(f"{what} must be an exact ARN containing {', '.join(parts)}: {value!r}")
-
-
-def glue_catalog_arn(*, partition: str, region: str, account_id: str) -> str:
-    return f"arn:{partition}:glue:{region}:{account_id}:catalog"
-
-
 def analyst_policy(
     *,
     workgroup_arn: str,
@@ -309,17 +289,14 @@ def analyst_policy(
     results_bucket_arn: str,
     kms_key_arn: str,
 ) -> PolicyDocument:
-    for what, arn in (
-        ("workgroup_arn", workgroup_arn),
-        ("catalog_arn", catalog_arn),
-        ("database_arn", database_arn),
-        ("raw_bucket_arn", raw_bucket_arn),
-        ("results_bucket_arn", results_bucket_arn),
-        ("kms_key_arn", kms_key_arn),
-        *(("table_arns", arn) for arn in table_arns),
-    ):
-        if not arn.startswith("arn:") or "*" in arn:
-            raise ValueError(f"{what} must be an exact ARN, got {arn!r}")
+    require_arn(workgroup_arn, "workgroup_arn", service="athena", resource="workgroup/")
+    require_arn(catalog_arn, "catalog_arn", service="glue", resource="catalog")
+    require_arn(database_arn, "database_arn", service="glue", resource="database/")
+    for arn in table_arns:
+        require_arn(arn, "table_arns", service="glue", resource="table/")
+    require_arn(raw_bucket_arn, "raw_bucket_arn", service="s3")
+    require_arn(results_bucket_arn, "results_bucket_arn", service="s3")
+    require_arn(kms_key_arn, "kms_key_arn", service="kms", resource="key/")
     if not table_arns:
         raise ValueError("table_arns must name at least one table")
     return document(

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from components.builders import policies
+from components.builders import arns, policies
 
 BUCKET = "arn:aws:s3:::activity-pipeline-dev-raw-abc"
 KEY = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
@@ -266,5 +266,5 @@ def test_alarm_topic_key_policy_needs_an_account_id() -> None:
 
 
 def test_prefix_arns() -> None:
-    assert policies.ingest_prefix_arn(BUCKET) == f"{BUCKET}/ingest/*"
-    assert policies.rejected_prefix_arn(BUCKET) == f"{BUCKET}/rejected/*"
+    assert arns.ingest_prefix_arn(BUCKET) == f"{BUCKET}/ingest/*"
+    assert arns.rejected_prefix_arn(BUCKET) == f"{BUCKET}/rejected/*"

@@ -1,5 +1,6 @@
 """activity-pipeline: reads the stack config, composes the components, exports the stack outputs."""
 
+from operator import itemgetter
 from pathlib import Path
 
 import pulumi
@@ -60,7 +61,7 @@ monitoring = Monitoring(
         name_prefix=name_prefix,
         kms_key_deletion_window_days=settings.kms_key_deletion_window_days,
         function_names={
-            fn: workflow.function_names.apply(lambda names, fn=fn: names[fn])
+            fn: workflow.function_names.apply(itemgetter(fn))
             for fn in ("ingest", "process", "write")
         },
         state_machine_arn=workflow.state_machine_arn,

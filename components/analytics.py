@@ -16,6 +16,7 @@ import pulumi_aws as aws
 
 from components import building_blocks
 from components.builders import analytics_sql, arns, policies
+from components.builders.settings import ResultsExpirationDays
 
 TYPE: Final = "activity-pipeline:analytics:Analytics"
 ENGINE_VERSION: Final = "Athena engine version 3"
@@ -28,18 +29,13 @@ class AnalyticsArgs:
     raw_bucket_name: pulumi.Input[str]
     raw_bucket_arn: pulumi.Input[str]
     kms_key_arn: pulumi.Input[str]
-    results_expiration_days: int
+    results_expiration_days: ResultsExpirationDays
     force_destroy: bool
     bytes_scanned_cutoff_per_query: int = 10 * 1024**3
 
     def __post_init__(self) -> None:
         if not self.name_prefix:
             raise ValueError("AnalyticsArgs.name_prefix must not be empty")
-        if not 1 <= self.results_expiration_days <= 3650:
-            raise ValueError(
-                "AnalyticsArgs.results_expiration_days must be between 1 and 3650, "
-                f"got {self.results_expiration_days}"
-            )
         if self.bytes_scanned_cutoff_per_query < 10 * 1024**2:  # Athena's minimum: 10 MB
             raise ValueError("AnalyticsArgs.bytes_scanned_cutoff_per_query must be >= 10 MB")
 

@@ -10,18 +10,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Final, Literal
+from typing import Final
 
 import pulumi
 import pulumi_aws as aws
 
 from components import building_blocks
 from components.builders import entry, policies
-from components.builders.settings import LOG_RETENTION_DAYS
+from components.builders.settings import (
+    HttpApiAuth,
+    HttpsUrl,
+    RetentionDays,
+    ThrottleBurst,
+    ThrottleRate,
+)
 
 TYPE: Final = "activity-pipeline:http_api:HttpApi"
-AuthMode = Literal["IAM", "JWT"]
-AUTH_MODES: Final[tuple[AuthMode, ...]] = ("IAM", "JWT")
 # AWS service integrations of HTTP APIs support payload format 1.0 only.
 PAYLOAD_FORMAT_VERSION: Final = "1.0"
 
@@ -30,40 +34,16 @@ PAYLOAD_FORMAT_VERSION: Final = "1.0"
 class HttpApiArgs:
     name_prefix: str
     state_machine_arn: pulumi.Input[str]
-    auth: str
-    throttling_burst_limit: int
-    throttling_rate_limit: int
-    log_retention_days: int
-    jwt_issuer: str | None = None
+    auth: HttpApiAuth
+    throttling_burst_limit: ThrottleBurst
+    throttling_rate_limit: ThrottleRate
+    log_retention_days: RetentionDays
+    jwt_issuer: HttpsUrl | None = None  # with auth JWT (HttpApiSettings)
     jwt_audience: Sequence[str] = field(default_factory=tuple)
 
     def __post_init__(self) -> None:
         if not self.name_prefix:
             raise ValueError("HttpApiArgs.name_prefix must not be empty")
-        if self.auth not in AUTH_MODES:
-            raise ValueError(f"HttpApiArgs.auth must be one of {AUTH_MODES}, got {self.auth!r}")
-        if self.auth == "JWT":
-            if not self.jwt_issuer or not self.jwt_issuer.startswith("https://"):
-                raise ValueError("HttpApiArgs.jwt_issuer must be an https:// URL when auth is JWT")
-            if not self.jwt_audience:
-                raise ValueError("HttpApiArgs.jwt_audience must name an audience when auth is JWT")
-        elif self.jwt_issuer or self.jwt_audience:
-            raise ValueError("HttpApiArgs.jwt_issuer/jwt_audience are only valid with auth JWT")
-        if not 0 <= self.throttling_burst_limit <= 5000:
-            raise ValueError(
-                f"HttpApiArgs.throttling_burst_limit must be 0..5000, "
-                f"got {self.throttling_burst_limit}"
-            )
-        if not 0 <= self.throttling_rate_limit <= 10000:
-            raise ValueError(
-                f"HttpApiArgs.throttling_rate_limit must be 0..10000, "
-                f"got {self.throttling_rate_limit}"
-            )
-        if self.log_retention_days not in LOG_RETENTION_DAYS:
-            raise ValueError(
-                "HttpApiArgs.log_retention_days is not a CloudWatch Logs retention value: "
-                f"{self.log_retention_days}"
-            )
 
 
 class HttpApi(pulumi.ComponentResource):

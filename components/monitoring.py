@@ -22,6 +22,7 @@ from components.builders.log_metrics import (
     FAILED_WITHOUT_DEAD_LETTER_METRIC,
     failed_without_dead_letter_pattern,
 )
+from components.builders.settings import EmailAddress, KeyDeletionWindowDays
 
 TYPE: Final = "activity-pipeline:monitoring:Monitoring"
 ALARM_PERIOD_SECONDS: Final = 300
@@ -30,12 +31,12 @@ ALARM_PERIOD_SECONDS: Final = 300
 @dataclass(frozen=True)
 class MonitoringArgs:
     name_prefix: str
-    kms_key_deletion_window_days: int
+    kms_key_deletion_window_days: KeyDeletionWindowDays
     function_names: Mapping[str, pulumi.Input[str]]
     state_machine_arn: pulumi.Input[str]
     workflow_log_group_name: pulumi.Input[str]
     dlq_name: pulumi.Input[str]
-    alarm_email: str | None = None
+    alarm_email: EmailAddress | None = None
     service_name: str = field(default="")
 
     def __post_init__(self) -> None:
@@ -43,15 +44,6 @@ class MonitoringArgs:
             raise ValueError("MonitoringArgs.name_prefix must not be empty")
         if not self.function_names:
             raise ValueError("MonitoringArgs.function_names must name at least one function")
-        if not 7 <= self.kms_key_deletion_window_days <= 30:
-            raise ValueError(
-                "MonitoringArgs.kms_key_deletion_window_days must be between 7 and 30, "
-                f"got {self.kms_key_deletion_window_days}"
-            )
-        if self.alarm_email is not None and "@" not in self.alarm_email:
-            raise ValueError(
-                f"MonitoringArgs.alarm_email must be an e-mail address, got {self.alarm_email!r}"
-            )
 
 
 class Monitoring(pulumi.ComponentResource):

@@ -9,6 +9,7 @@ import pulumi_aws as aws
 
 from components import building_blocks
 from components.builders import arns
+from components.builders.settings import KeyDeletionWindowDays, NoncurrentVersionDays
 
 TYPE: str = "activity-pipeline:raw_storage:RawStorage"
 
@@ -16,21 +17,14 @@ TYPE: str = "activity-pipeline:raw_storage:RawStorage"
 @dataclass(frozen=True, slots=True)
 class RawStorageArgs:
     name_prefix: str
-    kms_key_deletion_window_days: int
+    kms_key_deletion_window_days: KeyDeletionWindowDays
     force_destroy: bool
-    noncurrent_version_expiration_days: int
+    noncurrent_version_expiration_days: NoncurrentVersionDays
     abort_incomplete_multipart_upload_days: int = 7
 
     def __post_init__(self) -> None:
         if not self.name_prefix:
             raise ValueError("RawStorageArgs.name_prefix must not be empty")
-        if not 7 <= self.kms_key_deletion_window_days <= 30:
-            raise ValueError(
-                "RawStorageArgs.kms_key_deletion_window_days must be between 7 and 30, "
-                f"got {self.kms_key_deletion_window_days}"
-            )
-        if self.noncurrent_version_expiration_days < 1:
-            raise ValueError("RawStorageArgs.noncurrent_version_expiration_days must be >= 1")
         if self.abort_incomplete_multipart_upload_days < 1:
             raise ValueError("RawStorageArgs.abort_incomplete_multipart_upload_days must be >= 1")
 

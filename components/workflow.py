@@ -20,10 +20,14 @@ from components import building_blocks
 from components.builders import policies
 from components.builders.definition import build_definition, build_recovery_definition
 from components.builders.settings import (
-    ARCHITECTURES,
-    LOG_RETENTION_DAYS,
-    WORKFLOW_LOG_LEVELS,
-    WORKFLOW_TYPES,
+    Architecture,
+    BatchEvents,
+    LateEventHours,
+    MemoryMb,
+    RetentionDays,
+    TimeoutSeconds,
+    WorkflowLogLevel,
+    WorkflowType,
 )
 from handlers.times import format_time
 
@@ -39,60 +43,25 @@ PACKAGED_SUFFIXES: Final = (".py", ".json")
 class WorkflowArgs:
     name_prefix: str
     handlers_dir: Path
-    workflow_type: str
-    architecture: str
-    memory_mb: int
-    timeout_seconds: int
+    workflow_type: WorkflowType
+    architecture: Architecture
+    memory_mb: MemoryMb
+    timeout_seconds: TimeoutSeconds
     powertools_layer_arn: str
-    log_retention_days: int
-    max_batch_events: int
-    late_event_threshold_hours: int
-    oldest_event_time: datetime  # aware; validated by components.settings (oldestEventTime)
+    log_retention_days: RetentionDays
+    max_batch_events: BatchEvents
+    late_event_threshold_hours: LateEventHours
+    oldest_event_time: datetime  # aware, >= 1970 (PipelineSettings.oldest_event_time)
     raw_bucket_name: pulumi.Input[str]
     raw_bucket_arn: pulumi.Input[str]
     kms_key_arn: pulumi.Input[str]
     table_name: pulumi.Input[str]
     table_arn: pulumi.Input[str]
-    log_level: str = "ERROR"
+    log_level: WorkflowLogLevel = "ERROR"
 
     def __post_init__(self) -> None:
         if not self.name_prefix:
             raise ValueError("WorkflowArgs.name_prefix must not be empty")
-        if self.log_level not in WORKFLOW_LOG_LEVELS:
-            raise ValueError(
-                f"WorkflowArgs.log_level must be one of {WORKFLOW_LOG_LEVELS}, "
-                f"got {self.log_level!r}"
-            )
-        if self.workflow_type not in WORKFLOW_TYPES:
-            raise ValueError(
-                f"WorkflowArgs.workflow_type must be one of {WORKFLOW_TYPES}, "
-                f"got {self.workflow_type!r}"
-            )
-        if self.architecture not in ARCHITECTURES:
-            raise ValueError(
-                f"WorkflowArgs.architecture must be one of {ARCHITECTURES}, "
-                f"got {self.architecture!r}"
-            )
-        if not 128 <= self.memory_mb <= 10240:
-            raise ValueError(f"WorkflowArgs.memory_mb must be 128..10240, got {self.memory_mb}")
-        if not 1 <= self.timeout_seconds <= 900:
-            raise ValueError(
-                f"WorkflowArgs.timeout_seconds must be 1..900, got {self.timeout_seconds}"
-            )
-        if self.log_retention_days not in LOG_RETENTION_DAYS:
-            raise ValueError(
-                "WorkflowArgs.log_retention_days is not a CloudWatch Logs retention value: "
-                f"{self.log_retention_days}"
-            )
-        if not self.powertools_layer_arn.startswith("arn:aws:lambda:"):
-            raise ValueError(
-                "WorkflowArgs.powertools_layer_arn must be a Lambda layer version ARN, "
-                f"got {self.powertools_layer_arn!r}"
-            )
-        if self.max_batch_events < 1 or self.late_event_threshold_hours < 1:
-            raise ValueError(
-                "WorkflowArgs.max_batch_events and late_event_threshold_hours must be >= 1"
-            )
 
 
 def handler_files(handlers_dir: Path) -> dict[str, Path]:
@@ -330,9 +299,9 @@ def logged_state_machine(
     children: str,
     machine_name: str,
     description: str,
-    workflow_type: str,
-    log_level: str,
-    log_retention_days: int,
+    workflow_type: WorkflowType,
+    log_level: WorkflowLogLevel,
+    log_retention_days: RetentionDays,
     policy: pulumi.Input[Any],
     definition: pulumi.Input[str],
     opts: pulumi.ResourceOptions,

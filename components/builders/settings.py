@@ -1,7 +1,9 @@
 """Stack settings: typed, validated values parsed from the plain strings in `Pulumi.<stack>.yaml`.
 
-Pure (no Pulumi): `__main__.py` feeds it the values read with `pulumi.Config`, tests and the harness
-feed it the values read by `load_stack_config`.
+The one place configuration is checked. Pure (no Pulumi): `__main__.py` feeds it the values read
+with `pulumi.Config`, tests and the harness feed it the values read by `load_stack_config`. Each
+bounded value has a type of its own, made only here after its check (bounds in `from_config`), so
+the components' Args take these types and never check them again.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Final, Literal, cast
+from typing import Final, Literal, NewType, cast
 
 import yaml  # type: ignore[import-untyped]  # PyYAML is pinned in requirements.lock (via pulumi)
 
@@ -21,13 +23,31 @@ PROJECT: Final = "activity-pipeline"
 
 WorkflowType = Literal["STANDARD", "EXPRESS"]
 Architecture = Literal["arm64", "x86_64"]
-
-WORKFLOW_TYPES: Final[tuple[WorkflowType, ...]] = ("STANDARD", "EXPRESS")
 # Step Functions log level. ALL logs every state transition with its data (an Express workflow's
 # only execution history, at CloudWatch Logs ingestion prices); ERROR logs failures only.
 WorkflowLogLevel = Literal["ALL", "ERROR", "FATAL", "OFF"]
+HttpApiAuth = Literal["IAM", "JWT"]
+
+WORKFLOW_TYPES: Final[tuple[WorkflowType, ...]] = ("STANDARD", "EXPRESS")
 WORKFLOW_LOG_LEVELS: Final[tuple[WorkflowLogLevel, ...]] = ("ALL", "ERROR", "FATAL", "OFF")
 ARCHITECTURES: Final[tuple[Architecture, ...]] = ("arm64", "x86_64")
+HTTP_API_AUTH_MODES: Final[tuple[HttpApiAuth, ...]] = ("IAM", "JWT")
+
+# Checked values (bounds in PipelineSettings.from_config).
+Region = NewType("Region", str)
+MemoryMb = NewType("MemoryMb", int)  # 128..10,240
+TimeoutSeconds = NewType("TimeoutSeconds", int)  # 1..900
+LayerVersion = NewType("LayerVersion", int)  # 1..10,000
+RetentionDays = NewType("RetentionDays", int)  # one of LOG_RETENTION_DAYS
+NoncurrentVersionDays = NewType("NoncurrentVersionDays", int)  # 1..36,500
+KeyDeletionWindowDays = NewType("KeyDeletionWindowDays", int)  # 7..30 (KMS)
+BatchEvents = NewType("BatchEvents", int)  # 1..10,000
+LateEventHours = NewType("LateEventHours", int)  # 1..8,784
+EmailAddress = NewType("EmailAddress", str)
+ResultsExpirationDays = NewType("ResultsExpirationDays", int)  # 1..3,650
+ThrottleBurst = NewType("ThrottleBurst", int)  # 1..5,000
+ThrottleRate = NewType("ThrottleRate", int)  # 1..10,000
+HttpsUrl = NewType("HttpsUrl", str)
 
 # Values CloudWatch Logs accepts for retentionInDays.
 LOG_RETENTION_DAYS: Final = frozenset(
@@ -52,14 +72,13 @@ REQUIRED_KEYS: Final = (
     "lateEventThresholdHours",
     "oldestEventTime",
 )
-# -- analytics (Glue, Athena): optional; the component exists only when analyticsEnabled is true --
+# Analytics (Glue, Athena) is optional: the component exists only when analyticsEnabled is true.
 ANALYTICS_KEYS: Final = ("analyticsEnabled", "athenaResultsExpirationDays")
-ATHENA_RESULTS_EXPIRATION_DAYS_DEFAULT: Final = 30
-# -- end analytics ---------------------------------------------------------------------------------
+ATHENA_RESULTS_EXPIRATION_DAYS_DEFAULT: Final = ResultsExpirationDays(30)
 OPTIONAL_KEYS: Final = ("alarmEmail", *ANALYTICS_KEYS)
-# -- entry points (HTTP API, EventBridge) ---------------------------------------------------------
-# The two switches are required (each stack decides explicitly); the HTTP keys are required when
-# httpApiEnabled is true, jwtIssuer/jwtAudience when httpApiAuth is JWT.
+# Entry points (HTTP API, EventBridge): the two switches are required (each stack decides
+# explicitly); the HTTP keys are required when httpApiEnabled is true, jwtIssuer/jwtAudience when
+# httpApiAuth is JWT.
 ENTRY_KEYS: Final = (
     "httpApiEnabled",
     "eventBridgeEnabled",
@@ -69,38 +88,35 @@ ENTRY_KEYS: Final = (
     "jwtIssuer",
     "jwtAudience",
 )
-HttpApiAuth = Literal["IAM", "JWT"]
-HTTP_API_AUTH_MODES: Final[tuple[HttpApiAuth, ...]] = ("IAM", "JWT")
-# -- end entry points ------------------------------------------------------------------------------
 CONFIG_KEYS: Final = REQUIRED_KEYS + OPTIONAL_KEYS + ENTRY_KEYS
 
 POWERTOOLS_LAYER_ACCOUNT: Final = "017000801446"
 
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_HTTPS_URL = re.compile(r"^https://[^\s/]+(/\S*)?$")  # entry points: jwtIssuer
+_HTTPS_URL = re.compile(r"^https://[^\s/]+(/\S*)?$")
 
 
 @dataclass(frozen=True, slots=True)
 class PipelineSettings:
     """Everything a stack can configure, already validated."""
 
-    region: str
+    region: Region
     workflow_type: WorkflowType
     workflow_log_level: WorkflowLogLevel
     lambda_architecture: Architecture
-    lambda_memory_mb: int
-    lambda_timeout_seconds: int
-    powertools_layer_version: int
-    log_retention_days: int
+    lambda_memory_mb: MemoryMb
+    lambda_timeout_seconds: TimeoutSeconds
+    powertools_layer_version: LayerVersion
+    log_retention_days: RetentionDays
     deletion_protection: bool
     force_destroy_bucket: bool
-    noncurrent_version_expiration_days: int
-    kms_key_deletion_window_days: int
-    max_batch_events: int
-    late_event_threshold_hours: int
-    oldest_event_time: datetime  # events before it are rejected event_too_old
-    alarm_email: str | None = None
+    noncurrent_version_expiration_days: NoncurrentVersionDays
+    kms_key_deletion_window_days: KeyDeletionWindowDays
+    max_batch_events: BatchEvents
+    late_event_threshold_hours: LateEventHours
+    oldest_event_time: datetime  # aware, >= 1970; events before it are rejected event_too_old
+    alarm_email: EmailAddress | None = None
     analytics: AnalyticsSettings | None = None  # analytics (Glue, Athena); None when disabled
     entry: EntrySettings | None = None  # entry points (HTTP API, EventBridge)
 
@@ -128,18 +144,22 @@ class PipelineSettings:
             lambda_architecture=cast(
                 Architecture, _choice(raw, "lambdaArchitecture", ARCHITECTURES)
             ),
-            lambda_memory_mb=_int(raw, "lambdaMemoryMb", 128, 10240),
-            lambda_timeout_seconds=_int(raw, "lambdaTimeoutSeconds", 1, 900),
-            powertools_layer_version=_int(raw, "powertoolsLayerVersion", 1, 10_000),
+            lambda_memory_mb=MemoryMb(_int(raw, "lambdaMemoryMb", 128, 10_240)),
+            lambda_timeout_seconds=TimeoutSeconds(_int(raw, "lambdaTimeoutSeconds", 1, 900)),
+            powertools_layer_version=LayerVersion(_int(raw, "powertoolsLayerVersion", 1, 10_000)),
             log_retention_days=_retention(raw, "logRetentionDays"),
             deletion_protection=_bool(raw, "deletionProtection"),
             force_destroy_bucket=_bool(raw, "forceDestroyBucket"),
-            noncurrent_version_expiration_days=_int(
-                raw, "noncurrentVersionExpirationDays", 1, 36_500
+            noncurrent_version_expiration_days=NoncurrentVersionDays(
+                _int(raw, "noncurrentVersionExpirationDays", 1, 36_500)
             ),
-            kms_key_deletion_window_days=_int(raw, "kmsKeyDeletionWindowDays", 7, 30),
-            max_batch_events=_int(raw, "maxBatchEvents", 1, 10_000),
-            late_event_threshold_hours=_int(raw, "lateEventThresholdHours", 1, 24 * 366),
+            kms_key_deletion_window_days=KeyDeletionWindowDays(
+                _int(raw, "kmsKeyDeletionWindowDays", 7, 30)
+            ),
+            max_batch_events=BatchEvents(_int(raw, "maxBatchEvents", 1, 10_000)),
+            late_event_threshold_hours=LateEventHours(
+                _int(raw, "lateEventThresholdHours", 1, 24 * 366)
+            ),
             oldest_event_time=_time(raw, "oldestEventTime"),
             alarm_email=_email(raw, "alarmEmail"),
             analytics=AnalyticsSettings.from_raw(raw),
@@ -158,13 +178,14 @@ class PipelineSettings:
         return cls.from_config(values, region=config.get("aws:region"))
 
 
-# -- entry points (HTTP API, EventBridge) ---------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class HttpApiSettings:
+    """The HTTP API's settings: with auth JWT, an issuer and at least one audience; else none."""
+
     auth: HttpApiAuth
-    throttle_burst: int
-    throttle_rate: int
-    jwt_issuer: str | None = None
+    throttle_burst: ThrottleBurst
+    throttle_rate: ThrottleRate
+    jwt_issuer: HttpsUrl | None = None
     jwt_audience: tuple[str, ...] = ()
 
 
@@ -185,14 +206,13 @@ class EntrySettings:
             _refuse_set(raw, http_only + jwt_only, "httpApiEnabled is false")
             return cls(event_bridge_enabled=events)
         auth = cast(HttpApiAuth, _choice(raw, "httpApiAuth", HTTP_API_AUTH_MODES))
-        issuer: str | None = None
+        issuer: HttpsUrl | None = None
         audience: tuple[str, ...] = ()
         if auth == "JWT":
-            issuer = _require(raw, "jwtIssuer")
-            if not _HTTPS_URL.match(issuer):
-                raise ValueError(
-                    f"config {PROJECT}:jwtIssuer must be an https:// URL, got {issuer!r}"
-                )
+            url = _require(raw, "jwtIssuer")
+            if not _HTTPS_URL.match(url):
+                raise ValueError(f"config {PROJECT}:jwtIssuer must be an https:// URL, got {url!r}")
+            issuer = HttpsUrl(url)
             audience = tuple(
                 a.strip() for a in _require(raw, "jwtAudience").split(",") if a.strip()
             )
@@ -202,8 +222,8 @@ class EntrySettings:
             _refuse_set(raw, jwt_only, "httpApiAuth is not JWT")
         http_api = HttpApiSettings(
             auth=auth,
-            throttle_burst=_int(raw, "httpApiThrottleBurst", 1, 5000),
-            throttle_rate=_int(raw, "httpApiThrottleRate", 1, 10_000),
+            throttle_burst=ThrottleBurst(_int(raw, "httpApiThrottleBurst", 1, 5000)),
+            throttle_rate=ThrottleRate(_int(raw, "httpApiThrottleRate", 1, 10_000)),
             jwt_issuer=issuer,
             jwt_audience=audience,
         )
@@ -216,13 +236,11 @@ def _refuse_set(raw: Mapping[str, str], keys: tuple[str, ...], because: str) -> 
         raise ValueError(f"config {', '.join(stray)} set but {PROJECT}:{because}")
 
 
-# -- end entry points ------------------------------------------------------------------------------
-
-
-# -- analytics (Glue, Athena) ---------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class AnalyticsSettings:
-    results_expiration_days: int = ATHENA_RESULTS_EXPIRATION_DAYS_DEFAULT
+    """Analytics (Glue, Athena), present only when analyticsEnabled is true."""
+
+    results_expiration_days: ResultsExpirationDays = ATHENA_RESULTS_EXPIRATION_DAYS_DEFAULT
 
     @classmethod
     def from_raw(cls, raw: Mapping[str, str]) -> AnalyticsSettings | None:
@@ -238,20 +256,17 @@ class AnalyticsSettings:
             return None
         if not days:
             return cls()
-        return cls(results_expiration_days=_int(raw, "athenaResultsExpirationDays", 1, 3650))
+        return cls(
+            results_expiration_days=ResultsExpirationDays(
+                _int(raw, "athenaResultsExpirationDays", 1, 3650)
+            )
+        )
 
 
-# -- end analytics ---------------------------------------------------------------------------------
-
-
-def powertools_layer_arn(region: str, architecture: str, version: int) -> str:
+def powertools_layer_arn(region: Region, architecture: Architecture, version: LayerVersion) -> str:
     """ARN of the public Powertools for AWS Lambda (Python) v3 layer for Python 3.13."""
-    if architecture not in ARCHITECTURES:
-        raise ValueError(f"architecture must be one of {ARCHITECTURES}, got {architecture!r}")
-    if version < 1:
-        raise ValueError(f"layer version must be >= 1, got {version}")
     return (
-        f"arn:aws:lambda:{_region(region)}:{POWERTOOLS_LAYER_ACCOUNT}:layer:"
+        f"arn:aws:lambda:{region}:{POWERTOOLS_LAYER_ACCOUNT}:layer:"
         f"AWSLambdaPowertoolsPythonV3-python313-{architecture}:{version}"
     )
 
@@ -330,26 +345,26 @@ def _bool(raw: Mapping[str, str], key: str) -> bool:
     return value == "true"
 
 
-def _retention(raw: Mapping[str, str], key: str) -> int:
+def _retention(raw: Mapping[str, str], key: str) -> RetentionDays:
     days = _int(raw, key, 1, 3653)
     if days not in LOG_RETENTION_DAYS:
         allowed = ", ".join(str(d) for d in sorted(LOG_RETENTION_DAYS))
         raise ValueError(f"config {PROJECT}:{key} must be one of {allowed}, got {days}")
-    return days
+    return RetentionDays(days)
 
 
-def _email(raw: Mapping[str, str], key: str) -> str | None:
+def _email(raw: Mapping[str, str], key: str) -> EmailAddress | None:
     value = raw.get(key, "").strip()
     if not value:
         return None
     if not _EMAIL.match(value):
         raise ValueError(f"config {PROJECT}:{key} must be an e-mail address, got {value!r}")
-    return value
+    return EmailAddress(value)
 
 
-def _region(region: str | None) -> str:
+def _region(region: str | None) -> Region:
     if region is None or not region.strip():
         raise ValueError("missing required config key aws:region")
     if not _REGION.match(region.strip()):
         raise ValueError(f"config aws:region is not an AWS region name: {region!r}")
-    return region.strip()
+    return Region(region.strip())

@@ -86,8 +86,7 @@ def test_alarm_per_function_and_pipeline(mocks: Any) -> pulumi.Output[None]:
     [
         ("name_prefix", "", "name_prefix must not be empty"),
         ("function_names", {}, "function_names must name at least one function"),
-        ("kms_key_deletion_window_days", 3, "between 7 and 30"),
-        ("alarm_email", "ops", "alarm_email must be an e-mail address"),
+        # stack settings are checked once, by PipelineSettings (test_pipeline_settings)
     ],
 )
 def test_args_are_validated(field: str, value: Any, message: str) -> None:

@@ -45,14 +45,8 @@ def test_outputs_and_key(mocks: Any) -> pulumi.Output[None]:
     ("field", "value", "message"),
     [
         ("name_prefix", "", "name_prefix must not be empty"),
-        ("kms_key_deletion_window_days", 6, "between 7 and 30"),
-        ("kms_key_deletion_window_days", 31, "between 7 and 30"),
-        (
-            "noncurrent_version_expiration_days",
-            0,
-            "noncurrent_version_expiration_days must be >= 1",
-        ),
         ("abort_incomplete_multipart_upload_days", 0, "abort_incomplete_multipart_upload_days"),
+        # stack settings are checked once, by PipelineSettings (test_pipeline_settings)
     ],
 )
 def test_args_are_validated(field: str, value: Any, message: str) -> None:

@@ -80,14 +80,7 @@ def test_missing_handlers_dir_is_refused(tmp_path: Path) -> None:
     ("field", "value", "message"),
     [
         ("name_prefix", "", "name_prefix must not be empty"),
-        ("workflow_type", "SYNC", "workflow_type must be one of"),
-        ("log_level", "DEBUG", "log_level must be one of"),
-        ("architecture", "arm", "architecture must be one of"),
-        ("memory_mb", 64, "memory_mb must be 128..10240"),
-        ("timeout_seconds", 0, "timeout_seconds must be 1..900"),
-        ("log_retention_days", 2, "log_retention_days is not a CloudWatch Logs retention"),
-        ("powertools_layer_arn", "layer", "powertools_layer_arn must be"),
-        ("max_batch_events", 0, "max_batch_events"),
+        # stack settings are checked once, by PipelineSettings (test_pipeline_settings)
     ],
 )
 def test_args_are_validated(handlers_dir: Path, field: str, value: Any, message: str) -> None:

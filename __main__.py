@@ -7,7 +7,7 @@ import pulumi
 
 from components.analytics import Analytics, AnalyticsArgs
 from components.builders.settings import CONFIG_KEYS, PipelineSettings
-from components.event_bus import EventEntry, EventEntryArgs
+from components.event_entry import EventEntry, EventEntryArgs
 from components.http_api import HttpApi, HttpApiArgs
 from components.monitoring import Monitoring, MonitoringArgs
 from components.processed_storage import ProcessedStorage, ProcessedStorageArgs

@@ -22,7 +22,7 @@ P = "activity-pipeline:"
 SM = "arn:aws:states:us-east-1:123456789012:stateMachine:activity-pipeline-dev-workflow"
 ENTRY_TYPES = {
     "activity-pipeline:http_api:HttpApi",
-    "activity-pipeline:event_bus:EventEntry",
+    "activity-pipeline:event_entry:EventEntry",
     "aws:apigatewayv2/api:Api",
     "aws:apigatewayv2/integration:Integration",
     "aws:apigatewayv2/route:Route",
@@ -105,7 +105,7 @@ def entry_types(deployment: Any) -> set[str]:
 def test_prod_creates_the_bus_but_no_http_api(deploy: Deploy) -> None:
     prod = deploy("prod")
     assert entry_types(prod) == {
-        "activity-pipeline:event_bus:EventEntry",
+        "activity-pipeline:event_entry:EventEntry",
         "aws:cloudwatch/eventBus:EventBus",
         "aws:cloudwatch/eventRule:EventRule",
         "aws:cloudwatch/eventTarget:EventTarget",

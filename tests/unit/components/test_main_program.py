@@ -164,7 +164,7 @@ def test_registers_exactly_these_resource_types(dev: Deployment) -> None:
         "aws:iam/policy:Policy": 1,
         # entry points: HTTP API (IAM auth in dev: no authorizer) and EventBridge
         "activity-pipeline:http_api:HttpApi": 1,
-        "activity-pipeline:event_bus:EventEntry": 1,
+        "activity-pipeline:event_entry:EventEntry": 1,
         HTTP_API: 1,
         "aws:apigatewayv2/integration:Integration": 1,
         "aws:apigatewayv2/route:Route": 1,

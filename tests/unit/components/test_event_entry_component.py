@@ -8,7 +8,7 @@ from typing import Any
 import pulumi
 import pytest
 
-from components.event_bus import EventEntry, EventEntryArgs
+from components.event_entry import EventEntry, EventEntryArgs
 
 SM = "arn:aws:states:us-east-1:123456789012:stateMachine:app-test-workflow"
 BUS = "aws:cloudwatch/eventBus:EventBus"

@@ -18,7 +18,9 @@ import pulumi_aws as aws
 from components import building_blocks
 from components.builders import entry, policies
 
-TYPE: Final = "activity-pipeline:event_bus:EventEntry"
+TYPE: Final = "activity-pipeline:event_entry:EventEntry"
+# The type token of the module's former name: the alias keeps every URN of a deployed stack.
+FORMER_TYPE: Final = "activity-pipeline:event_bus:EventEntry"
 DLQ_RETENTION_SECONDS: Final = 14 * 24 * 60 * 60
 
 
@@ -56,7 +58,8 @@ class EventEntry(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: EventEntryArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__(TYPE, name, None, opts)
+        aliased = pulumi.ResourceOptions(aliases=[pulumi.Alias(type_=FORMER_TYPE)])
+        super().__init__(TYPE, name, None, pulumi.ResourceOptions.merge(opts, aliased))
         child = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(parent=self))
         prefix = args.name_prefix
 

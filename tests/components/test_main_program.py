@@ -15,7 +15,7 @@ import pytest
 
 from components.builders.settings import CONFIG_KEYS, load_stack_config
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[2]
 ACCOUNT_ID = "123456789012"  # what PipelineMocks answers for getCallerIdentity
 
 PREFIX = "activity-pipeline-dev"

@@ -24,7 +24,7 @@ from pulumi.runtime.mocks import MockMonitor
 
 from components.builders.settings import load_stack_config
 
-PROJECT_ROOT = Path(__file__).resolve().parents[3]
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PROJECT = "activity-pipeline"
 ACCOUNT_ID = "123456789012"
 PARTITION = "aws"

@@ -268,3 +268,46 @@ def test_alarm_topic_key_policy_needs_an_account_id() -> None:
 def test_prefix_arns() -> None:
     assert arns.ingest_prefix_arn(BUCKET) == f"{BUCKET}/ingest/*"
     assert arns.rejected_prefix_arn(BUCKET) == f"{BUCKET}/rejected/*"
+
+
+@pytest.mark.parametrize(
+    "arn",
+    [
+        "arn:aws:states:us-east-1:123456789012:stateMachine:*",
+        "arn:aws:states:us-east-1:123456789012:execution:x:y",
+        "*",
+        "arn:aws:lambda:us-east-1:123456789012:function:x",
+    ],
+)
+def test_start_execution_policy_refuses_anything_but_one_state_machine(arn: str) -> None:
+    with pytest.raises(ValueError, match="state_machine_arn must be an exact ARN"):
+        policies.start_execution_policy(arn)
+
+
+def test_dlq_policy_refuses_wildcards() -> None:
+    queue = "arn:aws:sqs:us-east-1:123456789012:q"
+    with pytest.raises(ValueError, match="rule_arn"):
+        policies.entry_dlq_policy(
+            queue_arn=queue, rule_arn="arn:aws:events:us-east-1:123456789012:rule/*"
+        )
+    with pytest.raises(ValueError, match="queue_arn"):
+        policies.entry_dlq_policy(queue_arn="*", rule_arn="arn:aws:events:us-east-1:1:rule/b/r")
+
+
+ANALYST_ARNS = {
+    "workgroup_arn": "arn:aws:athena:us-east-1:123456789012:workgroup/wg",
+    "catalog_arn": "arn:aws:glue:us-east-1:123456789012:catalog",
+    "database_arn": "arn:aws:glue:us-east-1:123456789012:database/db",
+    "table_arns": ["arn:aws:glue:us-east-1:123456789012:table/db/raw_events"],
+    "raw_bucket_arn": "arn:aws:s3:::raw",
+    "results_bucket_arn": "arn:aws:s3:::results",
+    "kms_key_arn": "arn:aws:kms:us-east-1:123456789012:key/k",
+}
+
+
+def test_analyst_policy_refuses_wildcards_and_empty_tables() -> None:
+    assert policies.analyst_policy(**ANALYST_ARNS)["Version"] == "2012-10-17"  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="workgroup_arn must be an exact ARN"):
+        policies.analyst_policy(**(ANALYST_ARNS | {"workgroup_arn": "arn:aws:athena:*"}))  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="table_arns must name at least one table"):
+        policies.analyst_policy(**(ANALYST_ARNS | {"table_arns": []}))  # type: ignore[arg-type]

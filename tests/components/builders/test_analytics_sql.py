@@ -8,19 +8,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from components.builders import analytics_sql, policies
+from components.builders import analytics_sql
 from handlers.normalize import normalize_action
 from harness import analytics
-
-ARNS = {
-    "workgroup_arn": "arn:aws:athena:us-east-1:123456789012:workgroup/wg",
-    "catalog_arn": "arn:aws:glue:us-east-1:123456789012:catalog",
-    "database_arn": "arn:aws:glue:us-east-1:123456789012:database/db",
-    "table_arns": ["arn:aws:glue:us-east-1:123456789012:table/db/raw_events"],
-    "raw_bucket_arn": "arn:aws:s3:::raw",
-    "results_bucket_arn": "arn:aws:s3:::results",
-    "kms_key_arn": "arn:aws:kms:us-east-1:123456789012:key/k",
-}
 
 
 @pytest.mark.parametrize(
@@ -135,11 +125,3 @@ def test_named_query_lookup() -> None:
     assert analytics_sql.named_query("top_pages").name == "top_pages"
     with pytest.raises(KeyError, match="known: daily_active_users"):
         analytics_sql.named_query("nope")
-
-
-def test_analyst_policy_refuses_wildcards_and_empty_tables() -> None:
-    assert policies.analyst_policy(**ARNS)["Version"] == "2012-10-17"  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match="workgroup_arn must be an exact ARN"):
-        policies.analyst_policy(**(ARNS | {"workgroup_arn": "arn:aws:athena:*"}))  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match="table_arns must name at least one table"):
-        policies.analyst_policy(**(ARNS | {"table_arns": []}))  # type: ignore[arg-type]

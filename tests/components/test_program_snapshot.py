@@ -31,7 +31,7 @@ from typing import Any
 import pulumi
 import pytest
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[2]
 SNAPSHOTS = Path(__file__).resolve().parent / "snapshots"
 HANDLERS = ROOT / "handlers"
 STACK_TYPE = "pulumi:pulumi:Stack"

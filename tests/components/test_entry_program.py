@@ -1,0 +1,89 @@
+"""Entry points in the program from each stack's config: on or off, wired to the state machine."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+P = "activity-pipeline:"
+SM = "arn:aws:states:us-east-1:123456789012:stateMachine:activity-pipeline-dev-workflow"
+ENTRY_TYPES = {
+    "activity-pipeline:http_api:HttpApi",
+    "activity-pipeline:event_entry:EventEntry",
+    "aws:apigatewayv2/api:Api",
+    "aws:apigatewayv2/integration:Integration",
+    "aws:apigatewayv2/route:Route",
+    "aws:apigatewayv2/stage:Stage",
+    "aws:apigatewayv2/authorizer:Authorizer",
+    "aws:cloudwatch/eventBus:EventBus",
+    "aws:cloudwatch/eventRule:EventRule",
+    "aws:cloudwatch/eventTarget:EventTarget",
+    "aws:sqs/queuePolicy:QueuePolicy",
+}
+HTTP_OUTPUTS = {"http_api_url", "http_api_id"}
+EVENT_OUTPUTS = {"event_bus_name", "event_bus_arn", "entry_dlq_url"}
+Deploy = Callable[..., Any]
+JWT = {"httpApiAuth": "JWT", "jwtIssuer": "https://id.example.com/", "jwtAudience": "a, b"}
+
+
+def entry_types(deployment: Any) -> set[str]:
+    return {r.typ for r in deployment.mocks.registrations} & ENTRY_TYPES
+
+
+def test_prod_creates_the_bus_but_no_http_api(deploy: Deploy) -> None:
+    prod = deploy("prod")
+    assert entry_types(prod) == {
+        "activity-pipeline:event_entry:EventEntry",
+        "aws:cloudwatch/eventBus:EventBus",
+        "aws:cloudwatch/eventRule:EventRule",
+        "aws:cloudwatch/eventTarget:EventTarget",
+        "aws:sqs/queuePolicy:QueuePolicy",
+    }
+    assert set(prod.exports) >= EVENT_OUTPUTS
+    assert not HTTP_OUTPUTS & set(prod.exports)
+
+
+def test_both_disabled_creates_neither(deploy: Deploy) -> None:
+    off = {f"{P}httpApiEnabled": "false", f"{P}eventBridgeEnabled": "false"}
+    for key in ("httpApiAuth", "httpApiThrottleBurst", "httpApiThrottleRate"):
+        off[f"{P}{key}"] = ""
+    deployment = deploy("dev", off)
+    assert entry_types(deployment) == set()
+    assert not (HTTP_OUTPUTS | EVENT_OUTPUTS) & set(deployment.exports)
+    assert {r.name for r in deployment.of_type("aws:iam/role:Role")} == {
+        "workflow-ingest-role",
+        "workflow-process-role",
+        "workflow-write-role",
+        "workflow-workflow-role",
+        "workflow-recovery-role",
+    }
+
+
+def test_jwt_stack_config_reaches_the_authorizer(deploy: Deploy) -> None:
+    deployment = deploy("dev", {f"{P}{k}": v for k, v in JWT.items()})
+    authorizer = deployment.find("aws:apigatewayv2/authorizer:Authorizer", "http-api-jwt")
+    assert authorizer.inputs["jwtConfiguration"] == {
+        "issuer": "https://id.example.com/",
+        "audiences": ["a", "b"],
+    }
+    route = deployment.find("aws:apigatewayv2/route:Route", "http-api-post-events")
+    assert (route.inputs["authorizationType"], route.inputs["authorizerId"]) == (
+        "JWT",
+        authorizer.id,
+    )
+
+
+def test_dev_integration_and_rule_start_the_deployed_state_machine(deploy: Deploy) -> None:
+    dev = deploy("dev")
+    sm_arn = dev.exports["state_machine_arn"]
+    assert sm_arn == SM
+    integration = dev.find("aws:apigatewayv2/integration:Integration", "http-api-start-execution")
+    assert integration.inputs["requestParameters"]["StateMachineArn"] == sm_arn
+    target = dev.find("aws:cloudwatch/eventTarget:EventTarget", "event-entry-target")
+    assert target.inputs["arn"] == sm_arn
+    for policy_name in ("http-api-policy", "event-entry-policy"):
+        document = dev.find("aws:iam/rolePolicy:RolePolicy", policy_name).inputs["policy"]
+        assert document == (
+            '{"Version": "2012-10-17", "Statement": [{"Sid": "StartPipelineExecution", '
+            f'"Effect": "Allow", "Action": ["states:StartExecution"], "Resource": ["{sm_arn}"]}}]}}'
+        )

@@ -44,8 +44,7 @@ def trust_of(service: str) -> pulumi.Output[Any]:
     return role.assume_role_policy.apply(json.loads)
 
 
-@pulumi.runtime.test
-def test_only_services_that_send_source_account_are_pinned_to_it(mocks: Any) -> Any:
+def test_only_services_that_send_source_account_are_pinned_to_it(mocks: Any, settle: Any) -> None:
     def check(trusts: list[Any]) -> None:
         states, events, apigateway = (t["Statement"][0] for t in trusts)
         assert states["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"}}
@@ -56,8 +55,11 @@ def test_only_services_that_send_source_account_are_pinned_to_it(mocks: Any) -> 
             "Action": "sts:AssumeRole",
         }
 
-    return pulumi.Output.all(
-        trust_of("states.amazonaws.com"),
-        trust_of("events.amazonaws.com"),
-        trust_of("apigateway.amazonaws.com"),
-    ).apply(check)
+    def create() -> pulumi.Output[list[Any]]:
+        return pulumi.Output.all(
+            trust_of("states.amazonaws.com"),
+            trust_of("events.amazonaws.com"),
+            trust_of("apigateway.amazonaws.com"),
+        )
+
+    check(settle(create))

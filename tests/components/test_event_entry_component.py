@@ -42,8 +42,7 @@ def entry(mocks: Any, **overrides: Any) -> pulumi.Output[list[Any]]:
     )
 
 
-@pulumi.runtime.test
-def test_rule_on_custom_bus_targets_the_state_machine(mocks: Any) -> pulumi.Output[None]:
+def test_rule_on_custom_bus_targets_the_state_machine(mocks: Any, settle: Any) -> None:
     def check(values: list[Any]) -> None:
         bus_name, bus_arn, rule_arn, role_arn, dlq_url, dlq_arn, _ = values
         assert bus_name == "app-test-activity"
@@ -69,11 +68,10 @@ def test_rule_on_custom_bus_targets_the_state_machine(mocks: Any) -> pulumi.Outp
             "deadLetterConfig": {"arn": DLQ_ARN},
         }
 
-    return entry(mocks).apply(check)
+    check(settle(lambda: entry(mocks)))
 
 
-@pulumi.runtime.test
-def test_role_starts_exactly_this_state_machine(mocks: Any) -> pulumi.Output[None]:
+def test_role_starts_exactly_this_state_machine(mocks: Any, settle: Any) -> None:
     def check(values: list[Any]) -> None:
         role = mocks.find(ROLE, "events-role")
         assert values[3] == role.state["arn"]
@@ -99,11 +97,10 @@ def test_role_starts_exactly_this_state_machine(mocks: Any) -> pulumi.Output[Non
             ],
         }
 
-    return entry(mocks).apply(check)
+    check(settle(lambda: entry(mocks)))
 
 
-@pulumi.runtime.test
-def test_dlq_is_encrypted_and_only_this_rule_may_send(mocks: Any) -> pulumi.Output[None]:
+def test_dlq_is_encrypted_and_only_this_rule_may_send(mocks: Any, settle: Any) -> None:
     def check(values: list[Any]) -> None:
         queue = mocks.find(QUEUE, "events-dlq")
         assert queue.inputs == {
@@ -128,11 +125,10 @@ def test_dlq_is_encrypted_and_only_this_rule_may_send(mocks: Any) -> pulumi.Outp
             ],
         }
 
-    return entry(mocks).apply(check)
+    check(settle(lambda: entry(mocks)))
 
 
-@pulumi.runtime.test
-def test_retry_policy_comes_from_args(mocks: Any) -> pulumi.Output[None]:
+def test_retry_policy_comes_from_args(mocks: Any, settle: Any) -> None:
     def check(values: list[Any]) -> None:
         target = mocks.find(TARGET, "events-target")
         assert target.inputs["retryPolicy"] == {
@@ -140,7 +136,7 @@ def test_retry_policy_comes_from_args(mocks: Any) -> pulumi.Output[None]:
             "maximumEventAgeInSeconds": 600,
         }
 
-    return entry(mocks, maximum_retry_attempts=2, maximum_event_age_seconds=600).apply(check)
+    check(settle(lambda: entry(mocks, maximum_retry_attempts=2, maximum_event_age_seconds=600)))
 
 
 @pytest.mark.parametrize(

@@ -43,10 +43,7 @@ def outputs(api: HttpApi) -> pulumi.Output[list[Any]]:
     )
 
 
-@pulumi.runtime.test
-def test_post_events_starts_exactly_this_state_machine(mocks: Any) -> pulumi.Output[None]:
-    api = HttpApi("http", http_args())
-
+def test_post_events_starts_exactly_this_state_machine(mocks: Any, settle: Any) -> None:
     def check(values: list[Any]) -> None:
         api_id, url, role_arn, log_group, endpoint = values
         assert url == f"https://{api_id}.execute-api.us-east-1.amazonaws.com/"
@@ -98,15 +95,10 @@ def test_post_events_starts_exactly_this_state_machine(mocks: Any) -> pulumi.Out
             ],
         }
 
-    return outputs(api).apply(check)
+    check(settle(lambda: outputs(HttpApi("http", http_args()))))
 
 
-@pulumi.runtime.test
-def test_default_stage_throttles_and_logs_json_to_its_own_group(
-    mocks: Any,
-) -> pulumi.Output[None]:
-    api = HttpApi("http", http_args(log_retention_days=30))
-
+def test_default_stage_throttles_and_logs_json_to_its_own_group(mocks: Any, settle: Any) -> None:
     def check(values: list[Any]) -> None:
         api_id = values[0]
         logs = mocks.find(LOG_GROUP, "http-access-logs")
@@ -129,13 +121,10 @@ def test_default_stage_throttles_and_logs_json_to_its_own_group(
         fields = json.loads(stage.inputs["accessLogSettings"]["format"])
         assert {"requestId", "ip", "routeKey", "status", "integrationErrorMessage"} <= set(fields)
 
-    return outputs(api).apply(check)
+    check(settle(lambda: outputs(HttpApi("http", http_args(log_retention_days=30)))))
 
 
-@pulumi.runtime.test
-def test_jwt_mode_adds_an_authorizer_on_the_route(mocks: Any) -> pulumi.Output[None]:
-    api = HttpApi("http", http_args(**JWT))
-
+def test_jwt_mode_adds_an_authorizer_on_the_route(mocks: Any, settle: Any) -> None:
     def check(values: list[Any]) -> None:
         api_id = values[0]
         authorizer = mocks.find(AUTHORIZER, "http-jwt")
@@ -150,14 +139,14 @@ def test_jwt_mode_adds_an_authorizer_on_the_route(mocks: Any) -> pulumi.Output[N
         assert route.inputs["authorizationType"] == "JWT"
         assert route.inputs["authorizerId"] == authorizer.id
 
-    return outputs(api).apply(check)
+    check(settle(lambda: outputs(HttpApi("http", http_args(**JWT)))))
 
 
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
         ({"name_prefix": ""}, "name_prefix must not be empty"),
-        # stack settings are checked once, by PipelineSettings (test_http_api_config)
+        # stack settings are checked once, by PipelineSettings (builders/test_entry_settings)
     ],
 )
 def test_args_are_validated(overrides: dict[str, Any], message: str) -> None:

@@ -25,10 +25,7 @@ def monitoring_args(**overrides: Any) -> MonitoringArgs:
     return MonitoringArgs(**(values | overrides))
 
 
-@pulumi.runtime.test
-def test_alarm_per_function_and_pipeline(mocks: Any) -> pulumi.Output[None]:
-    monitoring = Monitoring("mon", monitoring_args(alarm_email="ops@example.com"))
-
+def test_alarm_per_function_and_pipeline(mocks: Any, settle: Any) -> None:
     def check(values: list[Any]) -> None:
         topic_arn, dashboard, alarm_names = values
         assert topic_arn == "arn:aws:sns:us-east-1:123456789012:app-test-alarms"
@@ -76,9 +73,13 @@ def test_alarm_per_function_and_pipeline(mocks: Any) -> pulumi.Output[None]:
         subscription = mocks.find("aws:sns/topicSubscription:TopicSubscription", "mon-email")
         assert subscription.inputs["endpoint"] == "ops@example.com"
 
-    return pulumi.Output.all(
-        monitoring.alarm_topic_arn, monitoring.dashboard_name, monitoring.alarm_names
-    ).apply(check)
+    def create() -> pulumi.Output[list[Any]]:
+        monitoring = Monitoring("mon", monitoring_args(alarm_email="ops@example.com"))
+        return pulumi.Output.all(
+            monitoring.alarm_topic_arn, monitoring.dashboard_name, monitoring.alarm_names
+        )
+
+    check(settle(create))
 
 
 @pytest.mark.parametrize(

@@ -13,12 +13,7 @@ TABLE = "aws:dynamodb/table:Table"
 
 
 @pytest.mark.parametrize("protected", [True, False])
-@pulumi.runtime.test
-def test_table(mocks: Any, protected: bool) -> pulumi.Output[None]:
-    storage = ProcessedStorage(
-        "events", ProcessedStorageArgs(name_prefix="app-test", deletion_protection=protected)
-    )
-
+def test_table(mocks: Any, settle: Any, protected: bool) -> None:
     def check(values: list[str]) -> None:
         name, table_arn = values
         assert name == "app-test-events"
@@ -30,7 +25,13 @@ def test_table(mocks: Any, protected: bool) -> pulumi.Output[None]:
         component = mocks.find("activity-pipeline:processed_storage:ProcessedStorage", "events")
         assert component.inputs == {}
 
-    return pulumi.Output.all(storage.table_name, storage.table_arn).apply(check)
+    def create() -> pulumi.Output[list[Any]]:
+        storage = ProcessedStorage(
+            "events", ProcessedStorageArgs(name_prefix="app-test", deletion_protection=protected)
+        )
+        return pulumi.Output.all(storage.table_name, storage.table_arn)
+
+    check(settle(create))
 
 
 def test_args_are_validated() -> None:

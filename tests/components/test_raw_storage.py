@@ -17,10 +17,7 @@ ARGS = {
 }
 
 
-@pulumi.runtime.test
-def test_outputs_and_key(mocks: Any) -> pulumi.Output[None]:
-    storage = RawStorage("raw", RawStorageArgs(**ARGS))  # type: ignore[arg-type]
-
+def test_outputs_and_key(mocks: Any, settle: Any) -> None:
     def check(values: list[str]) -> None:
         name, bucket_arn, ingest, rejected, key_arn = values
         assert name == "app-test-raw-20250101000000000000000001"
@@ -32,13 +29,17 @@ def test_outputs_and_key(mocks: Any) -> pulumi.Output[None]:
         assert key.inputs["deletionWindowInDays"] == 10
         assert key.inputs["enableKeyRotation"] is True
 
-    return pulumi.Output.all(
-        storage.bucket_name,
-        storage.bucket_arn,
-        storage.ingest_prefix_arn,
-        storage.rejected_prefix_arn,
-        storage.kms_key_arn,
-    ).apply(check)
+    def create() -> pulumi.Output[list[Any]]:
+        storage = RawStorage("raw", RawStorageArgs(**ARGS))  # type: ignore[arg-type]
+        return pulumi.Output.all(
+            storage.bucket_name,
+            storage.bucket_arn,
+            storage.ingest_prefix_arn,
+            storage.rejected_prefix_arn,
+            storage.kms_key_arn,
+        )
+
+    check(settle(create))
 
 
 @pytest.mark.parametrize(

@@ -90,7 +90,7 @@ pulumi.export("log_group_names", workflow.log_group_names)
 pulumi.export("region", settings.region)
 pulumi.export("max_batch_events", settings.max_batch_events)  # `ops send` splits batches by it
 
-# -- analytics (optional per stack: analyticsEnabled) ---------------------------------------------
+# Optional per stack (PipelineSettings): analytics, the HTTP API, the EventBridge entry.
 if settings.analytics is not None:
     analytics = Analytics(
         "analytics",
@@ -108,9 +108,6 @@ if settings.analytics is not None:
     pulumi.export("named_queries", analytics.named_queries)
     pulumi.export("athena_results_bucket", analytics.athena_results_bucket)
     pulumi.export("analyst_policy_arn", analytics.analyst_policy_arn)
-# -- end analytics ---------------------------------------------------------------------------------
-
-# -- entry points (optional per stack: httpApiEnabled, eventBridgeEnabled) -------------------------
 entry = settings.entry
 if entry is not None and entry.http_api is not None:
     http_api = HttpApi(
@@ -136,4 +133,3 @@ if entry is not None and entry.event_bridge_enabled:
     pulumi.export("event_bus_name", event_entry.bus_name)
     pulumi.export("event_bus_arn", event_entry.bus_arn)
     pulumi.export("entry_dlq_url", event_entry.dlq_url)
-# -- end entry points ------------------------------------------------------------------------------

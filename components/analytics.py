@@ -1,9 +1,9 @@
 """Analytics: Glue tables over the raw layer (partition projection), an Athena workgroup, queries.
 
-No crawler: partitions are projected from `yyyy/mm/dd/hh` (components.analytics_sql). Query results
-go to a bucket of their own, SSE-KMS with the raw bucket's key (results hold raw data), private,
-TLS-only, expiring. The workgroup enforces its settings (result location, encryption, engine v3,
-a per-query scan cutoff) and publishes CloudWatch metrics.
+No crawler: partitions are projected from `yyyy/mm/dd/hh` (components.builders.analytics_sql).
+Query results go to a bucket of their own, SSE-KMS with the raw bucket's key (results hold raw
+data), private, TLS-only, expiring. The workgroup enforces its settings (result location,
+encryption, engine v3, a per-query scan cutoff) and publishes CloudWatch metrics.
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ class Analytics(pulumi.ComponentResource):
         child = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(parent=self))
         prefix = args.name_prefix
 
-        # -- results bucket ----------------------------------------------------------------------
+        # Results bucket.
         results = building_blocks.private_bucket(
             f"{name}-results",
             children=f"{name}-results",
@@ -94,7 +94,7 @@ class Analytics(pulumi.ComponentResource):
             opts=child,
         )
 
-        # -- catalog -----------------------------------------------------------------------------
+        # Catalog.
         database = aws.glue.CatalogDatabase(
             f"{name}-database",
             name=args.database_name,
@@ -124,7 +124,7 @@ class Analytics(pulumi.ComponentResource):
             ),
         ]
 
-        # -- workgroup and named queries ---------------------------------------------------------
+        # Workgroup and named queries.
         workgroup = aws.athena.Workgroup(
             f"{name}-workgroup",
             name=prefix,
@@ -160,7 +160,7 @@ class Analytics(pulumi.ComponentResource):
             for query in analytics_sql.NAMED_QUERIES
         }
 
-        # -- analyst policy ----------------------------------------------------------------------
+        # Analyst policy.
         identity = aws.get_caller_identity_output()
         partition = aws.get_partition_output().partition
         region = aws.get_region_output().region

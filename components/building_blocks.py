@@ -24,6 +24,8 @@ from components.builders import policies
 # itself, an execution input may be 262,144 bytes before a dead letter's own fields are added, and
 # EventBridge adds its envelope to an event of up to 256 KB.
 DLQ_MAX_MESSAGE_BYTES: Final = 1_048_576
+# SQS's longest retention (14 days), for every dead-letter queue.
+DLQ_RETENTION_SECONDS: Final = 14 * 24 * 60 * 60
 
 # Services documented to send aws:SourceAccount when they assume a role on a resource's behalf:
 # Step Functions (the state machine's execution role) and EventBridge ("Using IAM policy conditions

@@ -21,7 +21,6 @@ from components.builders import entry, policies
 TYPE: Final = "activity-pipeline:event_entry:EventEntry"
 # The type token of the module's former name: the alias keeps every URN of a deployed stack.
 FORMER_TYPE: Final = "activity-pipeline:event_bus:EventEntry"
-DLQ_RETENTION_SECONDS: Final = 14 * 24 * 60 * 60
 
 
 @dataclass(frozen=True)
@@ -85,7 +84,7 @@ class EventEntry(pulumi.ComponentResource):
         dlq = aws.sqs.Queue(
             f"{name}-dlq",
             name=f"{prefix}-entry-dlq",
-            message_retention_seconds=DLQ_RETENTION_SECONDS,
+            message_retention_seconds=building_blocks.DLQ_RETENTION_SECONDS,
             max_message_size=building_blocks.DLQ_MAX_MESSAGE_BYTES,
             sqs_managed_sse_enabled=True,
             opts=child,

@@ -1,16 +1,17 @@
 """Monitoring: encrypted alarm topic, alarms on functions, executions and the DLQ, dashboard.
 
 Besides Step Functions' own execution metrics, a metric filter on the workflow's log group counts
-the executions that ended without sending a dead letter (components.log_metrics), with an alarm:
-their events are nowhere until ``ops sweep`` re-runs them. A metric filter cannot add a fixed
-dimension, so that metric lives in a namespace of its own per stack (``ActivityPipeline/<prefix>``).
+the executions that ended without sending a dead letter (components.builders.log_metrics), with
+an alarm: their events are nowhere until ``ops sweep`` re-runs them. A metric filter cannot add a
+fixed dimension, so that metric lives in a namespace of its own per stack
+(``ActivityPipeline/<prefix>``).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Final
 
 import pulumi
@@ -37,7 +38,6 @@ class MonitoringArgs:
     workflow_log_group_name: pulumi.Input[str]
     dlq_name: pulumi.Input[str]
     alarm_email: EmailAddress | None = None
-    service_name: str = field(default="")
 
     def __post_init__(self) -> None:
         if not self.name_prefix:
@@ -57,7 +57,6 @@ class Monitoring(pulumi.ComponentResource):
         super().__init__(TYPE, name, None, opts)
         child = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(parent=self))
         prefix = args.name_prefix
-        service_name = args.service_name or prefix
 
         identity = aws.get_caller_identity_output()
         partition = aws.get_partition_output().partition
@@ -199,7 +198,7 @@ class Monitoring(pulumi.ComponentResource):
             ).apply(
                 lambda v: json.dumps(
                     build_dashboard(
-                        service_name=service_name,
+                        service_name=prefix,  # the functions' POWERTOOLS_SERVICE_NAME
                         region=v["region"],
                         state_machine_arn=v["state_machine_arn"],
                         function_names=v["function_names"],

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Final
 
 import pulumi
 import pulumi_aws as aws
 
-TYPE: str = "activity-pipeline:processed_storage:ProcessedStorage"
+TYPE: Final = "activity-pipeline:processed_storage:ProcessedStorage"
 
 
 @dataclass(frozen=True, slots=True)

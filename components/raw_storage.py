@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Final
 
 import pulumi
 import pulumi_aws as aws
@@ -11,7 +12,7 @@ from components import building_blocks
 from components.builders import arns
 from components.builders.settings import KeyDeletionWindowDays, NoncurrentVersionDays
 
-TYPE: str = "activity-pipeline:raw_storage:RawStorage"
+TYPE: Final = "activity-pipeline:raw_storage:RawStorage"
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components import building_blocks
-from components.builders import policies
+from components.builders import dashboard, policies
 from components.builders.definition import build_definition, build_recovery_definition
 from components.builders.settings import (
     Architecture,
@@ -34,8 +34,6 @@ from handlers.times import format_time
 TYPE: Final = "activity-pipeline:workflow:Workflow"
 FUNCTIONS: Final = ("ingest", "process", "write")
 RUNTIME: Final = "python3.13"
-METRICS_NAMESPACE: Final = "ActivityPipeline"
-DLQ_RETENTION_SECONDS: Final = 14 * 24 * 60 * 60
 PACKAGED_SUFFIXES: Final = (".py", ".json")
 
 
@@ -159,7 +157,7 @@ class Workflow(pulumi.ComponentResource):
         }
         common_env: dict[str, pulumi.Input[str]] = {
             "POWERTOOLS_SERVICE_NAME": prefix,
-            "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
+            "POWERTOOLS_METRICS_NAMESPACE": dashboard.METRICS_NAMESPACE,
             "POWERTOOLS_LOG_LEVEL": "INFO",
         }
         function_env: dict[str, dict[str, pulumi.Input[str]]] = {
@@ -201,7 +199,7 @@ class Workflow(pulumi.ComponentResource):
         dlq = aws.sqs.Queue(
             f"{name}-dlq",
             name=f"{prefix}-dlq",
-            message_retention_seconds=DLQ_RETENTION_SECONDS,
+            message_retention_seconds=building_blocks.DLQ_RETENTION_SECONDS,
             max_message_size=building_blocks.DLQ_MAX_MESSAGE_BYTES,
             sqs_managed_sse_enabled=True,
             opts=child,
@@ -213,9 +211,6 @@ class Workflow(pulumi.ComponentResource):
             machine_name=f"{prefix}-workflow",
             description=f"{prefix}-workflow state machine",
             workflow_type=args.workflow_type,
-            # EXPRESS keeps no execution history: log every event with its data. STANDARD keeps its
-            # history in Step Functions, so only errors (with data, to see the failing input) are
-            # logged.
             log_level=args.log_level,
             log_retention_days=args.log_retention_days,
             policy=pulumi.Output.all(

@@ -167,14 +167,6 @@ NAMED_QUERIES: Final = (
 )
 
 
-def named_query(name: str) -> NamedQuery:
-    for query in NAMED_QUERIES:
-        if query.name == name:
-            return query
-    known = ", ".join(q.name for q in NAMED_QUERIES)
-    raise KeyError(f"no named query {name!r}; known: {known}")
-
-
 def month_parameters(month: str) -> tuple[str, str]:
     """`YYYY-MM` -> the two query parameters ('2025', '11')."""
     year, sep, number = month.partition("-")

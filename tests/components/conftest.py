@@ -99,7 +99,7 @@ class PipelineMocks(pulumi.runtime.Mocks):
             "aws:sqs/queuePolicy:QueuePolicy": self._queue_policy,
         }
 
-    # -- pulumi.runtime.Mocks -------------------------------------------------------------------
+    # pulumi.runtime.Mocks
 
     def new_resource(
         self, args: pulumi.runtime.MockResourceArgs
@@ -146,7 +146,7 @@ class PipelineMocks(pulumi.runtime.Mocks):
             }
         raise NotImplementedError(f"PipelineMocks has no mock for invoke {args.token}")
 
-    # -- lookups for tests ----------------------------------------------------------------------
+    # lookups for tests
 
     def of_type(self, typ: str) -> list[Registration]:
         return [r for r in self.registrations if r.typ == typ]
@@ -158,7 +158,7 @@ class PipelineMocks(pulumi.runtime.Mocks):
             raise AssertionError(f"expected one {typ} named {name!r}, found {len(found)}: {known}")
         return found[0]
 
-    # -- per-type state -------------------------------------------------------------------------
+    # per-type state
 
     def _arn(
         self, service: str, resource: str, *, region: bool = True, account: bool = True
@@ -254,7 +254,7 @@ class PipelineMocks(pulumi.runtime.Mocks):
             "dashboardArn": self._arn("cloudwatch", f"dashboard/{dashboard}", region=False)
         }
 
-    # -- analytics (Glue, Athena) ---------------------------------------------------------------
+    # analytics (Glue, Athena)
 
     def _glue_database(self, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         database = inputs["name"]
@@ -282,9 +282,7 @@ class PipelineMocks(pulumi.runtime.Mocks):
         arn = self._arn("iam", f"policy/{policy}", region=False)
         return arn, {"arn": arn, "name": policy, "policyId": f"ANPA{_suffix(name, 16).upper()}"}
 
-    # -- end analytics --------------------------------------------------------------------------
-
-    # -- entry points (HTTP API, EventBridge) ---------------------------------------------------
+    # entry points (HTTP API, EventBridge)
 
     def _http_api(self, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         api_id = _suffix(name, 10)

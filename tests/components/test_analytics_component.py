@@ -17,6 +17,7 @@ RAW_ARN = f"arn:aws:s3:::{RAW_BUCKET}"
 KEY_ARN = f"arn:aws:kms:us-east-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 RESULTS = "app-test-athena-results-20250101000000000000000001"
 RESULTS_ARN = f"arn:aws:s3:::{RESULTS}"
+BY_NAME = {query.name: query for query in analytics_sql.NAMED_QUERIES}
 QUERIES = ("daily_active_users", "events_per_action_per_day", "top_pages", "rejected_by_reason")
 
 
@@ -199,7 +200,7 @@ def test_named_queries_hold_the_shared_sql(mocks: Any, settle: Any) -> None:
         registered = mocks.of_type("aws:athena/namedQuery:NamedQuery")
         assert sorted(r.inputs["name"] for r in registered) == sorted(QUERIES)
         for registration in registered:
-            query = analytics_sql.named_query(registration.inputs["name"])
+            query = BY_NAME[registration.inputs["name"]]
             assert registration.inputs["query"] == query.sql
             assert registration.inputs["database"] == "app_test"
             assert registration.inputs["workgroup"] == "app-test"

@@ -121,7 +121,8 @@ def test_views_exist_when_the_layer_is_empty(tmp_path: Path) -> None:
         assert analytics.run_sql(connection, query.sql, ("2025", "11")).rows == []
 
 
-def test_named_query_lookup() -> None:
-    assert analytics_sql.named_query("top_pages").name == "top_pages"
-    with pytest.raises(KeyError, match="known: daily_active_users"):
-        analytics_sql.named_query("nope")
+def test_named_query_names_are_unique_and_the_documented_ones() -> None:
+    names = [query.name for query in analytics_sql.NAMED_QUERIES]
+    assert len(set(names)) == len(names)
+    assert "top_pages" in names
+    assert names[0] == "daily_active_users"

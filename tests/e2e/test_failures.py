@@ -72,13 +72,18 @@ def test_transient_dynamodb_failure_is_retried(
     of the first invocation is throttled, TransientAwsError reaches the state machine, whose
     Retry runs Write again. Backoff waits are zeroed here, the attempt counts are not."""
     events = load_event("micro_batch.json")["events"]
-    # At most every call of the first Write (the SDK's retry quota may allow fewer retries).
-    first_invocation = len(events) * table.MAX_ATTEMPTS * 3
     monkeypatch.setattr(table, "BASE_DELAY", 0.0)
     monkeypatch.setattr(ExponentialBackoff, "delay_amount", lambda self, context: 0.0)
-    monkeypatch.setattr(
-        DynamoHandler, "put_item", failing(DynamoHandler.put_item, throttled, first_invocation)
-    )
+    original = DynamoHandler.put_item
+
+    def put_item(handler: Any) -> Any:
+        # Every PutItem of the first Write invocation is throttled (it ends before it is counted),
+        # however many the SDK's retry quota lets it make; none of the second one is.
+        if invocations(fresh_dev, "write") == 0:
+            raise throttled()
+        return original(handler)
+
+    monkeypatch.setattr(DynamoHandler, "put_item", put_item)
     report = pipeline.run(fresh_dev, {"events": events})
 
     assert report.status == "SUCCEEDED", (report.error, report.cause)

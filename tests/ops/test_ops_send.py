@@ -236,3 +236,70 @@ def test_batch_size_comes_from_the_flag_or_the_stack_output(
     assert code == 0
     summary = json.loads(capsys.readouterr().out)
     assert (summary["batches"], summary["events"], summary["stored"]) == (2, 4, 4)
+
+
+class RejectingSfn(StubSfn):
+    """Process's rejection of every event without `event_time`: index, id, reason and detail."""
+
+    def describe_execution(self, executionArn: str) -> dict[str, Any]:
+        name = executionArn.rsplit(":", 1)[1]
+        events = self.started[name]["events"]
+        rejected = [
+            {
+                "index": i,
+                "event_id": e.get("event_id", "derived-id"),
+                "reason": "schema_violation",
+                "detail": "data must contain ['event_time'] properties (rule: required)",
+            }
+            for i, e in enumerate(events)
+            if "event_time" not in e
+        ]
+        output = {"written": len(events) - len(rejected), "rejected": rejected}
+        return {"status": "SUCCEEDED", "output": json.dumps(output)}
+
+
+def test_send_shows_each_rejected_event_with_its_file_index_id_reason_and_detail(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    outputs_file: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    misspelt = {"event_id": "e-typo", "user_id": "u", "action": "click", "evnet_time": "x"}
+    path = tmp_path / "events.ndjson"
+    path.write_text("".join(json.dumps(e) + "\n" for e in [event(0), event(1), misspelt, event(3)]))
+    argv = [str(path), "--outputs", str(outputs_file)]  # batches of 3: the typo is #2 of batch 1
+
+    assert run_send(monkeypatch, RejectingSfn(), argv) == 0
+    text = capsys.readouterr().out.splitlines()
+    assert "rejected: 1 (schema_violation: 1)" in text
+    header = text.index("") + 1  # the table follows the summary after a blank line
+    assert text[header].split() == ["file", "index", "event_id", "reason", "detail"]
+    assert text[header + 2].split()[:4] == [str(path), "2", "e-typo", "schema_violation"]
+    assert text[header + 2].endswith("data must contain ['event_time'] properties (rule: required)")
+
+    assert run_send(monkeypatch, RejectingSfn(), [*argv, "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["rejections"] == [
+        {
+            "file": str(path),
+            "index": 2,
+            "event_id": "e-typo",
+            "reason": "schema_violation",
+            "detail": "data must contain ['event_time'] properties (rule: required)",
+        }
+    ]
+
+
+def test_a_rejection_in_a_later_batch_names_its_place_in_its_own_file(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    outputs_file: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    first, second = tmp_path / "first.json", tmp_path / "second.json"
+    first.write_text(json.dumps({"events": [event(0), event(1), event(2), event(3)]}))
+    second.write_text(json.dumps({"events": [event(4), {"user_id": "u", "action": "a"}]}))
+    argv = [str(first), str(second), "--outputs", str(outputs_file), "--json"]
+    assert run_send(monkeypatch, RejectingSfn(), argv) == 0
+    [rejection] = json.loads(capsys.readouterr().out)["rejections"]
+    assert (rejection["file"], rejection["index"]) == (str(second), 1)

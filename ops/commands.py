@@ -14,9 +14,11 @@ from __future__ import annotations
 import argparse
 import json
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from ops.table import summary_text
 
 if TYPE_CHECKING:
     from ops.target import Target
@@ -67,3 +69,18 @@ def emit(args: argparse.Namespace, value: Any, text: Callable[[], str]) -> None:
             print(json.dumps(row, sort_keys=True))
     else:
         print(json.dumps(value, indent=2))
+
+
+def report(
+    args: argparse.Namespace, summary: dict[str, Any], rows: str, columns: Sequence[str]
+) -> int:
+    """Print a summary (its counts, then its list ``rows`` as a table; or --json); the exit
+    status is 1 when ``summary["failed"]`` counts anything."""
+    emit(args, summary, lambda: summary_text(summary, rows, columns))
+    return 1 if summary["failed"] else 0
+
+
+def add_concurrency(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument(
+        "--concurrency", type=positive_int, default=4, metavar="N", help=f"{what} at once (4)"
+    )

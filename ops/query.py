@@ -20,7 +20,7 @@ from handlers.times import format_time
 from ops.commands import Command, CommandError, emit, positive_int
 from ops.table import text_table
 from ops.target import Target
-from ops.times import parse_time
+from ops.times import add_time_range, parse_time
 
 DESCRIPTION = """\
 One user's timeline: the stored events of USER_ID, newest first.
@@ -37,8 +37,7 @@ _AFTER_SEPARATOR = chr(ord(SK_SEPARATOR) + 1)
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("user_id", metavar="USER_ID")
-    parser.add_argument("--since", type=parse_time, metavar="TIME", help="earliest event_time")
-    parser.add_argument("--until", type=parse_time, metavar="TIME", help="latest event_time")
+    add_time_range(parser, "earliest event_time", "latest event_time", required=False)
     parser.add_argument(
         "--limit", type=positive_int, default=50, metavar="N", help="most items to print (50)"
     )

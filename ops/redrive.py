@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from handlers.limits import execution_input_problem
-from ops.commands import Command, emit, positive_int
+from ops.commands import Command, add_concurrency, positive_int, report
 from ops.deadletters import (
     BadDeadLetter,
     DeadLetter,
@@ -26,7 +26,6 @@ from ops.deadletters import (
 )
 from ops.executions import Outcome, Run, Runner
 from ops.names import redrive_name
-from ops.table import summary_text
 from ops.target import Target
 
 DESCRIPTION = """\
@@ -50,9 +49,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--max", type=positive_int, default=100, metavar="N", help="messages at most (100)"
     )
-    parser.add_argument(
-        "--concurrency", type=positive_int, default=4, metavar="N", help="executions at once (4)"
-    )
+    add_concurrency(parser, "executions")
     parser.add_argument(
         "--visibility-timeout",
         type=positive_int,
@@ -155,8 +152,7 @@ def run(args: argparse.Namespace, target: Target) -> int:
         concurrency=args.concurrency,
         visibility=args.visibility_timeout,
     ).as_dict()
-    emit(args, summary, lambda: summary_text(summary, "failures", FAILURE_COLUMNS))
-    return 1 if summary["failed"] else 0
+    return report(args, summary, "failures", FAILURE_COLUMNS)
 
 
 COMMAND = Command(

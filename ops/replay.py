@@ -18,12 +18,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from handlers.keys import RAW_PREFIX, partition
-from ops.commands import Command, CommandError, emit, positive_int
+from ops.commands import Command, CommandError, add_concurrency, report
 from ops.executions import Outcome, Run, Runner
 from ops.names import replay_name
-from ops.table import summary_text
 from ops.target import Target
-from ops.times import parse_time
+from ops.times import add_time_range
 
 DESCRIPTION = """\
 Re-run Process -> Write for every raw object stored in the hours from --since
@@ -38,15 +37,8 @@ FAILURE_COLUMNS = ("raw_key", "execution", "status", "error")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--since", required=True, type=parse_time, metavar="TIME", help="first hour (included)"
-    )
-    parser.add_argument(
-        "--until", required=True, type=parse_time, metavar="TIME", help="end (excluded)"
-    )
-    parser.add_argument(
-        "--concurrency", type=positive_int, default=4, metavar="N", help="executions at once (4)"
-    )
+    add_time_range(parser, "first hour (included)", "end (excluded)", required=True)
+    add_concurrency(parser, "executions")
 
 
 def hour_prefixes(since: datetime, until: datetime) -> list[str]:
@@ -122,8 +114,7 @@ def replay(
 
 def run(args: argparse.Namespace, target: Target) -> int:
     summary = replay(target, args.since, args.until, concurrency=args.concurrency).as_dict()
-    emit(args, summary, lambda: summary_text(summary, "failures", FAILURE_COLUMNS))
-    return 1 if summary["failed"] else 0
+    return report(args, summary, "failures", FAILURE_COLUMNS)
 
 
 COMMAND = Command(

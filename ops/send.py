@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ops.batching import Batch, InputError, load_events, split
-from ops.commands import Command, emit, positive_int, positive_seconds
+from ops.commands import Command, add_concurrency, emit, positive_int, positive_seconds
 from ops.executions import ALREADY_EXISTS, RUNNING, Outcome, Run, Runner
 from ops.names import batch_name, longest_batch_arn
 from ops.table import text_table
@@ -54,9 +54,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help="events per batch (default: the stack output max_batch_events)",
     )
-    parser.add_argument(
-        "--concurrency", type=positive_int, default=4, metavar="N", help="batches at once (4)"
-    )
+    add_concurrency(parser, "batches")
     parser.add_argument(
         "--timeout",
         type=positive_seconds,

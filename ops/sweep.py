@@ -43,13 +43,12 @@ from botocore.exceptions import ClientError
 
 from components.definition import FAILED, SEND_TO_DLQ
 from handlers.limits import execution_input_problem
-from ops.commands import Command, CommandError, emit, positive_int
+from ops.commands import Command, CommandError, add_concurrency, report
 from ops.deadletters import parse_message, peek, resubmit_text
 from ops.executions import Run, Runner, client_error, history, wait
 from ops.names import execution_arn, sweep_name
-from ops.table import summary_text
 from ops.target import Target
-from ops.times import parse_time
+from ops.times import add_time_range
 
 DESCRIPTION = """\
 Find the executions of the pipeline that ended FAILED, TIMED_OUT or ABORTED
@@ -311,21 +310,13 @@ def sweep(
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--since", required=True, type=parse_time, metavar="TIME", help="stopped at or after"
-    )
-    parser.add_argument(
-        "--until", required=True, type=parse_time, metavar="TIME", help="stopped before"
-    )
-    parser.add_argument(
-        "--concurrency", type=positive_int, default=4, metavar="N", help="executions at once (4)"
-    )
+    add_time_range(parser, "stopped at or after", "stopped before", required=True)
+    add_concurrency(parser, "executions")
 
 
 def run(args: argparse.Namespace, target: Target) -> int:
     summary = sweep(target, args.since, args.until, concurrency=args.concurrency).as_dict()
-    emit(args, summary, lambda: summary_text(summary, "results", RESULT_COLUMNS))
-    return 1 if summary["failed"] else 0
+    return report(args, summary, "results", RESULT_COLUMNS)
 
 
 COMMAND = Command(

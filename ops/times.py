@@ -51,3 +51,13 @@ def parse_time(text: str) -> datetime:
     except (EventTimeError, ValueError) as exc:
         reason = str(exc) if isinstance(exc, EventTimeError) else "no such date or hour"
         raise TimeError(f"{text!r} is not a time ({reason}); use {FORMS}") from None
+
+
+def add_time_range(
+    parser: argparse.ArgumentParser, since: str, until: str, *, required: bool
+) -> None:
+    """``--since`` and ``--until`` (helps ``since`` and ``until``), both read by parse_time."""
+    for flag, help_text in (("--since", since), ("--until", until)):
+        parser.add_argument(
+            flag, required=required, type=parse_time, metavar="TIME", help=help_text
+        )

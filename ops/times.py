@@ -24,6 +24,7 @@ FORMS = "RFC 3339 with an offset, YYYY-MM-DD[THH[:MM]] in UTC, or epoch seconds 
 _SHORT = re.compile(
     r"(?P<date>[0-9]{4}-[0-9]{2}-[0-9]{2})(?:[Tt](?P<h>[0-9]{2})(?::(?P<m>[0-9]{2}))?)?"
 )
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _EPOCH = re.compile(r"-?[0-9]+(?P<fraction>\.[0-9]+)?")
 
 
@@ -38,19 +39,24 @@ def parse_time(text: str) -> datetime:
     """
     value = text.strip()
     short = _SHORT.fullmatch(value)
+    epoch = _EPOCH.fullmatch(value)
     try:
         if short is not None:
             moment = datetime.fromisoformat(
                 f"{short['date']}T{short['h'] or '00'}:{short['m'] or '00'}"
             )
             return moment.replace(tzinfo=UTC)
-        epoch = _EPOCH.fullmatch(value)
         if epoch is None:
             return parse_event_time(value)
         return parse_event_time(float(value) if epoch["fraction"] else int(value))
     except (EventTimeError, ValueError) as exc:
-        reason = str(exc) if isinstance(exc, EventTimeError) else "no such date or hour"
-        raise TimeError(f"{text!r} is not a time ({reason}); use {FORMS}") from None
+        if short is not None:
+            why = " (no such date or hour)"
+        elif epoch is not None or _DATE.match(value):  # near a form: say what is wrong
+            why = f" ({exc})"
+        else:
+            why = ""
+        raise TimeError(f"{text!r} is not a time{why}; use {FORMS}") from None
 
 
 def add_time_range(

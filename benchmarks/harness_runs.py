@@ -3,7 +3,8 @@
 The harness (``harness.emulator``, ``harness.deploy``) deploys ``__main__.py`` into moto; this
 module only adds: a workflow-type override of the stack config, timing wrappers around the three
 handler entry points (wall and thread-CPU time of each invocation, as Lambda would bill it), the
-operation counter of ``benchmarks.counting``, and a start-and-poll loop per execution.
+operation counter of ``benchmarks.counting``; executions run through ops.executions' runner,
+polled every 2 ms so their latency is measured finely.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ from benchmarks.stats import percentile
 from benchmarks.workload import batches, make_events, payload
 from harness.deploy import Deployment, deploy
 from harness.emulator import REPO_ROOT, Emulator
-from harness.pipeline import TERMINAL, drain_dlq, execution_name
+from harness.pipeline import drain_dlq
+from ops.executions import Run, Runner, history
 
 HANDLER_MODULES = ("handlers.ingest", "handlers.process", "handlers.write")
 WORKFLOW_TYPE_KEY = "activity-pipeline:workflowType"
@@ -176,26 +178,18 @@ class Execution:
 
 
 def run_batch(stack: Stack, batch: list[Any], timeout: float = 120.0) -> Execution:
-    sfn = stack.deployment.client("stepfunctions")
-    document = payload(batch)
-    started = time.perf_counter()
-    arn = sfn.start_execution(
-        stateMachineArn=stack.deployment.outputs["state_machine_arn"],
-        name=execution_name(document),
-        input=json.dumps(document),
-    )["executionArn"]
-    deadline = started + timeout
-    while True:
-        description = sfn.describe_execution(executionArn=arn)
-        if description["status"] in TERMINAL:
-            break
-        if time.perf_counter() > deadline:
-            raise TimeoutError(f"{arn} still {description['status']} after {timeout}s")
-        time.sleep(POLL_SECONDS)
-    latency = time.perf_counter() - started
+    runner = Runner(
+        stack.deployment.client("stepfunctions"),
+        stack.deployment.outputs["state_machine_arn"],
+        poll=POLL_SECONDS,
+        timeout=timeout,
+        raise_errors=True,
+    )
+    outcome = runner.run(Run.of(payload(batch)))
+    description = outcome.description
     stop = description.get("stopDate")
-    duration = (stop - description["startDate"]).total_seconds() if stop else latency
-    return Execution(arn, len(batch), description["status"], latency, duration)
+    duration = (stop - description["startDate"]).total_seconds() if stop else outcome.seconds
+    return Execution(str(outcome.arn), len(batch), outcome.status, outcome.seconds, duration)
 
 
 @dataclass
@@ -279,21 +273,6 @@ def count_items(stack: Stack) -> int:
             return total
 
 
-def history(stack: Stack, arn: str) -> list[dict[str, Any]]:
-    sfn = stack.deployment.client("stepfunctions")
-    events: list[dict[str, Any]] = []
-    token: str | None = None
-    while True:
-        kwargs: dict[str, Any] = {"executionArn": arn, "maxResults": 1000}
-        if token:
-            kwargs["nextToken"] = token
-        page = sfn.get_execution_history(**kwargs)
-        events.extend(page["events"])
-        token = page.get("nextToken")
-        if not token:
-            return events
-
-
 def run_segment(stack: Stack, batches: list[list[Any]]) -> Segment:
     """Run the batches one after another; count what they cost once they are all done."""
     before_items = count_items(stack)
@@ -305,7 +284,7 @@ def run_segment(stack: Stack, batches: list[list[Any]]) -> Segment:
     calls = stack.timer.take()
     ops = stack.ops.since(before_ops)  # histories, scans and DLQ reads below are not billable
     for execution in executions:
-        execution.history = history(stack, execution.arn)
+        execution.history = history(stack.deployment.client("stepfunctions"), execution.arn)
     dead = len(drain_dlq(stack.deployment))
     written = count_items(stack) - before_items
     events = sum(len(b) for b in batches)

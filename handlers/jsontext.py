@@ -146,6 +146,52 @@ def strip(text: str) -> str:
     return text.strip(WHITESPACE)
 
 
+def _expect(text: str, position: int, char: str) -> int:
+    if text[position : position + 1] != char:
+        raise JsonTextError(NOT_JSON, f"not JSON: expected {char!r} at offset {position}")
+    return position + 1
+
+
+def _children(text: str, position: int) -> tuple[list[tuple[str | None, int, int]], int]:
+    """The spans `(key, start, end)` of the members of the object, or the elements of the array
+    (key None), that opens at `position`; and the position after it closes."""
+    close = "}" if text[position] == "{" else "]"
+    position = _skip(text, position + 1)
+    children: list[tuple[str | None, int, int]] = []
+    if text[position : position + 1] == close:
+        return children, position + 1
+    while True:
+        key: str | None = None
+        try:
+            if close == "}":
+                key, position = _SPANS.raw_decode(text, _expect(text, position, '"') - 1)
+                position = _skip(text, _expect(text, _skip(text, position), ":"))
+            _, end = _SPANS.raw_decode(text, position)
+        except _NonStandard as exc:
+            raise JsonTextError(NON_STANDARD, f"{exc.args[0]} is not JSON") from None
+        except json.JSONDecodeError as exc:
+            raise JsonTextError(NOT_JSON, f"not JSON: {exc.msg} at offset {exc.pos}") from None
+        children.append((key, position, end))
+        position = _skip(text, end)
+        if text[position : position + 1] != ",":
+            return children, _expect(text, position, close)
+        position = _skip(text, position + 1)
+
+
+def member_texts(text: str) -> dict[str, str]:
+    """The exact text of each member's value of the JSON object `text` (a repeated key: the last).
+
+    JsonTextError (NOT_JSON) when `text` is not one JSON object.
+    """
+    position = _skip(text, 0)
+    if text[position : position + 1] != "{":
+        raise JsonTextError(NOT_JSON, "not JSON: expected an object")
+    children, position = _children(text, position)
+    if _skip(text, position) != len(text):
+        raise JsonTextError(NOT_JSON, f"not JSON: extra data after the object at offset {position}")
+    return {str(key): text[start:end] for key, start, end in children}
+
+
 def member_spans(text: str) -> list[str]:
     """The exact text of each element of the array held by the only member of the object `text`.
 
@@ -153,21 +199,11 @@ def member_spans(text: str) -> list[str]:
     array, e.g. `{"events": [...]}`: each span is the element exactly as written.
     """
     position = _skip(text, 0)
-    if text[position] != "{":
+    if text[position : position + 1] != "{":
         raise ValueError("member_spans needs an object")
     _, position = _SPANS.raw_decode(text, _skip(text, position + 1))  # the member's name
-    position = _skip(text, position)
-    if text[position] != ":":
-        raise ValueError("member_spans needs an object with one member")
-    position = _skip(text, position + 1)
-    if text[position] != "[":
+    position = _skip(text, _expect(text, _skip(text, position), ":"))
+    if text[position : position + 1] != "[":
         raise ValueError("member_spans needs an array member")
-    position = _skip(text, position + 1)
-    spans: list[str] = []
-    while text[position] != "]":
-        _, end = _SPANS.raw_decode(text, position)
-        spans.append(text[position:end])
-        position = _skip(text, end)
-        if text[position] == ",":
-            position = _skip(text, position + 1)
-    return spans
+    elements, _ = _children(text, position)
+    return [text[start:end] for _, start, end in elements]

@@ -29,6 +29,7 @@ from harness import resources_analytics as rx
 from harness import resources_app as ra
 from harness import resources_entry as rentry
 from harness.emulator import REPO_ROOT, Emulator
+from ops.target import Target
 
 PROJECT = "activity-pipeline"
 COMPONENT_PREFIX = f"{PROJECT}:"
@@ -99,6 +100,16 @@ class Deployment:
 
     def client(self, service: str) -> Any:
         return self.emulator.client(service)
+
+    def as_target(self) -> Target:
+        """This deployment as an ops Target, reached in-process with the admin credentials."""
+        admin = self.emulator.admin
+        return Target.for_emulator(
+            self.outputs,
+            region=self.emulator.region,
+            access_key_id=admin.access_key_id,
+            secret_access_key=admin.secret_access_key,
+        )
 
 
 def integral_numbers(value: Any) -> Any:

@@ -3,27 +3,13 @@
 from __future__ import annotations
 
 import json
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from harness.deploy import Deployment
 from ops import deadletters
-from ops.executions import TERMINAL, execution_name, states_entered, wait
-
-__all__ = [
-    "TERMINAL",
-    "ExecutionReport",
-    "count_items",
-    "drain_dlq",
-    "execution_name",
-    "items_for_user",
-    "load_events",
-    "run",
-    "states_entered",
-    "wait",
-]
+from ops.executions import Run, Runner, states_entered
 
 
 def load_events(path: Path) -> Any:
@@ -59,25 +45,24 @@ class ExecutionReport:
 def run(
     deployment: Deployment, payload: Any, name: str | None = None, timeout: float = 120.0
 ) -> ExecutionReport:
+    """``payload`` as one execution (named ``b-<batch_id>`` unless ``name`` is given) to its end;
+    a name that is taken, or an execution still running after ``timeout``, raises."""
     sfn = deployment.client("stepfunctions")
-    started = time.monotonic()
-    arn = sfn.start_execution(
-        stateMachineArn=deployment.outputs["state_machine_arn"],
-        name=name or execution_name(payload),
-        input=json.dumps(payload),
-    )["executionArn"]
-    description = wait(sfn, arn, timeout)
-    output = json.loads(description["output"]) if description.get("output") else None
+    machine = deployment.outputs["state_machine_arn"]
+    runner = Runner(sfn, machine, timeout=timeout, follow_existing=False, raise_errors=True)
+    outcome = runner.run(Run.of(payload, name))
+    description = outcome.description
+    arn = str(description["executionArn"])
     return ExecutionReport(
         name=description["name"],
         arn=arn,
-        status=description["status"],
+        status=outcome.status,
         states=states_entered(sfn, arn),
-        output=output,
+        output=outcome.output or None,
         error=description.get("error"),
         cause=description.get("cause"),
         dlq_messages=drain_dlq(deployment),
-        seconds=time.monotonic() - started,
+        seconds=outcome.seconds,
     )
 
 

@@ -35,11 +35,11 @@ from handlers.times import format_time
 from harness.deploy import Deployment, deploy
 from harness.emulator import Emulator
 from harness.faults import FaultConfig, FaultInjector
-from ops import redrive as ops_redrive
-from ops.executions import execution_name
-from ops.runs import Run, run_all
-from ops.target import Target
+from ops.deadletters import parse_message, receive
+from ops.executions import Run, Runner
+from ops.redrive import redrive
 
+DLQ_READ_LIMIT = 100_000
 ACTIONS = ("page_view", "Click", "login", "add-to-cart", "Search", "logout")
 # malformed kind -> the rejection reason it must end with
 MALFORMED = {
@@ -101,16 +101,6 @@ def workload(count: int, malformed_rate: float, seed: int, now: datetime) -> Wor
     return Workload(events, expected)
 
 
-def target_for(deployment: Deployment) -> Target:
-    """The in-process emulator as an ops Target (admin credentials, no endpoint override)."""
-    admin = deployment.emulator.admin
-    credentials = {
-        "aws_access_key_id": admin.access_key_id,
-        "aws_secret_access_key": admin.secret_access_key,
-    }
-    return Target(dict(deployment.outputs), deployment.emulator.region, None, credentials)
-
-
 @dataclass
 class Found:
     table: Counter[str] = field(default_factory=Counter)
@@ -136,21 +126,13 @@ def collect(deployment: Deployment) -> Found:
             for line in body.decode("utf-8").splitlines():
                 record = json.loads(line)
                 found.rejected.setdefault(record["event_id"], []).append(record["reason"])
-    seen: set[str] = set()
-    while True:  # read without deleting: each message is received once, hidden for the count
-        batch = sqs.receive_message(
-            QueueUrl=outputs["dlq_url"], MaxNumberOfMessages=10, VisibilityTimeout=30
-        ).get("Messages", [])
-        fresh = [m for m in batch if m["MessageId"] not in seen]
-        if not fresh:
-            break
-        for message in fresh:
-            seen.add(message["MessageId"])
-            letter = ops_redrive.parse_message(message)
-            payload = letter.input
-            events = payload["events"] if isinstance(payload, dict) and "events" in payload else []
-            found.dlq.update(keys.event_id(e) for e in events)
-    found.dlq_messages = len(seen)
+    # Read without deleting: each message received once, hidden until the count is done.
+    messages = receive(sqs, outputs["dlq_url"], DLQ_READ_LIMIT, visibility=30, wait=0)
+    for message in messages:
+        payload = parse_message(message).input
+        events = payload["events"] if isinstance(payload, dict) and "events" in payload else []
+        found.dlq.update(keys.event_id(e) for e in events)
+    found.dlq_messages = len(messages)
     return found
 
 
@@ -264,19 +246,21 @@ def run_soak(
     with Emulator(retry_time_scale=retry_time_scale, faults=config) as emulator:
         assert emulator.faults is not None
         deployment = deploy(emulator, stack)
-        target = target_for(deployment)
+        target = deployment.as_target()
         batches = data.batches(batch_size)
-        runs = [Run(execution_name({"events": b}), {"events": b}) for b in batches]
-        outcomes = run_all(target, runs, label="soak", concurrency=concurrency, progress=progress)
+        runs = [Run.of({"events": b}) for b in batches]
+        outcomes = Runner.for_target(target).run_all(
+            runs, concurrency=concurrency, label="soak" if progress else None
+        )
         first_pass = Counter(o.status for o in outcomes)
         redriven_messages = redriven_events = rounds = 0
         for rounds in range(1, redrive_rounds + 1):  # noqa: B007 - reported
-            summary = ops_redrive.redrive(
-                target, max_messages=10_000, concurrency=concurrency, wait=0, progress=progress
+            summary = redrive(
+                target, max_messages=10_000, concurrency=concurrency, progress=progress
             )
             done = [o for o in summary.outcomes if o.status == "SUCCEEDED"]
             redriven_messages += len(done)
-            redriven_events += sum(len(o.run.payload.get("events", [])) for o in done)
+            redriven_events += sum(summary.letters[o.run.name].events or 0 for o in done)
             if summary.received == 0 or len(done) == summary.received:
                 break
         found = collect(deployment)

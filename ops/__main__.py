@@ -1,3 +1,5 @@
+"""``python -m ops``: see ops.cli."""
+
 import sys
 
 from ops.cli import main

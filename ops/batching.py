@@ -24,13 +24,14 @@ from typing import Any
 from handlers import limits
 from handlers.envelope import ENVELOPE_KEY, PAYLOAD_LIMIT, estimate_item_size, estimate_payload_size
 from handlers.jsontext import NOT_JSON, JsonTextError, member_spans, read, strip
+from ops.commands import CommandError
 
 # The longest raw key and execution id Ingest can produce, for the size estimate.
 _RAW_KEY = "ingest/yyyy=0000/mm=00/dd=00/hh=00/" + "0" * 32 + ".json"
 _HEAD, _SEPARATOR, _TAIL = '{"' + ENVELOPE_KEY + '": [', ", ", "]}"
 
 
-class InputError(ValueError):
+class InputError(CommandError):
     """An input file cannot be sent (not JSON, empty, an event too large for any batch)."""
 
 
@@ -38,18 +39,16 @@ class InputError(ValueError):
 class Event:
     text: str  # the event's JSON text, exactly as in the file
     value: Any  # as Python reads it (floats): for execution names and the size estimate
+    file: str = ""  # where it was read
+    index: int = 0  # its position among the file's events (0-based)
 
     @classmethod
-    def from_value(cls, value: Any) -> Event:
-        return cls(json.dumps(value), value)
-
-    @classmethod
-    def from_text(cls, text: str) -> Event:
+    def from_text(cls, text: str, file: str, index: int) -> Event:
         try:
             value = json.loads(text)
         except ValueError:  # an integer over Python's 4,300-digit conversion limit
             value = read(text, max_depth=limits.MAX_INPUT_DEPTH).value
-        return cls(text, value)
+        return cls(text, value, file, index)
 
 
 @dataclass(frozen=True)
@@ -101,8 +100,8 @@ def load_events(path: Path) -> list[Event]:
             raise InputError(f'{path}: expected {{"events": [...]}} and nothing else')
         if not events:
             raise InputError(f"{path}: 'events' is empty")
-        return [Event.from_text(span) for span in member_spans(text)]
-    return [Event.from_text(strip(text))]
+        return [Event.from_text(span, str(path), i) for i, span in enumerate(member_spans(text))]
+    return [Event.from_text(strip(text), str(path), 0)]
 
 
 def _ndjson(path: Path, text: str) -> list[Event]:
@@ -117,13 +116,8 @@ def _ndjson(path: Path, text: str) -> list[Event]:
                 f"{exc}; a file must hold one event, "
                 '{"events": [...]}, or one JSON event per line'
             ) from None
-        events.append(Event.from_text(strip(line)))
+        events.append(Event.from_text(strip(line), str(path), len(events)))
     return events
-
-
-def execution_id_for(state_machine_arn: str) -> str:
-    """The longest execution ARN of a `b-<batch_id>` execution of this state machine."""
-    return state_machine_arn.replace(":stateMachine:", ":execution:") + ":b-" + "0" * 32
 
 
 @dataclass
@@ -178,9 +172,10 @@ def split(events: Iterable[Event], max_events: int, execution_id: str) -> list[B
     for index, event in enumerate(events):
         alone = _event_sizes(event, first=True)
         if not alone.fits() or base_estimate + alone.estimate > PAYLOAD_LIMIT:
+            where = f" ({event.file}, event {event.index})" if event.file else ""
             raise InputError(
-                f"event #{index} is {alone.held} bytes as Step Functions counts them: too large "
-                "for a batch of its own once Ingest's payload and a dead letter are counted"
+                f"event #{index}{where} is {alone.held} bytes as Step Functions counts them: too "
+                "large for a batch of its own once Ingest's payload and a dead letter are counted"
             )
         grown = _add(sizes, _event_sizes(event, first=not current))
         fits = (

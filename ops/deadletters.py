@@ -14,12 +14,12 @@ visible again at once: SQS has no read without a receive, so each peek adds one 
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-_WHITESPACE = re.compile(r"[ \t\n\r]*")
+from handlers.jsontext import member_texts
+
 # Decimal for every number: 1e400 stays finite and integers have no digit limit.
 _DECODER = json.JSONDecoder(parse_int=Decimal, parse_float=Decimal)
 RECEIVE_COUNT = "ApproximateReceiveCount"
@@ -36,41 +36,13 @@ def loads(text: str) -> Any:
     return _DECODER.decode(text)
 
 
-def member_texts(text: str) -> dict[str, str]:
-    """The exact text of each member's value in the JSON object ``text`` (a repeated key: last).
-
-    ValueError when ``text`` is not one JSON object.
-    """
-
-    def skip(index: int) -> int:
-        match = _WHITESPACE.match(text, index)
-        assert match is not None  # the pattern matches the empty string
-        return match.end()
-
-    def expect(char: str, index: int) -> int:
-        if text[index : index + 1] != char:
-            raise ValueError(f"expected {char!r} at offset {index}")
-        return index + 1
-
-    members: dict[str, str] = {}
-    index = skip(expect("{", skip(0)))
-    if text[index : index + 1] == "}":
-        index += 1
-    else:
-        while True:
-            key, index = json.decoder.scanstring(text, expect('"', index))  # type: ignore[attr-defined]
-            start = skip(expect(":", skip(index)))
-            _, end = _DECODER.raw_decode(text, start)
-            members[key] = text[start:end]
-            index = skip(end)
-            if text[index : index + 1] == ",":
-                index = skip(index + 1)
-                continue
-            index = expect("}", index)
-            break
-    if skip(index) != len(text):
-        raise ValueError(f"extra data after the object at offset {index}")
-    return members
+def python_value(text: str) -> Any:
+    """``text`` as json.loads reads it (floats); with Decimals where an integer is too long for
+    int() (over Python's 4,300-digit conversion limit)."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        return loads(text)
 
 
 def resubmit_text(input_text: str) -> str:
@@ -89,11 +61,8 @@ class DeadLetter:
 
     @property
     def input(self) -> Any:
-        """The input as Python reads JSON (floats); with Decimals where an integer is too long."""
-        try:
-            return json.loads(self.input_text)
-        except ValueError:  # an integer over Python's 4,300-digit conversion limit
-            return loads(self.input_text)
+        """The input as Python reads JSON (see ``python_value``)."""
+        return python_value(self.input_text)
 
     @property
     def events(self) -> int | None:

@@ -1,26 +1,27 @@
-"""``dlq [--json]``: list the dead-letter queues without redriving anything.
-
-Shows every message of the pipeline's DLQ (``dlq_url``) and, when the stack has the EventBridge
-entry, of the entry DLQ (``entry_dlq_url``: deliveries EventBridge gave up on): message id, the
-execution that failed, the state it failed in, the error, how many events it holds, its attempts
-(``ApproximateReceiveCount``) and when it was sent. Each message is received, hidden for a moment
-and made visible again at once — nothing is deleted or re-run; SQS has no read without a receive,
-so a listing adds one to every message's attempts.
-"""
+"""``ops dlq``: the messages of the DLQ and of the entry DLQ (``entry_dlq_url``: deliveries
+EventBridge gave up on), peeked at (ops.deadletters.peek) and never deleted; one row each."""
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from datetime import UTC, datetime
 from typing import Any
 
-from botocore.exceptions import ClientError
-
+from ops.commands import Command, emit, positive_int
 from ops.deadletters import BadDeadLetter, loads, parse_message, peek
 from ops.table import text_table
 from ops.target import Target
+
+DESCRIPTION = """\
+List the messages of the pipeline's dead-letter queue and, when the stack has
+the EventBridge entry, of the entry's: message id, the execution that failed,
+the state it failed in, the error, how many events it holds, its attempts and
+when it was sent.
+
+Nothing is deleted or re-run. SQS has no read without a receive: each message
+is received, hidden for a moment and made visible again at once, so a listing
+adds one to its attempts."""
 
 COLUMNS = (
     "queue",
@@ -98,7 +99,7 @@ def entry_row(message: dict[str, Any]) -> dict[str, Any]:
 def listing(target: Target, *, limit: int, wait: int | None = None) -> list[dict[str, Any]]:
     sqs = target.client("sqs")
     if wait is None:
-        wait = 0 if target.endpoint_url else 1
+        wait = target.receive_wait
     rows = [dead_letter_row(m) for m in peek(sqs, target.dlq_url, limit, wait)]
     entry_url = target.outputs.get("entry_dlq_url")
     if entry_url:
@@ -106,32 +107,20 @@ def listing(target: Target, *, limit: int, wait: int | None = None) -> list[dict
     return rows
 
 
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--max", type=positive_int, default=1000, metavar="N", help="messages per queue (1000)"
+    )
+
+
 def run(args: argparse.Namespace, target: Target) -> int:
-    if args.max < 1:
-        print("error: --max must be >= 1", file=sys.stderr)
-        return 2
-    try:
-        rows = listing(target, limit=args.max)
-    except ClientError as exc:
-        error = exc.response.get("Error", {})
-        print(f"error: {error.get('Code')}: {error.get('Message')}", file=sys.stderr)
-        return 1
-    if args.json:
-        for row in rows:
-            print(json.dumps(row, sort_keys=True))
-    else:
-        print(text_table(COLUMNS, ([row.get(c) for c in COLUMNS] for row in rows)))
+    rows = listing(target, limit=args.max)
+    emit(args, rows, lambda: text_table(COLUMNS, ([row.get(c) for c in COLUMNS] for row in rows)))
+    if not args.json:
         print(f"({len(rows)} message(s); nothing was redriven or deleted)", file=sys.stderr)
     return 0
 
 
-def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser(
-        "dlq",
-        help="list the dead-letter queues without redriving",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("--max", type=int, default=1000, help="messages per queue (1000)")
-    parser.add_argument("--json", action="store_true", help="print one JSON object per message")
-    parser.set_defaults(func=run)
+COMMAND = Command(
+    "dlq", "list the dead-letter queues without redriving", DESCRIPTION, add_arguments, run
+)

@@ -1,10 +1,17 @@
-"""A dependency-free progress line for long runs, written to stderr (stdout stays parseable)."""
+"""A progress line for long runs, on stderr (stdout stays parseable).
+
+On a terminal the line is redrawn in place as work is done; anywhere else (a pipe, a file, CI) it
+is written once, when the work ends, so a log holds one line instead of one per redraw.
+"""
 
 from __future__ import annotations
 
 import sys
 import time
 from typing import TextIO
+
+WIDTH = 30
+REDRAW_SECONDS = 0.2
 
 
 class Progress:
@@ -13,29 +20,27 @@ class Progress:
         self.label = label
         self.done = 0
         self.stream = stream if stream is not None else sys.stderr
+        self.live = self.stream.isatty()
         self._started = time.monotonic()
         self._last_draw = 0.0
 
     def advance(self, n: int = 1, note: str = "") -> None:
         self.done += n
         now = time.monotonic()
-        if self.done >= self.total or now - self._last_draw >= 0.2:
+        if self.live and (self.done >= self.total or now - self._last_draw >= REDRAW_SECONDS):
             self._last_draw = now
-            self._draw(note)
+            self.stream.write("\r" + self.line(note))
+            self.stream.flush()
 
-    def _draw(self, note: str) -> None:
-        width = 30
+    def line(self, note: str = "") -> str:
         fraction = self.done / self.total if self.total else 1.0
-        bar = "#" * int(width * min(fraction, 1.0))
+        bar = "#" * int(WIDTH * min(fraction, 1.0))
         elapsed = time.monotonic() - self._started
         rate = self.done / elapsed if elapsed > 0 else 0.0
-        line = (
-            f"\r{self.label} [{bar:<{width}}] {self.done}/{self.total} {rate:.1f}/s {note}".rstrip()
+        return (
+            f"{self.label} [{bar:<{WIDTH}}] {self.done}/{self.total} {rate:.1f}/s {note}".rstrip()
         )
-        self.stream.write(line)
-        self.stream.flush()
 
     def close(self) -> None:
-        self._draw("")
-        self.stream.write("\n")
+        self.stream.write(("\r" if self.live else "") + self.line() + "\n")
         self.stream.flush()

@@ -1,64 +1,62 @@
-"""``query USER_ID``: one user's timeline from the events table, newest first.
+"""``ops query``: one user's timeline from the events table, newest first.
 
-``--since``/``--until`` take the same forms as ``event_time`` (RFC 3339 with an offset, or epoch
-seconds/milliseconds) and are normalized to the table's UTC millisecond form, so the range is a
-key condition on the sort key (`<time>#<event_id>`), both ends inclusive. Pages are followed
+``--since``/``--until`` (ops.times) are normalized to the table's UTC millisecond form, so the range
+is a key condition on the sort key (`<time>#<event_id>`), both ends inclusive. Pages are followed
 through ``LastEvaluatedKey`` until ``--limit`` items are read.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer
-from botocore.exceptions import ClientError
 
 from handlers.keys import SK_SEPARATOR
-from handlers.times import EventTimeError, format_time, parse_event_time
+from handlers.times import format_time
+from ops.commands import Command, CommandError, emit, positive_int
 from ops.table import text_table
 from ops.target import Target
+from ops.times import add_time_range, parse_time
 
+DESCRIPTION = """\
+One user's timeline: the stored events of USER_ID, newest first.
+
+--since and --until bound the events' event_time, both ends included. Times are
+RFC 3339 with an offset (2025-11-20T09:00:05Z), a UTC day, hour or minute
+(2025-11-20, 2025-11-20T09, 2025-11-20T09:30), or epoch seconds or
+milliseconds."""
+MAX_KEY_BYTES = 2048
 COLUMNS = ("occurred_at", "action", "event_id", "page", "session_id", "late")
 # Every SK of one millisecond is `<time>#<event_id>`; '$' sorts right after '#'.
 _AFTER_SEPARATOR = chr(ord(SK_SEPARATOR) + 1)
 
 
-def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser(
-        "query", help="a user's timeline, newest first", description=__doc__
-    )
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("user_id", metavar="USER_ID")
-    parser.add_argument("--since", help="earliest event_time (inclusive)")
-    parser.add_argument("--until", help="latest event_time (inclusive)")
-    parser.add_argument("--limit", type=int, default=50, help="most items to print (50)")
-    parser.add_argument("--json", action="store_true", help="print the items as JSON lines")
-    parser.set_defaults(func=run)
+    add_time_range(parser, "earliest event_time", "latest event_time", required=False)
+    parser.add_argument(
+        "--limit", type=positive_int, default=50, metavar="N", help="most items to print (50)"
+    )
 
 
 def normalize_bound(value: str) -> str:
-    """A CLI time as the table's `YYYY-MM-DDTHH:MM:SS.sssZ`; ValueError when it is not a time."""
-    text = value.strip()
-    parsed: Any = text
-    try:
-        number = json.loads(text)
-    except json.JSONDecodeError:
-        pass
-    else:
-        if isinstance(number, int | float) and not isinstance(number, bool):
-            parsed = number
-    try:
-        return format_time(parse_event_time(parsed))
-    except EventTimeError as exc:
-        raise ValueError(f"{value!r} is not a time: {exc}") from None
+    """A command-line time as the table's `YYYY-MM-DDTHH:MM:SS.sssZ`; TimeError otherwise."""
+    return format_time(parse_time(value))
 
 
 def key_condition(
     user_id: str, since: str | None, until: str | None
 ) -> tuple[str, dict[str, str], dict[str, Any]]:
+    # A partition key value is 1 to 2,048 bytes (DynamoDB developer guide, Constraints, "Partition
+    # key length"): DynamoDB refuses any other with a ValidationException; no item has one.
+    if not user_id:
+        raise CommandError("USER_ID is empty: every stored event has a user_id")
+    if len(user_id.encode("utf-8", "surrogatepass")) > MAX_KEY_BYTES:
+        raise CommandError(f"USER_ID is over {MAX_KEY_BYTES} bytes: no stored event has one")
     names = {"#pk": "user_id"}  # DynamoDB refuses names the expression does not use
     values: dict[str, Any] = {":u": {"S": user_id}}
     condition = "#pk = :u"
@@ -68,7 +66,7 @@ def key_condition(
         names["#sk"] = "event_time"
     if low and high:
         if low > high:
-            raise ValueError("--since is after --until")
+            raise CommandError("--since is after --until")
         condition += " AND #sk BETWEEN :low AND :high"
         values |= {":low": {"S": low}, ":high": {"S": high}}
     elif low:
@@ -117,29 +115,22 @@ def format_items(items: list[dict[str, Any]]) -> str:
 
 
 def run(args: argparse.Namespace, target: Target) -> int:
-    if args.limit < 1:
-        print("error: --limit must be >= 1", file=sys.stderr)
-        return 2
-    try:
-        items = timeline(
-            target.client("dynamodb"),
-            target.table_name,
-            args.user_id,
-            args.since,
-            args.until,
-            args.limit,
-        )
-    except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except ClientError as exc:
-        error = exc.response.get("Error", {})
-        print(f"error: {error.get('Code')}: {error.get('Message')}", file=sys.stderr)
-        return 1
-    if args.json:
-        for item in items:
-            print(json.dumps(_plain(item), sort_keys=True))
-    else:
-        print(format_items(items))
+    items = timeline(
+        target.client("dynamodb"),
+        target.table_name,
+        args.user_id,
+        _bound(args.since),
+        _bound(args.until),
+        args.limit,
+    )
+    emit(args, [_plain(item) for item in items], lambda: format_items(items))
+    if not args.json:
         print(f"({len(items)} item(s), newest first)", file=sys.stderr)
     return 0
+
+
+def _bound(moment: datetime | None) -> str | None:
+    return None if moment is None else format_time(moment)
+
+
+COMMAND = Command("query", "a user's timeline, newest first", DESCRIPTION, add_arguments, run)

@@ -1,56 +1,67 @@
-"""``redrive [--max N]``: re-run the dead letters of the DLQ through the recovery state machine.
+"""``ops redrive``: re-run the DLQ's dead letters through the recovery state machine.
 
-Receives up to ``--max`` DLQ messages (hidden for ``--visibility-timeout`` seconds while they are
-worked on) and re-submits each message's original ``input``, exactly as the letter carries it,
-through the recovery state machine (Ingest -> Process -> Write, no DLQ), following each execution
-to its end. A message is deleted only after its re-run SUCCEEDED. A re-run that fails sends no
-dead letter of its own: the message is kept — once, never copied — and made visible again at once;
-it is reported with its attempts (its ``ApproximateReceiveCount``) and the exit status is 1. An
-input the pipeline can never accept (handlers.limits: too large once Ingest's payload and a dead
-letter are counted, not standard JSON, a repeated key) is not re-run at all: kept and reported.
-Redriving a batch that can never succeed any number of times leaves exactly that one message.
-Executions are named ``d-<input hash>-<message id prefix>-<receive count>``: unique per attempt,
-so a later redrive of the same message is not refused as a duplicate name. Re-deliveries are
-first-write-wins, so redriving a batch that was partly written (or twice) leaves stored items as
-they were. ``ops dlq`` lists the messages without redriving them.
+Receives up to ``--max`` messages (hidden for ``--visibility-timeout`` seconds while they are
+worked on) and re-submits each letter's ``input``, exactly as the letter carries it, as
+``{"resubmit": <input>}`` (Ingest -> Process -> Write, no DLQ). A message is deleted only after its
+re-run SUCCEEDED; otherwise it is made visible again at once — kept once, never copied — and
+reported with its attempts (``ApproximateReceiveCount``). An input handlers.limits refuses is not
+re-run at all (``REFUSED``). Names: ops.names.redrive_name, one per attempt.
 """
 
 from __future__ import annotations
 
 import argparse
-import hashlib
-import json
-import sys
 from dataclasses import dataclass, field
 from typing import Any
 
 from handlers.limits import execution_input_problem
+from ops.commands import Command, add_concurrency, positive_int, report
 from ops.deadletters import (
     BadDeadLetter,
     DeadLetter,
+    parse_message,
     receive,
     release,
     resubmit_text,
 )
-from ops.deadletters import parse_message as parse_message
-from ops.runs import Outcome, Run, run_all
-from ops.target import Target, TargetError
+from ops.executions import Outcome, Run, Runner
+from ops.names import redrive_name
+from ops.target import Target
 
+DESCRIPTION = """\
+Re-run the dead letters of the pipeline's DLQ: each letter's input, exactly as
+it failed, goes through Ingest -> Process -> Write again on the operators'
+recovery state machine.
+
+A message is deleted once its re-run succeeded. A re-run that fails sends no
+dead letter of its own: the message is kept (once, never copied), made visible
+again at once and reported with its attempts; so is an input the pipeline can
+never accept, which is not re-run at all. Items stored before are left as they
+are (first write wins), so redriving twice changes nothing stored. `ops dlq`
+lists the messages without redriving them.
+
+Exit status 1 when a message was kept."""
 DEFAULT_VISIBILITY = 900
+FAILURE_COLUMNS = ("message_id", "attempts", "execution", "status", "error")
 
 
-def run_name(letter: DeadLetter) -> str:
-    digest = hashlib.sha256(letter.input_text.encode("utf-8")).hexdigest()[:32]
-    return f"d-{digest}-{letter.message_id[:8]}-{letter.receive_count}"
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--max", type=positive_int, default=100, metavar="N", help="messages at most (100)"
+    )
+    add_concurrency(parser, "executions")
+    parser.add_argument(
+        "--visibility-timeout",
+        type=positive_int,
+        default=DEFAULT_VISIBILITY,
+        metavar="SECONDS",
+        help="how long a message stays hidden while its re-run runs (900)",
+    )
 
 
 def redrive_run(letter: DeadLetter) -> Run:
-    return Run(
-        run_name(letter),
-        letter.input,
-        letter.receipt_handle,
-        text=resubmit_text(letter.input_text),
-    )
+    name = redrive_name(letter.input_text, letter.message_id, letter.receive_count)
+    return Run(name, resubmit_text(letter.input_text), letter.receipt_handle)
 
 
 @dataclass
@@ -70,7 +81,7 @@ class RedriveSummary:
             "kept": len(failed) + len(self.unreadable),
             "items_written": sum(o.written for o in self.outcomes),
             "already_present": sum(o.already_present for o in self.outcomes),
-            "rejected": sum(o.rejected for o in self.outcomes),
+            "rejected": sum(len(o.rejected) for o in self.outcomes),
             "failed": len(failed) + len(self.unreadable),
             "failures": [
                 {
@@ -95,11 +106,12 @@ def redrive(
     progress: bool = True,
     wait: int | None = None,
 ) -> RedriveSummary:
-    """``wait``: long-poll seconds per receive (1 on AWS, 0 against an endpoint override)."""
+    """``wait``: long-poll seconds per receive (default: the target's ``receive_wait``)."""
     recovery = target.recovery_state_machine_arn  # TargetError before anything is received
+    runner = Runner.for_target(target, recovery, timeout=visibility)
     sqs = target.client("sqs")
     if wait is None:
-        wait = 0 if target.endpoint_url else 1
+        wait = target.receive_wait
     messages = receive(sqs, target.dlq_url, max_messages, visibility, wait)
     runs: list[Run] = []
     letters: dict[str, DeadLetter] = {}
@@ -127,48 +139,26 @@ def redrive(
         else:
             release(sqs, target.dlq_url, outcome.run.tag)
 
-    outcomes = run_all(
-        target,
-        runs,
-        label="redrive",
-        concurrency=concurrency,
-        timeout=float(visibility),
-        on_done=settle,
-        progress=progress,
-        state_machine_arn=recovery,
+    outcomes = runner.run_all(
+        runs, concurrency=concurrency, label="redrive" if progress else None, on_done=settle
     )
     return RedriveSummary(len(messages), refused + outcomes, letters, unreadable)
 
 
-def command(args: argparse.Namespace, target: Target) -> int:
-    try:
-        summary = redrive(
-            target,
-            max_messages=args.max,
-            concurrency=args.concurrency,
-            visibility=args.visibility_timeout,
-        )
-    except TargetError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    result = summary.as_dict()
-    print(json.dumps(result, indent=2))
-    return 1 if result["failed"] else 0
+def run(args: argparse.Namespace, target: Target) -> int:
+    summary = redrive(
+        target,
+        max_messages=args.max,
+        concurrency=args.concurrency,
+        visibility=args.visibility_timeout,
+    ).as_dict()
+    return report(args, summary, "failures", FAILURE_COLUMNS)
 
 
-def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser(
-        "redrive",
-        help="re-run the DLQ's dead letters; delete each once its re-run succeeds, else keep it",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("--max", type=int, default=100, help="messages at most (default 100)")
-    parser.add_argument("--concurrency", type=int, default=4, help="executions at once (default 4)")
-    parser.add_argument(
-        "--visibility-timeout",
-        type=int,
-        default=DEFAULT_VISIBILITY,
-        help="seconds a message stays hidden while its execution runs (default 900)",
-    )
-    parser.set_defaults(func=command)
+COMMAND = Command(
+    "redrive",
+    "re-run the DLQ's dead letters; delete each once its re-run succeeded",
+    DESCRIPTION,
+    add_arguments,
+    run,
+)

@@ -1,51 +1,53 @@
-"""``replay --since T --until T``: re-run Process -> Write for the raw objects of a time range.
+"""``ops replay``: re-run Process -> Write for the raw objects of a time range.
 
 Lists the raw objects under the hour partitions ``ingest/yyyy=YYYY/mm=MM/dd=DD/hh=HH/`` from the
-hour of ``--since`` up to (excluding) ``--until``, and starts one execution of the recovery state
-machine per object with the input ``{"replay": {"raw_key": <key>}}``, which its ``Route`` state
-sends straight to Process (the main state machine has no replay path). Re-deliveries are
-first-write-wins, so a replay never changes an item already stored; it writes only what is
-missing (``already present`` counts the rest). Standard execution names are unique for 90 days,
-so each replay run names its executions ``r-<batch_id>-<run id>``. Times are RFC 3339 or
-``YYYY-MM-DD[THH[:MM]]``; without an offset they are UTC.
+hour of ``--since`` up to (excluding) ``--until``, and runs one execution of the recovery state
+machine per object with the input ``{"replay": {"raw_key": <key>}}`` (the main state machine has no
+replay path). Re-deliveries are first-write-wins, so a replay never changes an item already stored.
+Standard execution names are unique for 90 days, so each replay run names its executions with a
+run id of its own (ops.names.replay_name).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import sys
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from pathlib import PurePosixPath
+from datetime import datetime, timedelta
 from typing import Any
 
 from handlers.keys import RAW_PREFIX, partition
-from ops.runs import Outcome, Run, run_all
+from ops.commands import Command, CommandError, add_concurrency, report
+from ops.executions import Outcome, Run, Runner
+from ops.names import replay_name
 from ops.target import Target
+from ops.times import add_time_range
 
+DESCRIPTION = """\
+Re-run Process -> Write for every raw object stored in the hours from --since
+to before --until, through the operators' recovery state machine. Items already
+stored are left exactly as they are (already present); only missing ones are
+written. Running it twice changes nothing.
+
+Exit status 1 when a re-run failed; the raw objects stay as they are."""
 HOUR = timedelta(hours=1)
 MAX_HOURS = 24 * 366
+FAILURE_COLUMNS = ("raw_key", "execution", "status", "error")
 
 
-def parse_time(text: str) -> datetime:
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a time (RFC 3339 or YYYY-MM-DD[THH[:MM]])"
-        ) from None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_time_range(parser, "first hour (included)", "end (excluded)", required=True)
+    add_concurrency(parser, "executions")
 
 
 def hour_prefixes(since: datetime, until: datetime) -> list[str]:
     """``ingest/<partition>/`` for every hour from the hour of ``since`` to before ``until``."""
     hour = since.replace(minute=0, second=0, microsecond=0)
     if until <= since:
-        raise ValueError(f"--until {until:%Y-%m-%dT%H:%M}Z must be after --since")
+        raise CommandError(f"--until {until:%Y-%m-%dT%H:%M}Z must be after --since")
     if (until - hour) / HOUR > MAX_HOURS:
-        raise ValueError(f"the range spans more than {MAX_HOURS} hours; replay it in parts")
+        raise CommandError(f"the range spans more than {MAX_HOURS} hours; replay it in parts")
     prefixes = []
     while hour < until:
         prefixes.append(f"{RAW_PREFIX}{partition(hour)}/")
@@ -64,8 +66,7 @@ def list_raw_keys(s3: Any, bucket: str, prefixes: list[str]) -> list[str]:
 
 def replay_runs(keys: list[str], run_id: str) -> list[Run]:
     return [
-        Run(f"r-{PurePosixPath(key).stem[:32]}-{run_id}", {"replay": {"raw_key": key}}, key)
-        for key in keys
+        Run(replay_name(key, run_id), json.dumps({"replay": {"raw_key": key}}), key) for key in keys
     ]
 
 
@@ -81,7 +82,7 @@ class ReplaySummary:
             "succeeded": len(self.outcomes) - len(failed),
             "items_written": sum(o.written for o in self.outcomes),
             "already_present": sum(o.already_present for o in self.outcomes),
-            "rejected": sum(o.rejected for o in self.outcomes),
+            "rejected": sum(len(o.rejected) for o in self.outcomes),
             "failed": len(failed),
             "failures": [
                 {
@@ -104,39 +105,22 @@ def replay(
     run_id: str | None = None,
     progress: bool = True,
 ) -> ReplaySummary:
-    recovery = target.recovery_state_machine_arn
+    runner = Runner.for_target(target, target.recovery_state_machine_arn)
     keys = list_raw_keys(target.client("s3"), target.raw_bucket_name, hour_prefixes(since, until))
     runs = replay_runs(keys, run_id or uuid.uuid4().hex[:8])
-    outcomes = run_all(
-        target,
-        runs,
-        label="replay",
-        concurrency=concurrency,
-        progress=progress,
-        state_machine_arn=recovery,
-    )
+    outcomes = runner.run_all(runs, concurrency=concurrency, label="replay" if progress else None)
     return ReplaySummary(len(keys), outcomes)
 
 
-def command(args: argparse.Namespace, target: Target) -> int:
-    try:
-        summary = replay(target, args.since, args.until, concurrency=args.concurrency)
-    except ValueError as exc:  # TargetError too
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    result = summary.as_dict()
-    print(json.dumps(result, indent=2))
-    return 1 if result["failed"] else 0
+def run(args: argparse.Namespace, target: Target) -> int:
+    summary = replay(target, args.since, args.until, concurrency=args.concurrency).as_dict()
+    return report(args, summary, "failures", FAILURE_COLUMNS)
 
 
-def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser(
-        "replay",
-        help="re-run Process -> Write for the raw objects of a time range (idempotent)",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("--since", required=True, type=parse_time, help="first hour (inclusive)")
-    parser.add_argument("--until", required=True, type=parse_time, help="end (exclusive)")
-    parser.add_argument("--concurrency", type=int, default=4, help="executions at once (default 4)")
-    parser.set_defaults(func=command)
+COMMAND = Command(
+    "replay",
+    "re-run Process -> Write for the raw objects of a time range",
+    DESCRIPTION,
+    add_arguments,
+    run,
+)

@@ -1,31 +1,32 @@
-"""``status``: the most recent executions of the state machine and how each one ended.
+"""``ops status``: the most recent executions of the main state machine and how each one ended.
 
-Lists executions newest first (``ListExecutions``, paginated) and describes each for its duration
-and, when it succeeded, the events written and rejected. Express workflows keep no execution
-history in Step Functions (see the workflow's log group instead).
+Lists executions newest first (``ListExecutions``, paginated) and describes each one for its
+duration and, when it succeeded, the events written and rejected.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import sys
 from datetime import datetime
 from typing import Any
 
+from ops.commands import Command, CommandError, emit, positive_int
 from ops.table import text_table
 from ops.target import Target
 
+DESCRIPTION = """\
+The most recent executions of the pipeline's state machine, newest first: name,
+status, start time, duration, events written and rejected. Express workflows
+keep no execution history in Step Functions: for them the command refuses and
+names the workflow's log group."""
 COLUMNS = ("name", "status", "start", "duration_s", "written", "rejected")
 
 
-def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser(
-        "status", help="recent executions and their outcome", description=__doc__
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--last", type=positive_int, default=20, metavar="N", help="how many executions (20)"
     )
-    parser.add_argument("--last", type=int, default=20, help="how many executions (20)")
-    parser.add_argument("--json", action="store_true", help="print one JSON object per execution")
-    parser.set_defaults(func=run)
 
 
 def recent(sfn: Any, state_machine_arn: str, last: int) -> list[dict[str, Any]]:
@@ -70,20 +71,16 @@ def format_rows(rows: list[dict[str, Any]]) -> str:
 
 
 def run(args: argparse.Namespace, target: Target) -> int:
-    if args.last < 1:
-        print("error: --last must be >= 1", file=sys.stderr)
-        return 2
     if target.workflow_type == "EXPRESS":
-        print(
-            "error: Express workflows keep no execution history in Step Functions; "
-            f"read the workflow's log group ({target.outputs.get('log_group_names', {})})",
-            file=sys.stderr,
+        raise CommandError(
+            "Express workflows keep no execution history in Step Functions; "
+            f"read the workflow's log group ({target.outputs.get('log_group_names', {})})"
         )
-        return 2
     rows = recent(target.client("stepfunctions"), target.state_machine_arn, args.last)
-    if args.json:
-        for r in rows:
-            print(json.dumps(r, sort_keys=True))
-    else:
-        print(format_rows(rows))
+    emit(args, rows, lambda: format_rows(rows))
     return 0
+
+
+COMMAND = Command(
+    "status", "recent executions and how each one ended", DESCRIPTION, add_arguments, run
+)

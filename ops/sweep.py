@@ -1,4 +1,4 @@
-"""``sweep --since T --until T``: re-run the executions that failed without leaving a dead letter.
+"""``ops sweep``: re-run the executions that failed without leaving a dead letter.
 
 Every execution of the main state machine that ended FAILED, TIMED_OUT or ABORTED with its stop
 time in [``--since``, ``--until``) is read from its history: when its ``SendToDLQ`` state exited
@@ -13,9 +13,9 @@ fault, an aborted or timed-out run) — has left its events nowhere, and the swe
    state and what follows it, keeping the states that succeeded; the redriven execution either
    succeeds or reaches ``SendToDLQ`` this time.
 2. Otherwise, or when the redrive fails again without a dead letter, the input is re-submitted
-   through the recovery state machine (Ingest -> Process -> Write) as ``s-<hash of the execution
-   ARN>``: one name per failed execution, so a second sweep follows the same run instead of
-   starting another. Re-deliveries are first-write-wins: nothing stored changes.
+   through the recovery state machine (Ingest -> Process -> Write) as ops.names.sweep_name: one
+   name per failed execution, so a second sweep follows the same run instead of starting
+   another. Re-deliveries are first-write-wins: nothing stored changes.
 3. An input that can never fit the pipeline (too large once Ingest's and SendToDLQ's additions
    are counted), or whose re-submission failed, is dead-lettered by the sweep itself: a message
    of the contract's shape (``error`` the batch's error where a Catch took one, else how the
@@ -32,9 +32,7 @@ counts them), with the input, to be sent again with ``ops send``.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
-import sys
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -45,11 +43,33 @@ from botocore.exceptions import ClientError
 
 from components.builders.definition import FAILED, SEND_TO_DLQ
 from handlers.limits import execution_input_problem
-from ops import executions
+from ops.commands import Command, CommandError, add_concurrency, report
 from ops.deadletters import parse_message, peek, resubmit_text
-from ops.replay import parse_time
-from ops.runs import Run, execution_arn, run_one
+from ops.executions import Run, Runner, client_error, history, wait
+from ops.names import execution_arn, sweep_name
 from ops.target import Target
+from ops.times import add_time_range
+
+DESCRIPTION = """\
+Find the executions of the pipeline that ended FAILED, TIMED_OUT or ABORTED
+between --since (included) and --until (excluded) without sending a dead letter
+— their events are nowhere else; the executions-failed-no-dlq alarm counts them
+— and re-run each one:
+
+1. RedriveExecution, where Step Functions allows it and the error would not
+   simply repeat;
+2. otherwise a re-submission of its input through the operators' recovery state
+   machine;
+3. an input that can never fit the pipeline, or whose re-submission failed, is
+   sent to the DLQ by the sweep itself, with why.
+
+Executions whose dead letter was sent are left alone. Running it twice over the
+same range changes nothing. Express workflows keep no execution history: the
+sweep refuses and names the workflow's log group, where their failures are
+logged with their input.
+
+Exit status 1 when an execution could not be handled."""
+RESULT_COLUMNS = ("execution", "status", "error", "action", "detail")
 
 STATUSES = ("FAILED", "TIMED_OUT", "ABORTED")
 # The same input through the same definition fails the same way: a redrive would only repeat it.
@@ -103,17 +123,6 @@ def _object(text: Any) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
 
 
-def history_events(sfn: Any, arn: str) -> list[dict[str, Any]]:
-    events: list[dict[str, Any]] = []
-    kwargs: dict[str, Any] = {"executionArn": arn, "maxResults": 1000}
-    while True:
-        page = sfn.get_execution_history(**kwargs)
-        events += page["events"]
-        if not page.get("nextToken"):
-            return events
-        kwargs["nextToken"] = page["nextToken"]
-
-
 def failed_executions(
     sfn: Any, state_machine_arn: str, since: datetime, until: datetime
 ) -> list[dict[str, Any]]:
@@ -128,11 +137,6 @@ def failed_executions(
                 break
             kwargs["nextToken"] = page["nextToken"]
     return sorted(found, key=lambda e: (e["stopDate"], e["executionArn"]))
-
-
-def sweep_name(arn: str) -> str:
-    """The recovery execution that re-submits the input of the failed execution ``arn``."""
-    return f"s-{hashlib.sha256(arn.encode('utf-8')).hexdigest()[:32]}"
 
 
 def input_problem(input_text: str) -> str | None:
@@ -210,6 +214,7 @@ class Sweeper:
     def __init__(self, target: Target, wait: int) -> None:
         self.target = target
         self.recovery = target.recovery_state_machine_arn
+        self.runner = Runner.for_target(target, self.recovery, timeout=TIMEOUT)
         self.sfn = target.client("stepfunctions")
         self.sqs = target.client("sqs")
         self.lettered = {
@@ -222,42 +227,41 @@ class Sweeper:
 
     def handle(self, listed: dict[str, Any]) -> Result:
         arn = listed["executionArn"]
-        history = read_history(history_events(self.sfn, arn))
-        result = Result(listed["name"], listed["status"], history.error, history.failed_state, "")
-        if history.dead_letter_sent or arn in self.lettered:
+        ended = read_history(history(self.sfn, arn))
+        result = Result(listed["name"], listed["status"], ended.error, ended.failed_state, "")
+        if ended.dead_letter_sent or arn in self.lettered:
             result.action = "has_dead_letter"
             return result
         description = self.sfn.describe_execution(executionArn=arn)
         try:
-            return self._recover(description, history, result)
+            return self._recover(description, ended, result)
         except ClientError as exc:
-            error = exc.response.get("Error", {})
-            result.action, result.detail = "failed", f"{error.get('Code')}: {error.get('Message')}"
+            result.action, result.detail = "failed", client_error(exc)
             return result
 
-    def _recover(self, description: dict[str, Any], history: History, result: Result) -> Result:
+    def _recover(self, description: dict[str, Any], ended: History, result: Result) -> Result:
         arn = description["executionArn"]
-        if redrivable(description, history) and not self._resubmitted(arn):
+        if redrivable(description, ended) and not self._resubmitted(arn):
             self.sfn.redrive_execution(executionArn=arn)
-            after = executions.wait(self.sfn, arn, TIMEOUT, poll=self._poll)
+            after = wait(self.sfn, arn, TIMEOUT, self.runner.poll)
             if after["status"] == "SUCCEEDED":
                 result.action = "redriven"
                 return result
-            history = read_history(history_events(self.sfn, arn))
-            if history.dead_letter_sent:
+            ended = read_history(history(self.sfn, arn))
+            if ended.dead_letter_sent:
                 result.action, result.detail = "has_dead_letter", "sent by the redriven execution"
                 return result
         problem = input_problem(description["input"])
         if problem is None:
-            run = Run(sweep_name(arn), None, arn, text=resubmit_text(description["input"]))
-            outcome = run_one(self.sfn, self.target, run, TIMEOUT, state_machine_arn=self.recovery)
+            run = Run(sweep_name(arn), resubmit_text(description["input"]), arn)
+            outcome = self.runner.run(run)
             if outcome.status == "SUCCEEDED":
                 result.action, result.detail = "resubmitted", run.name
                 return result
             problem = f"re-submission {run.name} ended {outcome.status}: {outcome.error}"
         self.sqs.send_message(
             QueueUrl=self.target.dlq_url,
-            MessageBody=dead_letter_body(description, history, problem, result.status),
+            MessageBody=dead_letter_body(description, ended, problem, result.status),
         )
         result.action, result.detail = "dead_lettered", problem
         return result
@@ -270,10 +274,6 @@ class Sweeper:
                 return False
             raise
         return True
-
-    @property
-    def _poll(self) -> float:
-        return 0.05 if self.target.endpoint_url else 1.0
 
 
 def _readable(message: dict[str, Any]) -> Any:
@@ -291,60 +291,38 @@ def sweep(
     concurrency: int = 4,
     wait: int | None = None,
 ) -> SweepSummary:
-    """``wait``: long-poll seconds per DLQ receive (1 on AWS, 0 against an endpoint override)."""
+    """``wait``: long-poll seconds per DLQ receive (default: the target's ``receive_wait``)."""
     if until <= since:
-        raise ValueError("--until must be after --since")
+        raise CommandError("--until must be after --since")
     if target.workflow_type == "EXPRESS":
         groups = target.outputs.get("log_group_names", {})
-        raise ValueError(
+        raise CommandError(
             "Express workflows keep no execution history: Step Functions cannot list or describe "
             "their executions, so there is nothing to sweep. Failed Express executions are logged "
             f"with their input in the workflow's log group ({groups.get('workflow')}); send "
             "their input again with ops send"
         )
-    sweeper = Sweeper(target, (0 if target.endpoint_url else 1) if wait is None else wait)
+    sweeper = Sweeper(target, target.receive_wait if wait is None else wait)
     listed = failed_executions(sweeper.sfn, target.state_machine_arn, since, until)
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
         results = list(pool.map(sweeper.handle, listed))
     return SweepSummary(results)
 
 
-def format_summary(summary: dict[str, Any]) -> str:
-    lines = [
-        f"executions:      {summary['executions']} failed, timed out or aborted in the range",
-        f"has dead letter: {summary['has_dead_letter']}",
-        f"redriven:        {summary['redriven']}",
-        f"resubmitted:     {summary['resubmitted']}",
-        f"dead-lettered:   {summary['dead_lettered']}",
-        f"failed:          {summary['failed']}",
-    ]
-    lines += [
-        f"  {r['execution']} {r['status']} {r['error']} -> {r['action']} {r['detail']}".rstrip()
-        for r in summary["results"]
-        if r["action"] != "has_dead_letter"
-    ]
-    return "\n".join(lines)
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_time_range(parser, "stopped at or after", "stopped before", required=True)
+    add_concurrency(parser, "executions")
 
 
-def command(args: argparse.Namespace, target: Target) -> int:
-    try:
-        summary = sweep(target, args.since, args.until, concurrency=args.concurrency).as_dict()
-    except ValueError as exc:  # TargetError too
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    print(json.dumps(summary, indent=2) if args.json else format_summary(summary))
-    return 1 if summary["failed"] else 0
+def run(args: argparse.Namespace, target: Target) -> int:
+    summary = sweep(target, args.since, args.until, concurrency=args.concurrency).as_dict()
+    return report(args, summary, "results", RESULT_COLUMNS)
 
 
-def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser(
-        "sweep",
-        help="re-run executions that failed without a dead letter (idempotent)",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("--since", required=True, type=parse_time, help="stopped at or after")
-    parser.add_argument("--until", required=True, type=parse_time, help="stopped before")
-    parser.add_argument("--concurrency", type=int, default=4, help="executions at once (default 4)")
-    parser.add_argument("--json", action="store_true", help="print the summary as JSON")
-    parser.set_defaults(func=command)
+COMMAND = Command(
+    "sweep",
+    "re-run the executions that failed without a dead letter",
+    DESCRIPTION,
+    add_arguments,
+    run,
+)

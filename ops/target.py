@@ -8,7 +8,8 @@ Both are described by one JSON document passed with ``--outputs FILE`` (``-`` fo
   (HTTPS), the ``ca_bundle`` that certifies it, ``region``, the credentials that exist in the
   emulator and the stack ``outputs``.
 
-``--endpoint-url`` overrides the endpoint in either case.
+``--endpoint-url`` overrides the endpoint in either case. In-process callers (the harness, the
+tests) build the emulator's Target with ``Target.for_emulator``.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,10 +25,12 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
+from ops.commands import CommandError
+
 REQUIRED_OUTPUTS = ("state_machine_arn", "table_name", "raw_bucket_name", "dlq_url")
 
 
-class TargetError(ValueError):
+class TargetError(CommandError):
     """The --outputs document cannot describe a pipeline."""
 
 
@@ -37,6 +41,26 @@ class Target:
     endpoint_url: str | None = None
     credentials: dict[str, str] = field(default_factory=dict)
     ca_bundle: str | None = None
+    emulator: bool = False  # the harness's emulator: polled fast, SQS read without long polls
+
+    @classmethod
+    def for_emulator(
+        cls,
+        outputs: Mapping[str, Any],
+        *,
+        region: str,
+        access_key_id: str,
+        secret_access_key: str,
+        endpoint_url: str | None = None,
+        ca_bundle: str | None = None,
+    ) -> Target:
+        """A stack deployed in the emulator, reached in-process (no ``endpoint_url``: moto
+        intercepts the calls) or through ``harness serve``'s endpoint."""
+        credentials = {
+            "aws_access_key_id": access_key_id,
+            "aws_secret_access_key": secret_access_key,
+        }
+        return cls(dict(outputs), region, endpoint_url, credentials, ca_bundle, emulator=True)
 
     @classmethod
     def from_document(
@@ -62,7 +86,8 @@ class Target:
         region = region or outputs.get("region")
         if not region:
             raise TargetError("no region: pass --region or use outputs that carry `region`")
-        return cls(dict(outputs), str(region), endpoint_url, credentials, ca_bundle)
+        emulator = isinstance(document.get("outputs"), dict)
+        return cls(dict(outputs), str(region), endpoint_url, credentials, ca_bundle, emulator)
 
     def client(self, service: str) -> Any:
         session = boto3.session.Session(
@@ -109,6 +134,12 @@ class Target:
     def workflow_type(self) -> str:
         return str(self.outputs.get("workflow_type", "STANDARD"))
 
+    @property
+    def receive_wait(self) -> int:
+        """Seconds an SQS receive long-polls: 1 on AWS (an empty answer from one sampled server
+        says little), 0 in the emulator, whose queues answer from one place."""
+        return 0 if self.emulator else 1
+
 
 def add_target_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
@@ -118,15 +149,25 @@ def add_target_arguments(parser: argparse.ArgumentParser) -> None:
         help="`pulumi stack output --json` of a stack, or the JSON line `harness serve` printed "
         "(- reads stdin)",
     )
-    parser.add_argument("--endpoint-url", help="AWS endpoint override (e.g. the emulator's URL)")
-    parser.add_argument("--region", help="AWS region (default: the outputs' `region`)")
+    parser.add_argument(
+        "--endpoint-url", metavar="URL", help="AWS endpoint override (e.g. the emulator's URL)"
+    )
+    parser.add_argument(
+        "--region", metavar="REGION", help="AWS region (default: the outputs' `region`)"
+    )
 
 
 def target_from_args(args: argparse.Namespace) -> Target:
+    """The Target ``--outputs`` describes; TargetError (one line) when it cannot be read."""
     source = args.outputs
-    text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+    try:
+        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise TargetError(f"--outputs {source}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise TargetError(f"--outputs {source}: not UTF-8 text ({exc.reason})") from None
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise TargetError(f"--outputs {source} is not JSON: {exc}") from exc
+        raise TargetError(f"--outputs {source} is not JSON: {exc}") from None
     return Target.from_document(document, endpoint_url=args.endpoint_url, region=args.region)

@@ -10,8 +10,7 @@ from typing import Any
 from harness.deploy import Deployment, deploy
 from harness.emulator import Emulator
 from harness.faults import FaultConfig
-from harness.soak import target_for
-from ops.runs import Outcome, Run, run_one
+from ops.executions import Outcome, Run, Runner
 
 Snapshot = dict[tuple[str, str], dict[str, Any]]
 
@@ -28,9 +27,7 @@ def snapshot(deployment: Deployment) -> Snapshot:
 
 def execute(deployment: Deployment, payload: Any, name: str) -> Outcome:
     """Start ``payload`` as ``name`` and wait; the DLQ is left as the execution left it."""
-    return run_one(
-        deployment.client("stepfunctions"), target_for(deployment), Run(name, payload), 60
-    )
+    return Runner.for_target(deployment.as_target(), timeout=60).run(Run.of(payload, name))
 
 
 def dlq_messages(deployment: Deployment) -> list[dict[str, Any]]:

@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from harness import pipeline
 from harness.deploy import Deployment
 from harness.http_api import HttpApiServer
+from ops.executions import wait
 
 REQUESTS = 200
 
@@ -72,7 +73,7 @@ def test_a_burst_is_answered_and_every_accepted_event_is_stored(dev: Deployment)
     )
     started_arns = {e["executionArn"] for page in pages for e in page["executions"]}
     assert started_arns == set(accepted.values())  # throttled requests started nothing
-    statuses = {arn: pipeline.wait(sfn, arn, 300)["status"] for arn in accepted.values()}
+    statuses = {arn: wait(sfn, arn, 300)["status"] for arn in accepted.values()}
     stored = {item["event_id"]["S"] for item in pipeline.items_for_user(dev, "burst-u")}
     inputs = [m["input"] for m in pipeline.drain_dlq(dev)]
     dead = {(json.loads(x) if isinstance(x, str) else x)["event_id"] for x in inputs}

@@ -20,6 +20,7 @@ from harness import pipeline
 from harness.deploy import Deployment
 from harness.http_api import INVALID_INPUT_MESSAGE, NOT_UTF8_MESSAGE, HttpApiServer, TokenBucket
 from harness.resources_entry import deployed_api
+from ops.executions import wait
 
 LOG_GROUP = "/aws/apigateway/activity-pipeline-dev-http"
 EVENT = b'{"user_id": "gw-u1", "action": "click", "event_time": "2025-06-01T00:00:00Z"}'
@@ -76,7 +77,7 @@ def executions(dev: Deployment) -> list[dict[str, Any]]:
 def settle(dev: Deployment, arns: list[str]) -> None:
     sfn = dev.client("stepfunctions")
     for arn in arns:
-        pipeline.wait(sfn, arn, 60)
+        wait(sfn, arn, 60)
     pipeline.drain_dlq(dev)
 
 

@@ -15,6 +15,7 @@ from harness import pipeline
 from harness.deploy import Deployment
 from harness.http_api import HttpApiServer
 from harness.resources_entry import deployed_api, http_authorizer
+from ops.executions import wait
 from tests.e2e.conftest import load_event
 
 DENIED = {"AccessDenied", "AccessDeniedException"}
@@ -67,7 +68,7 @@ def test_post_events_starts_the_pipeline_and_ends_in_the_table(
         dev.outputs["state_machine_arn"].replace(":stateMachine:", ":execution:") + ":"
     )
     sfn = dev.client("stepfunctions")
-    assert pipeline.wait(sfn, body["executionArn"], 60)["status"] == "SUCCEEDED"
+    assert wait(sfn, body["executionArn"], 60)["status"] == "SUCCEEDED"
     items = pipeline.items_for_user(dev, "http-u1")
     assert [i["event_id"]["S"] for i in items] == ["http-e1"]
 
@@ -82,7 +83,7 @@ def test_put_events_on_the_bus_ends_in_the_table(dev: Deployment) -> None:
     assert delivery.error_code is None
     assert delivery.execution_arn is not None
     sfn = dev.client("stepfunctions")
-    described = pipeline.wait(sfn, delivery.execution_arn, 60)
+    described = wait(sfn, delivery.execution_arn, 60)
     assert described["status"] == "SUCCEEDED"
     assert json.loads(described["input"]) == batch  # InputPath $.detail
     items = pipeline.items_for_user(dev, "bus-u1")
@@ -158,7 +159,7 @@ def test_entry_roles_start_exactly_this_state_machine(
     started = sfn.start_execution(stateMachineArn=own, name=f"lp-{role_name}", input="{}")
     assert started["executionArn"].endswith(f":lp-{role_name}")
     # "{}" is a refused envelope: let it end (in the pipeline's DLQ) inside this module's emulator
-    pipeline.wait(dev.client("stepfunctions"), started["executionArn"], 60)
+    wait(dev.client("stepfunctions"), started["executionArn"], 60)
     pipeline.drain_dlq(dev)
     denied = {
         "other state machine": lambda: sfn.start_execution(stateMachineArn=other, input="{}"),

@@ -15,6 +15,7 @@ from botocore.exceptions import ClientError
 from handlers.limits import execution_input_problem
 from harness import pipeline
 from harness.deploy import Deployment
+from ops.executions import wait
 
 SOURCE, DETAIL_TYPE = "activity.web", "UserActivity"
 
@@ -135,7 +136,7 @@ def test_malformed_details_fail_their_entry_only(dev: Deployment) -> None:
     sfn = dev.client("stepfunctions")
     for delivery in dev.emulator.event_targets.deliveries[-len(MALFORMED) :]:
         assert delivery.execution_arn is not None
-        pipeline.wait(sfn, delivery.execution_arn, 60)
+        wait(sfn, delivery.execution_arn, 60)
     assert [i["event_id"]["S"] for i in pipeline.items_for_user(dev, "pe-mixed")] == ["pe-mixed-1"]
 
 
@@ -150,7 +151,7 @@ def test_details_eventbridge_accepts_at_its_bounds(dev: Deployment) -> None:
     sfn = dev.client("stepfunctions")
     for delivery in dev.emulator.event_targets.deliveries[-3:-1]:
         assert delivery.execution_arn is not None
-        pipeline.wait(sfn, delivery.execution_arn, 60)
+        wait(sfn, delivery.execution_arn, 60)
     pipeline.drain_dlq(dev)
 
 
@@ -165,7 +166,7 @@ def test_the_target_input_is_the_detail_as_sent(dev: Deployment) -> None:
     dev.client("events").put_events(Entries=[entry(dev, detail)])
     delivery = dev.emulator.event_targets.deliveries[-1]
     assert delivery.execution_arn is not None
-    described = pipeline.wait(dev.client("stepfunctions"), delivery.execution_arn, 60)
+    described = wait(dev.client("stepfunctions"), delivery.execution_arn, 60)
     assert described["input"] == detail  # InputPath $.detail: the text, not a re-serialization
     assert [i["event_id"]["S"] for i in pipeline.items_for_user(dev, "pe-raw")] == ["pe-raw-1"]
 

@@ -10,7 +10,7 @@ import pytest
 
 from harness.faults import FaultConfig
 from harness.soak import run_soak
-from ops import executions
+from ops.names import batch_name
 from tests.e2e.integrity import deployed, dlq_messages, execute, raw_keys, snapshot
 
 
@@ -50,7 +50,7 @@ def test_transient_faults_end_in_success_with_every_event_once(
 ) -> None:
     payload = batch("u-flt")
     with deployed(config) as deployment:
-        outcome = execute(deployment, payload, executions.execution_name(payload))
+        outcome = execute(deployment, payload, batch_name(payload))
 
         assert outcome.status == "SUCCEEDED", outcome.error
         assert deployment.emulator.faults is not None

@@ -7,9 +7,9 @@ import json
 from typing import Any
 
 from harness.faults import FaultConfig
-from harness.soak import target_for
 from ops import executions
 from ops.dlq import listing
+from ops.names import batch_name
 from ops.redrive import redrive
 from tests.e2e.integrity import deployed, dlq_messages, execute, snapshot
 
@@ -30,7 +30,7 @@ WRITE_TIMES_OUT = FaultConfig(rate=1.0, kinds=("timeout",), targets=("lambda",),
 
 def test_redrive_deletes_after_success_and_a_second_redrive_changes_nothing() -> None:
     with deployed(WRITE_TIMES_OUT) as deployment:
-        first = execute(deployment, PAYLOAD, executions.execution_name(PAYLOAD))
+        first = execute(deployment, PAYLOAD, batch_name(PAYLOAD))
         assert first.status == "FAILED"
         assert deployment.emulator.faults is not None
         assert deployment.emulator.faults.total == 1
@@ -40,7 +40,7 @@ def test_redrive_deletes_after_success_and_a_second_redrive_changes_nothing() ->
         before = snapshot(deployment)
         assert len(before) == 5  # Write did its work before the lost response
 
-        summary = redrive(target_for(deployment), progress=False, wait=0).as_dict()
+        summary = redrive(deployment.as_target(), progress=False, wait=0).as_dict()
         assert summary["messages"] == 1
         assert (summary["redriven"], summary["deleted"], summary["failed"]) == (1, 1, 0)
         assert (summary["items_written"], summary["already_present"]) == (0, 5)
@@ -51,7 +51,7 @@ def test_redrive_deletes_after_success_and_a_second_redrive_changes_nothing() ->
         deployment.client("sqs").send_message(
             QueueUrl=deployment.outputs["dlq_url"], MessageBody=json.dumps(message["Body"])
         )
-        again = redrive(target_for(deployment), progress=False, wait=0).as_dict()
+        again = redrive(deployment.as_target(), progress=False, wait=0).as_dict()
         assert (again["redriven"], again["items_written"], again["already_present"]) == (1, 0, 5)
         assert dlq_messages(deployment) == []
         assert snapshot(deployment) == before  # every attribute, processed_at included
@@ -62,7 +62,7 @@ def test_redriving_a_refused_envelope_again_and_again_leaves_exactly_one_message
     with deployed() as deployment:
         first = execute(deployment, refused, "b-refused")
         assert first.status == "FAILED"
-        target = target_for(deployment)
+        target = deployment.as_target()
         [row] = listing(target, limit=10, wait=0)  # ops dlq: a listing redrives nothing
         assert (row["queue"], row["failed_state"], row["error"], row["events"]) == (
             "dlq",

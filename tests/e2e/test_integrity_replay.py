@@ -14,10 +14,10 @@ import pytest
 
 from harness.deploy import Deployment
 from harness.http_api import HttpApiServer
-from harness.soak import target_for
 from ops import executions
+from ops.executions import Run, Runner
+from ops.names import batch_name, execution_arn
 from ops.replay import replay
-from ops.runs import Run, execution_arn, run_one
 from tests.e2e.integrity import deployed, dlq_messages, execute, raw_keys, snapshot
 
 DAY = datetime(2025, 3, 10, tzinfo=UTC)
@@ -51,7 +51,7 @@ OTHER_DAY = batch("2025-03-11T00", 4, "u-r5")  # hour 00 of the next day: outsid
 def loaded() -> Iterator[Deployment]:
     with deployed() as deployment:
         for payload in [*DAY_BATCHES, OTHER_DAY]:
-            outcome = execute(deployment, payload, executions.execution_name(payload))
+            outcome = execute(deployment, payload, batch_name(payload))
             assert outcome.status == "SUCCEEDED", outcome.error
         yield deployment
 
@@ -59,7 +59,7 @@ def loaded() -> Iterator[Deployment]:
 def test_replaying_a_day_twice_leaves_the_table_unchanged(loaded: Deployment) -> None:
     before = snapshot(loaded)
     assert len(before) == 5 + 7 + 3 + 2 + 4
-    target = target_for(loaded)
+    target = loaded.as_target()
 
     for run in ("one", "two"):
         summary = replay(target, DAY, NEXT_DAY, concurrency=3, run_id=run, progress=False)
@@ -81,13 +81,8 @@ def test_replay_runs_on_the_recovery_state_machine_from_route_to_process(
     key = next(k for k in raw_keys(loaded) if "/dd=10/hh=07/" in k)
     recovery = loaded.outputs["recovery_state_machine_arn"]
     sfn = loaded.client("stepfunctions")
-    outcome = run_one(
-        sfn,
-        target_for(loaded),
-        Run("r-states-check", {"replay": {"raw_key": key}}),
-        60,
-        state_machine_arn=recovery,
-    )
+    runner = Runner.for_target(loaded.as_target(), recovery, timeout=60)
+    outcome = runner.run(Run.of({"replay": {"raw_key": key}}, "r-states-check"))
     assert outcome.status == "SUCCEEDED"
     arn = execution_arn(recovery, "r-states-check")
     assert executions.states_entered(sfn, arn) == ["Route", "Replay", "Process", "Write"]
@@ -102,7 +97,7 @@ def test_replay_restores_a_lost_item_and_touches_nothing_else(loaded: Deployment
         Key={"user_id": {"S": lost_key[0]}, "event_time": {"S": lost_key[1]}},
     )
     summary = replay(
-        target_for(loaded), DAY, NEXT_DAY, concurrency=2, run_id="restore", progress=False
+        loaded.as_target(), DAY, NEXT_DAY, concurrency=2, run_id="restore", progress=False
     )
 
     assert (summary.as_dict()["items_written"], summary.as_dict()["already_present"]) == (1, 16)
@@ -121,7 +116,7 @@ def test_replay_restores_a_lost_item_and_touches_nothing_else(loaded: Deployment
 
 def test_replay_of_an_empty_range_starts_nothing(loaded: Deployment) -> None:
     empty = replay(
-        target_for(loaded),
+        loaded.as_target(),
         datetime(2024, 1, 1, tzinfo=UTC),
         datetime(2024, 1, 1, 5, tzinfo=UTC),
         run_id="empty",

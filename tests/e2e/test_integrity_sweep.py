@@ -15,7 +15,6 @@ from typing import Any
 from components.builders.log_metrics import failed_without_dead_letter_pattern
 from harness.deploy import Deployment
 from harness.faults import FaultConfig
-from harness.soak import target_for
 from ops.dlq import listing
 from ops.redrive import redrive
 from ops.sweep import sweep
@@ -75,12 +74,12 @@ def test_sweep_recovers_every_failure_without_a_dead_letter_once() -> None:
         )
         assert execute(deployment, LETTERED, "b-lettered").status == "FAILED"
         assert execute(deployment, FINE, "b-fine").status == "SUCCEEDED"
-        assert len(listing(target_for(deployment), limit=10, wait=0)) == 1  # b-lettered's
+        assert len(listing(deployment.as_target(), limit=10, wait=0)) == 1  # b-lettered's
         lost_before = {k: v for k, v in snapshot(deployment).items() if k[0] == "u-sw-lost"}
         assert len(lost_before) == 5  # Write did its work before the lost response
         until = datetime.now(UTC) + timedelta(minutes=1)
 
-        first = sweep(target_for(deployment), since, until, concurrency=2, wait=0).as_dict()
+        first = sweep(deployment.as_target(), since, until, concurrency=2, wait=0).as_dict()
 
         actions = {r["execution"]: r["action"] for r in first["results"]}
         assert actions == {
@@ -96,14 +95,14 @@ def test_sweep_recovers_every_failure_without_a_dead_letter_once() -> None:
         # The lost batch is in the table, as it was (first write wins); the others are letters.
         after = snapshot(deployment)
         assert {k: v for k, v in after.items() if k[0] == "u-sw-lost"} == lost_before
-        rows = listing(target_for(deployment), limit=10, wait=0)
+        rows = listing(deployment.as_target(), limit=10, wait=0)
         assert sorted((r["execution"], r["failed_state"], r["events"]) for r in rows) == [
             ("b-lettered", "Ingest", 1),
             ("b-refused", "Ingest", 2),
             ("b-too-large", "Ingest", 1),
         ]
 
-        second = sweep(target_for(deployment), since, until, wait=0).as_dict()
+        second = sweep(deployment.as_target(), since, until, wait=0).as_dict()
 
         assert {r["execution"]: r["action"] for r in second["results"]} == {
             "b-lost": "resubmitted",  # the same re-submission, followed again
@@ -111,7 +110,7 @@ def test_sweep_recovers_every_failure_without_a_dead_letter_once() -> None:
             "b-too-large": "has_dead_letter",
             "b-lettered": "has_dead_letter",
         }
-        assert len(listing(target_for(deployment), limit=10, wait=0)) == 3
+        assert len(listing(deployment.as_target(), limit=10, wait=0)) == 3
         recovery = deployment.client("stepfunctions").list_executions(
             stateMachineArn=deployment.outputs["recovery_state_machine_arn"]
         )["executions"]
@@ -125,8 +124,8 @@ def test_sweep_recovers_every_failure_without_a_dead_letter_once() -> None:
         assert log_filter["filterPattern"] == failed_without_dead_letter_pattern()
 
         # The sweep's own letters redrive like any other: kept once each, never copied.
-        summary = redrive(target_for(deployment), progress=False, wait=0).as_dict()
+        summary = redrive(deployment.as_target(), progress=False, wait=0).as_dict()
         assert (summary["messages"], summary["redriven"], summary["kept"]) == (3, 0, 3)
         # the too-large input is not even started: it can never fit
         assert sorted(f["status"] for f in summary["failures"]) == ["FAILED", "FAILED", "REFUSED"]
-        assert len(listing(target_for(deployment), limit=10, wait=0)) == 3
+        assert len(listing(deployment.as_target(), limit=10, wait=0)) == 3

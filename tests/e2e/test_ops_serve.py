@@ -48,6 +48,15 @@ def test_send_query_status_and_named_queries_against_serve(
         "stored": 13,
         "rejected": 1,
         "rejected_by_reason": {"schema_violation": 1},
+        "rejections": [
+            {
+                "file": files[1],
+                "index": 2,
+                "event_id": "bw-03",
+                "reason": "schema_violation",
+                "detail": "data must contain ['action'] properties (rule: required)",
+            }
+        ],
         "failed": None,
     }
     assert summary["failed"] == []

@@ -8,7 +8,7 @@ from typing import Any
 from harness.creds import Credentials
 from harness.emulator import Emulator
 from harness.resources_app import placeholder_zip
-from ops.executions import wait
+from ops.executions import Run, Runner
 
 ANYTHING = {
     "Version": "2012-10-17",
@@ -72,9 +72,8 @@ def queue(emulator: Emulator, name: str) -> tuple[str, str]:
 
 def execute(emulator: Emulator, machine_arn: str, text: str, name: str) -> dict[str, Any]:
     """Start ``text`` (the input exactly as sent) and return DescribeExecution at its end."""
-    sfn = emulator.client("stepfunctions")
-    arn = sfn.start_execution(stateMachineArn=machine_arn, name=name, input=text)["executionArn"]
-    return wait(sfn, arn, 60)
+    runner = Runner(emulator.client("stepfunctions"), machine_arn, timeout=60, raise_errors=True)
+    return runner.run(Run(name, text)).description
 
 
 def messages(emulator: Emulator, url: str) -> list[str]:

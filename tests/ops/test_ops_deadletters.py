@@ -8,16 +8,17 @@ from typing import Any
 
 import pytest
 
+from handlers.jsontext import member_texts
 from ops.deadletters import (
     BadDeadLetter,
-    member_texts,
     parse_message,
     peek,
     receive,
     resubmit_text,
 )
-from ops.redrive import RedriveSummary, redrive_run, run_name
-from ops.runs import Outcome
+from ops.executions import Outcome
+from ops.names import redrive_name
+from ops.redrive import RedriveSummary, redrive_run
 
 BATCH = {"events": [{"user_id": "u", "action": "a", "event_time": 0}]}
 
@@ -82,16 +83,16 @@ def test_events_counts_events_records_or_one_event() -> None:
 def test_redrive_runs_resubmit_the_exact_input_under_a_name_per_attempt() -> None:
     letter = parse_message(message({"input": BATCH}))
     run = redrive_run(letter)
-    assert run.name == run_name(letter)
+    assert run.name == redrive_name(letter.input_text, letter.message_id, letter.receive_count)
     assert run.name.startswith("d-")
     assert run.name.endswith("-01234567-2")
     assert len(run.name) <= 80
-    assert run.text == resubmit_text(letter.input_text)
-    assert (run.payload, run.tag) == (letter.input, "rh-0123456789abcdef")
+    assert run.input == resubmit_text(letter.input_text)
+    assert (json.loads(run.input)["resubmit"], run.tag) == (letter.input, "rh-0123456789abcdef")
     again = parse_message(message({"input": BATCH}, count="3"))
-    assert run_name(again) != run_name(letter)
+    assert redrive_run(again).name != run.name
     other = parse_message(message({"input": {"events": []}}))
-    assert run_name(other).split("-")[1] != run.name.split("-")[1]
+    assert redrive_run(other).name.split("-")[1] != run.name.split("-")[1]
 
 
 def test_a_failed_redrive_reports_the_message_and_its_attempts() -> None:

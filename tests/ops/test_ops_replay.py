@@ -11,8 +11,10 @@ import pytest
 
 from ops import cli
 from ops.cli import build_parser
-from ops.replay import ReplaySummary, hour_prefixes, list_raw_keys, parse_time, replay_runs
-from ops.runs import Outcome, execution_arn, failure_message
+from ops.executions import Outcome, failure_message
+from ops.names import execution_arn
+from ops.replay import ReplaySummary, hour_prefixes, list_raw_keys, replay_runs
+from ops.times import parse_time
 
 
 def test_parse_time_accepts_rfc3339_and_dates_naive_is_utc() -> None:
@@ -79,7 +81,7 @@ def test_replay_runs_are_replay_requests_named_per_run() -> None:
     [run] = replay_runs([key], "1234abcd")
     assert run.name == f"r-{'a' * 32}-1234abcd"
     assert len(run.name) <= 80
-    assert run.payload == {"replay": {"raw_key": key}}
+    assert json.loads(run.input) == {"replay": {"raw_key": key}}
     assert run.tag == key
 
 

@@ -12,8 +12,9 @@ from botocore.exceptions import ClientError
 
 from handlers import limits
 from handlers.envelope import PAYLOAD_LIMIT, estimate_payload_size
-from ops import cli, executions
-from ops.batching import Batch, Event, InputError, execution_id_for, load_events, split
+from ops import cli
+from ops.batching import Batch, Event, InputError, load_events, split
+from ops.names import batch_name, longest_batch_arn
 from ops.target import Target
 
 SM = "arn:aws:states:us-east-1:123456789012:stateMachine:activity-pipeline-dev-workflow"
@@ -25,7 +26,12 @@ OUTPUTS = {
     "region": "us-east-1",
     "max_batch_events": 3,
 }
-EXEC_ID = execution_id_for(SM)
+EXEC_ID = longest_batch_arn(SM)
+
+
+def event_of(value: Any) -> Event:
+    """An event as if read from a file holding ``value``."""
+    return Event(json.dumps(value), value)
 
 
 def event(i: int, **extra: Any) -> dict[str, Any]:
@@ -80,7 +86,7 @@ def test_unusable_files_are_refused_with_the_place(tmp_path: Path, text: str, me
 
 
 def test_split_respects_max_events_and_keeps_order() -> None:
-    events = [Event.from_value(event(i)) for i in range(7)]
+    events = [event_of(event(i)) for i in range(7)]
     batches = split(events, 3, EXEC_ID)
     assert [len(b.events) for b in batches] == [3, 3, 1]
     assert [e for b in batches for e in b.events] == events
@@ -89,7 +95,7 @@ def test_split_respects_max_events_and_keeps_order() -> None:
 def test_split_keeps_every_batch_within_the_payload_limit() -> None:
     # Quotes are escaped again in Ingest's payload, emoji count 12 bytes: both bind here.
     blobs = ['"' * 6_000, "\U0001f600" * 1_500, "x" * 20_000]
-    events = [Event.from_value(event(i, properties={"blob": blobs[i % 3]})) for i in range(60)]
+    events = [event_of(event(i, properties={"blob": blobs[i % 3]})) for i in range(60)]
     batches = split(events, 500, EXEC_ID)
     assert len(batches) > 1
     raw_key = "ingest/" + "x" * 70
@@ -114,7 +120,7 @@ def test_split_keeps_every_batch_within_the_payload_limit() -> None:
 
 def test_five_hundred_typical_events_travel_as_one_batch() -> None:
     events = [
-        Event.from_value(
+        event_of(
             event(
                 i,
                 event_id=f"evt-{i:06d}",
@@ -133,7 +139,7 @@ def test_five_hundred_typical_events_travel_as_one_batch() -> None:
 def test_an_event_larger_than_the_limit_alone_is_refused() -> None:
     big = event(1, properties={"blob": "x" * limits.MAX_INPUT_SIZE})
     with pytest.raises(InputError, match="event #1 is"):
-        split([Event.from_value(event(0)), Event.from_value(big)], 10, EXEC_ID)
+        split([event_of(event(0)), event_of(big)], 10, EXEC_ID)
 
 
 class StubSfn:
@@ -181,7 +187,7 @@ def test_send_summarises_stored_rejected_already_sent_and_failed(
     path, other = tmp_path / "events.ndjson", tmp_path / "failing.json"
     path.write_text("".join(json.dumps(e) + "\n" for e in events))
     other.write_text(json.dumps(failing[0]))
-    already = executions.execution_name({"events": events[:3]})
+    already = batch_name({"events": events[:3]})
     sfn = StubSfn(sent_before={already})
     code = run_send(monkeypatch, sfn, [str(path), str(other), "--outputs", str(outputs_file)])
     assert code == 1  # one batch failed
@@ -191,9 +197,7 @@ def test_send_summarises_stored_rejected_already_sent_and_failed(
     assert "stored:   2" in summary
     assert "rejected: 1 (schema_violation: 1)" in summary
     assert "PipelineFailed: boom" in summary
-    assert sorted(sfn.started) == sorted(
-        executions.execution_name({"events": b}) for b in (events[3:6], failing)
-    )
+    assert sorted(sfn.started) == sorted(batch_name({"events": b}) for b in (events[3:6], failing))
 
 
 def test_send_refuses_a_non_json_file_before_starting_anything(
@@ -232,3 +236,70 @@ def test_batch_size_comes_from_the_flag_or_the_stack_output(
     assert code == 0
     summary = json.loads(capsys.readouterr().out)
     assert (summary["batches"], summary["events"], summary["stored"]) == (2, 4, 4)
+
+
+class RejectingSfn(StubSfn):
+    """Process's rejection of every event without `event_time`: index, id, reason and detail."""
+
+    def describe_execution(self, executionArn: str) -> dict[str, Any]:
+        name = executionArn.rsplit(":", 1)[1]
+        events = self.started[name]["events"]
+        rejected = [
+            {
+                "index": i,
+                "event_id": e.get("event_id", "derived-id"),
+                "reason": "schema_violation",
+                "detail": "data must contain ['event_time'] properties (rule: required)",
+            }
+            for i, e in enumerate(events)
+            if "event_time" not in e
+        ]
+        output = {"written": len(events) - len(rejected), "rejected": rejected}
+        return {"status": "SUCCEEDED", "output": json.dumps(output)}
+
+
+def test_send_shows_each_rejected_event_with_its_file_index_id_reason_and_detail(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    outputs_file: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    misspelt = {"event_id": "e-typo", "user_id": "u", "action": "click", "evnet_time": "x"}
+    path = tmp_path / "events.ndjson"
+    path.write_text("".join(json.dumps(e) + "\n" for e in [event(0), event(1), misspelt, event(3)]))
+    argv = [str(path), "--outputs", str(outputs_file)]  # batches of 3: the typo is #2 of batch 1
+
+    assert run_send(monkeypatch, RejectingSfn(), argv) == 0
+    text = capsys.readouterr().out.splitlines()
+    assert "rejected: 1 (schema_violation: 1)" in text
+    header = text.index("") + 1  # the table follows the summary after a blank line
+    assert text[header].split() == ["file", "index", "event_id", "reason", "detail"]
+    assert text[header + 2].split()[:4] == [str(path), "2", "e-typo", "schema_violation"]
+    assert text[header + 2].endswith("data must contain ['event_time'] properties (rule: required)")
+
+    assert run_send(monkeypatch, RejectingSfn(), [*argv, "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["rejections"] == [
+        {
+            "file": str(path),
+            "index": 2,
+            "event_id": "e-typo",
+            "reason": "schema_violation",
+            "detail": "data must contain ['event_time'] properties (rule: required)",
+        }
+    ]
+
+
+def test_a_rejection_in_a_later_batch_names_its_place_in_its_own_file(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    outputs_file: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    first, second = tmp_path / "first.json", tmp_path / "second.json"
+    first.write_text(json.dumps({"events": [event(0), event(1), event(2), event(3)]}))
+    second.write_text(json.dumps({"events": [event(4), {"user_id": "u", "action": "a"}]}))
+    argv = [str(first), str(second), "--outputs", str(outputs_file), "--json"]
+    assert run_send(monkeypatch, RejectingSfn(), argv) == 0
+    [rejection] = json.loads(capsys.readouterr().out)["rejections"]
+    assert (rejection["file"], rejection["index"]) == (str(second), 1)

@@ -4,7 +4,10 @@ PutEvents (EventBridge API reference, PutEvents; user guide, "Calculating PutEve
 size"), where moto 5.2.5 is lenient: the entries of one request may total at most 256 KB, each
 entry counted as EventBridge counts it (``Time`` 14 bytes when given, the UTF-8 bytes of
 ``Source``, ``DetailType``, ``Detail`` and each of ``Resources``), else the whole request is a
-``ValidationException``; an entry whose ``Detail`` is not standard JSON (moto accepts ``NaN`` and
+``ValidationException``; an entry whose ``Detail`` is not a JSON object (API reference,
+PutEventsRequestEntry: "Detail — A valid JSON object"; an array or a JSON string is
+``MalformedDetail`` in LocalStack's snapshot recorded against AWS, test_put_event_malformed_detail,
+where moto only warns and delivers it), is not standard JSON (moto accepts ``NaN`` and
 ``Infinity``), nests deeper than 1,100 levels or holds an integer outside the signed 64-bit range
 fails with ``MalformedDetail``. moto keeps its own checks (10 entries per request, required
 fields, Detail that does not parse).
@@ -230,7 +233,7 @@ def malformed_detail(text: str) -> bool:
         value = json.loads(text, parse_constant=refuse, parse_int=integer)
     except (ValueError, RecursionError):  # not JSON at all (moto's own check), or the above
         return True
-    return depth(value) > MAX_DETAIL_DEPTH
+    return not isinstance(value, dict) or depth(value) > MAX_DETAIL_DEPTH
 
 
 def depth(value: Any) -> int:

@@ -61,7 +61,8 @@ def drain_entry_dlq(dev: Deployment) -> list[dict[str, Any]]:
 
 
 def nested(depth: int) -> str:
-    return "[" * depth + "]" * depth
+    """A Detail (an object) nesting `depth` levels."""
+    return '{"n": ' + "[" * (depth - 1) + "]" * (depth - 1) + "}"
 
 
 # -- the request: refused whole ------------------------------------------------------------------
@@ -115,6 +116,10 @@ MALFORMED = {
     "4,301 digits": '{"n": ' + "7" * 4301 + "}",
     "1,101 levels": nested(1101),
     "100,000 [": "[" * 100_000,
+    "an array": "[" + json.dumps(event("pe-arr", "pe-arr-1")) + "]",
+    "a JSON string": json.dumps(json.dumps(event("pe-str", "pe-str-1"))),
+    "a number": "42",
+    "null": "null",
 }
 
 

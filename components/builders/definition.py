@@ -36,6 +36,7 @@ REFUSED: Final = "Refused"
 FAILURE_ERROR: Final = "PipelineFailed"
 REFUSED_ERROR: Final = "UnknownRecoveryRequest"
 TRANSIENT_ERRORS: Final = ("TransientAwsError",)
+DATA_LIMIT_EXCEEDED: Final = "States.DataLimitExceeded"
 # AWS's recommended retrier for the Lambda service integration.
 LAMBDA_TRANSIENT_ERRORS: Final = (
     "Lambda.ServiceException",
@@ -63,18 +64,30 @@ def retriers() -> list[dict[str, Any]]:
     ]
 
 
-def catcher(state_name: str) -> dict[str, Any]:
-    return {
-        "ErrorEquals": ["States.ALL"],
-        # The error replaces the state's input: "$.error" could not be set on an input that is
-        # not an object (an execution input `[...]` would fail with ResultPathMatchFailure and
-        # never reach the DLQ). SendToDLQ takes the input from $$.Execution.Input.
-        "ResultPath": "$",
-        # A catcher's Assign runs when it matches: the shared SendToDLQ state reads the failing
-        # state's name.
-        "Assign": {"failed_state": state_name},
-        "Next": SEND_TO_DLQ,
-    }
+def catchers(state_name: str) -> list[dict[str, Any]]:
+    """Every error of the task into SendToDLQ.
+
+    `States.ALL` "can't catch the States.DataLimitExceeded terminal error type" (Developer Guide,
+    "Handling errors in Step Functions workflows"), so that error is named in a catcher of its own
+    (States.ALL must be alone and last): a task whose Parameters (Ingest's: the input escaped
+    again) or result exceed the payload limit still sends its dead letter whenever the execution
+    input fits in one.
+    """
+    return [
+        {
+            "ErrorEquals": [error],
+            # The error replaces the state's input: "$.error" could not be set on an input that
+            # is not an object (an execution input `[...]` would fail with
+            # ResultPathMatchFailure and never reach the DLQ). SendToDLQ takes the input from
+            # $$.Execution.Input.
+            "ResultPath": "$",
+            # A catcher's Assign runs when it matches: the shared SendToDLQ state reads the
+            # failing state's name.
+            "Assign": {"failed_state": state_name},
+            "Next": SEND_TO_DLQ,
+        }
+        for error in (DATA_LIMIT_EXCEEDED, "States.ALL")
+    ]
 
 
 def lambda_task(
@@ -87,7 +100,7 @@ def lambda_task(
         # The state's output is the function's return value, not the whole Invoke response.
         "OutputPath": "$.Payload",
         "Retry": retriers(),
-        "Catch": [catcher(state_name)],
+        "Catch": catchers(state_name),
     }
     if next_state is None:
         state["End"] = True

@@ -502,8 +502,11 @@ def test_definition_wires_the_real_functions_and_dlq(dev: Deployment) -> None:
         task = states[state]
         assert task["Parameters"]["FunctionName"] == arn(dev, FUNCTION, f"workflow-{fn}")
         assert task["Retry"], state
-        assert task["Catch"][0]["ErrorEquals"] == ["States.ALL"]
-        assert task["Catch"][0]["Next"] == "SendToDLQ"
+        assert [c["ErrorEquals"] for c in task["Catch"]] == [
+            ["States.DataLimitExceeded"],
+            ["States.ALL"],
+        ]
+        assert {c["Next"] for c in task["Catch"]} == {"SendToDLQ"}
     tasks = [name for name, state in states.items() if state["Type"] == "Task"]
     assert all(states[name]["Retry"] for name in tasks)
     assert states["SendToDLQ"]["Parameters"]["QueueUrl"] == dev.exports["dlq_url"]

@@ -7,6 +7,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from handlers import limits
 from handlers.times import format_time
 from harness import pipeline
 from harness.deploy import Deployment
@@ -123,4 +124,20 @@ def test_an_input_nested_too_deep_goes_to_the_dlq_and_nothing_is_stored(dev: Dep
     [dead] = report.dlq_messages
     assert (dead["failed_state"], dead["error"]["Error"]) == ("Ingest", "BatchRejected")
     assert "nests deeper than 64 levels" in json.loads(dead["error"]["Cause"])["errorMessage"]
+    assert raw_keys(dev) == before
+
+
+def test_an_ingest_payload_over_the_limit_still_sends_the_dead_letter(dev: Deployment) -> None:
+    # Quotes: 2 bytes each in the input, 4 once Ingest's payload escapes the input's text again.
+    events = [order(f"core-q{i}", "/q", properties={"pad": '"' * 13_000}) for i in range(6)]
+    text = json.dumps({"events": events})
+    assert limits.input_size(text) <= limits.MAX_INPUT_SIZE < limits.PAYLOAD_LIMIT
+    assert limits.ingest_payload_size(text) > limits.PAYLOAD_LIMIT
+    before = raw_keys(dev)
+    report = pipeline.run(dev, {"events": events})
+
+    assert report.status == "FAILED"
+    [dead] = report.dlq_messages
+    assert (dead["failed_state"], dead["error"]["Error"]) == ("Ingest", "States.DataLimitExceeded")
+    assert dead["input"] == json.loads(text)
     assert raw_keys(dev) == before

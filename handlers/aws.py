@@ -25,6 +25,7 @@ from handlers.times import EPOCH, EventTimeError, parse_timestamp
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_s3 import S3Client
+    from mypy_boto3_stepfunctions import SFNClient
 
 # Error codes that are worth retrying. Matched on the CODE only, never on message text.
 TRANSIENT_CODES = frozenset(
@@ -112,7 +113,9 @@ def _endpoint(service: str) -> str | None:
 def client(service: Literal["s3"]) -> S3Client: ...
 @overload
 def client(service: Literal["dynamodb"]) -> DynamoDBClient: ...
-def client(service: Literal["s3", "dynamodb"]) -> Any:
+@overload
+def client(service: Literal["stepfunctions"]) -> SFNClient: ...
+def client(service: Literal["s3", "dynamodb", "stepfunctions"]) -> Any:
     """A boto3 client built on first use and cached per (service, region, access key id, endpoint).
 
     Each new key gets its own Session, so changed credentials (another role) give a new client

@@ -13,20 +13,11 @@ from urllib.parse import quote
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from handlers import keys, storage
+from handlers.admission import read_lines
 from handlers.aws import env, env_int, env_time
-from handlers.canonical import utf8_size
-from handlers.envelope import (
-    check_payload_size,
-    estimate_item_size,
-    estimate_rejection_size,
-    payload_base,
-    received_lines,
-)
+from handlers.envelope import check_payload_size, payload_base, received_lines
 from handlers.errors import BatchRejected
-from handlers.limits import MAX_EVENT_BYTES
 from handlers.observability import bind, configure, count, logger, metrics
-from handlers.rawlines import LineRejected, read_line
-from handlers.reasons import EVENT_TOO_LARGE
 from handlers.times import format_time
 
 
@@ -41,30 +32,6 @@ def step_payload(event: Any) -> tuple[str, str]:
     if not isinstance(execution_id, str) or not execution_id:
         raise BatchRejected("Ingest payload has no execution_id")
     return event["input"], execution_id
-
-
-def read_lines(lines: list[str]) -> tuple[list[Any], list[int]]:
-    """(the events Process will read, each line's share of its output estimate); BatchRejected
-    when an event is over MAX_EVENT_BYTES (nothing is stored: send it smaller)."""
-    events: list[Any] = []
-    shares: list[int] = []
-    for index, line in enumerate(lines):
-        try:
-            event = read_line(line)
-        except LineRejected as exc:
-            if exc.reason == EVENT_TOO_LARGE:
-                raise BatchRejected(f"event #{index}: {exc.detail}; send it smaller") from None
-            shares.append(estimate_rejection_size(exc.event_id) + 1)
-            continue
-        size = utf8_size(event)
-        if size > MAX_EVENT_BYTES:
-            raise BatchRejected(
-                f"event #{index} is {size} bytes, over the {MAX_EVENT_BYTES}-byte event limit; "
-                "send it smaller (nothing was stored)"
-            )
-        events.append(event)
-        shares.append(estimate_item_size(event) + 1)
-    return events, shares
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -36,3 +36,12 @@ def rejected_prefix_arn(bucket_arn: str) -> str:
 
 def glue_catalog_arn(*, partition: str, region: str, account_id: str) -> str:
     return f"arn:{partition}:glue:{region}:{account_id}:catalog"
+
+
+def event_rule_arn(
+    *, partition: str, region: str, account_id: str, bus_name: str, rule_name: str
+) -> str:
+    """The ARN EventBridge gives rule ``rule_name`` of the custom bus ``bus_name``
+    (``arn:<partition>:events:<region>:<account>:rule/<bus>/<rule>``; EventBridge API reference,
+    DescribeRule)."""
+    return f"arn:{partition}:events:{region}:{account_id}:rule/{bus_name}/{rule_name}"

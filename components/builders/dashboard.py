@@ -9,6 +9,8 @@ from components.builders.arns import require_arn
 
 METRICS_NAMESPACE: Final = "ActivityPipeline"
 EMF_METRICS: Final = ("EventsReceived", "EventsValid", "EventsRejected", "EventsWritten")
+# The Batch function's EMF metric: one value per execution it starts, its number of records.
+BATCH_EVENTS_METRIC: Final = "BatchEvents"
 
 Widget = dict[str, Any]
 
@@ -47,8 +49,11 @@ def build_dashboard(
     state_machine_arn: str,
     function_names: Mapping[str, str],
     dlq_name: str,
+    buffer_queue_names: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """Executions, per-function errors/duration/throttles, EMF event counts and DLQ depth/age."""
+    """Executions, per-function errors/duration/throttles, EMF event counts and DLQ depth/age;
+    with the entry buffer (``buffer_queue_names`` {"queue", "dlq"}) its depth and age, its DLQ's
+    depth and the batch sizes its consumer formed."""
     if not function_names:
         raise ValueError("function_names must not be empty")
     require_arn(state_machine_arn, "state_machine_arn", service="states", resource="stateMachine:")
@@ -102,7 +107,44 @@ def build_dashboard(
             stat="Maximum",
         ),
     ]
+    if buffer_queue_names is not None:
+        widgets += _buffer_widgets(service_name, region, buffer_queue_names)
     for index, widget in enumerate(widgets):
         widget["x"] = (index % 2) * _WIDTH
         widget["y"] = (index // 2) * _HEIGHT
     return {"widgets": widgets}
+
+
+def _buffer_widgets(service_name: str, region: str, names: Mapping[str, str]) -> list[Widget]:
+    queue, dlq = names["queue"], names["dlq"]
+    batch = [METRICS_NAMESPACE, BATCH_EVENTS_METRIC, "service", service_name]
+    return [
+        _metric_widget(
+            "Entry buffer",
+            region,
+            [
+                ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", queue],
+                ["AWS/SQS", "ApproximateNumberOfMessagesNotVisible", "QueueName", queue],
+                ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", dlq],
+                [
+                    "AWS/SQS",
+                    "ApproximateAgeOfOldestMessage",
+                    "QueueName",
+                    queue,
+                    {"yAxis": "right"},
+                ],
+            ],
+            stat="Maximum",
+        ),
+        _metric_widget(
+            "Batch sizes formed (events per execution)",
+            region,
+            [
+                [*batch, {"stat": "Average", "label": "average"}],
+                [*batch, {"stat": "Maximum", "label": "maximum"}],
+                [*batch, {"stat": "Minimum", "label": "minimum"}],
+                [*batch, {"stat": "SampleCount", "label": "executions started"}],
+            ],
+            stat="Average",
+        ),
+    ]

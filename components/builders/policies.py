@@ -9,6 +9,9 @@ named where it is built. In a key policy `"Resource": "*"` means the key itself.
 - the buckets' TLS-only policy and the alarm topic's key policy;
 - the entry points: the HTTP API's and the EventBridge rule's role (start exactly the main state
   machine) and the entry DLQ's resource policy (only EventBridge, only for the one rule);
+- the entry buffer: the HTTP API's role (send to exactly the buffer), the Batch function's role
+  (receive from and delete on the buffer, start exactly the main state machine), the buffer's
+  queue policy (only EventBridge, only for the one rule) and its key's policy;
 - the analyst policy: attach it to the people or roles who run the named queries — exactly one
   workgroup, one Glue database and its two tables, reads of the raw layer's `ingest/` and
   `rejected/` prefixes, the results bucket, and the raw bucket's KMS key.
@@ -350,3 +353,118 @@ def analyst_policy(
             "Resource": [kms_key_arn],
         },
     )
+
+
+# SQS server-side encryption with a customer managed key (SQS developer guide, "Amazon SQS Key
+# management", "Configuring AWS KMS permissions"): a producer needs kms:GenerateDataKey and
+# kms:Decrypt on the key, a consumer kms:Decrypt.
+SQS_PRODUCER_KEY_ACTIONS: Final = ("kms:GenerateDataKey", "kms:Decrypt")
+SQS_CONSUMER_KEY_ACTIONS: Final = ("kms:Decrypt",)
+# What Lambda's SQS poller calls with the function's execution role (Lambda developer guide,
+# "Using Lambda with Amazon SQS", execution role permissions).
+SQS_POLLER_ACTIONS: Final = ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes")
+
+
+def send_to_buffer_policy(*, queue_arn: str, key_arn: str) -> PolicyDocument:
+    """The HTTP API's role in buffered mode: send to exactly the entry buffer, nothing else."""
+    require_arn(queue_arn, "queue_arn", service="sqs")
+    require_arn(key_arn, "key_arn", service="kms", resource="key/")
+    return document(
+        {
+            "Sid": "SendToEntryBuffer",
+            "Effect": "Allow",
+            "Action": ["sqs:SendMessage"],
+            "Resource": [queue_arn],
+        },
+        {
+            "Sid": "EncryptBufferMessages",
+            "Effect": "Allow",
+            "Action": list(SQS_PRODUCER_KEY_ACTIONS),
+            "Resource": [key_arn],
+        },
+    )
+
+
+def batch_policy(
+    *, queue_arn: str, key_arn: str, state_machine_arn: str, log_group_arn: str
+) -> PolicyDocument:
+    """The Batch function: consume exactly the entry buffer and start exactly the main state
+    machine (never the recovery one)."""
+    require_arn(queue_arn, "queue_arn", service="sqs")
+    require_arn(key_arn, "key_arn", service="kms", resource="key/")
+    require_arn(state_machine_arn, "state_machine_arn", service="states", resource="stateMachine:")
+    return document(
+        {
+            "Sid": "ConsumeEntryBuffer",
+            "Effect": "Allow",
+            "Action": list(SQS_POLLER_ACTIONS),
+            "Resource": [queue_arn],
+        },
+        {
+            "Sid": "DecryptBufferMessages",
+            "Effect": "Allow",
+            "Action": list(SQS_CONSUMER_KEY_ACTIONS),
+            "Resource": [key_arn],
+        },
+        {
+            "Sid": "StartPipelineExecution",
+            "Effect": "Allow",
+            "Action": ["states:StartExecution"],
+            "Resource": [state_machine_arn],
+        },
+        own_log_group_statement(log_group_arn),
+    )
+
+
+def buffer_queue_policy(*, queue_arn: str, rule_arn: str) -> PolicyDocument:
+    """Only EventBridge, and only for this rule, may send to the entry buffer (an SQS target has
+    no role: EventBridge relies on the queue's policy)."""
+    require_arn(queue_arn, "queue_arn", service="sqs")
+    require_arn(rule_arn, "rule_arn", service="events", resource="rule/")
+    return document(
+        {
+            "Sid": "EventBridgeRuleSendsToBuffer",
+            "Effect": "Allow",
+            "Principal": {"Service": "events.amazonaws.com"},
+            "Action": "sqs:SendMessage",
+            "Resource": queue_arn,
+            "Condition": {"ArnEquals": {"aws:SourceArn": rule_arn}},
+        }
+    )
+
+
+def buffer_key_policy(
+    *, partition: str, account_id: str, event_rule_arn: str | None
+) -> PolicyDocument:
+    """Key policy of the entry buffer's KMS key.
+
+    In a key policy `"Resource": "*"` means "this key". The root statement is AWS's default key
+    policy (it delegates to IAM: the HTTP API's and the Batch function's roles get the key through
+    their own policies). A service that sends to an encrypted queue on its own behalf, as an
+    EventBridge rule does, must be granted in the key policy itself (SQS developer guide, "Amazon
+    SQS Key management", "Configure KMS permissions for AWS services"), here only for the one rule.
+    """
+    if not account_id.isdigit() or len(account_id) != 12:
+        raise ValueError(f"account_id must be 12 digits, got {account_id!r}")
+    statements: list[Statement] = [
+        {
+            "Sid": "AccountRootAdministersKey",
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:{partition}:iam::{account_id}:root"},
+            "Action": "kms:*",
+            "Resource": "*",
+        }
+    ]
+    if event_rule_arn is not None:
+        require_arn(event_rule_arn, "event_rule_arn", service="events", resource="rule/")
+        statements.append(
+            {
+                "Sid": "EventBridgeRuleEncryptsBufferMessages",
+                "Effect": "Allow",
+                "Principal": {"Service": "events.amazonaws.com"},
+                "Action": list(SQS_PRODUCER_KEY_ACTIONS),
+                "Resource": "*",
+                "Condition": {"ArnEquals": {"aws:SourceArn": event_rule_arn}},
+            }
+        )
+    return document(*statements)

@@ -48,3 +48,16 @@ def test_derived_arns() -> None:
     assert arns.glue_catalog_arn(
         partition="aws", region="eu-west-1", account_id="123456789012"
     ) == ("arn:aws:glue:eu-west-1:123456789012:catalog")
+
+
+def test_event_rule_arn_of_a_custom_bus() -> None:
+    assert arns.event_rule_arn(
+        partition="aws",
+        region="us-east-1",
+        account_id="123456789012",
+        bus_name="activity-pipeline-dev-activity",
+        rule_name="activity-pipeline-dev-activity-to-workflow",
+    ) == (
+        "arn:aws:events:us-east-1:123456789012:rule/activity-pipeline-dev-activity/"
+        "activity-pipeline-dev-activity-to-workflow"
+    )

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from components.builders.dashboard import build_dashboard
+from components.builders.dashboard import BATCH_EVENTS_METRIC, build_dashboard
 
 SM = "arn:aws:states:us-east-1:123456789012:stateMachine:activity-pipeline-dev-workflow"
 NAMES = {fn: f"activity-pipeline-dev-{fn}" for fn in ("ingest", "process", "write")}
@@ -83,3 +83,59 @@ def test_refuses_missing_inputs() -> None:
             function_names=NAMES,
             dlq_name="q",
         )
+
+
+BUFFER = {"queue": "activity-pipeline-dev-buffer", "dlq": "activity-pipeline-dev-buffer-dlq"}
+
+
+def buffered() -> dict[str, Any]:
+    return build_dashboard(
+        service_name="activity-pipeline-dev",
+        region="us-east-1",
+        state_machine_arn=SM,
+        function_names={**NAMES, "batch": "activity-pipeline-dev-batch"},
+        dlq_name="activity-pipeline-dev-dlq",
+        buffer_queue_names=BUFFER,
+    )
+
+
+def test_buffer_depth_age_and_its_dlq() -> None:
+    widgets = {w["properties"]["title"]: w for w in buffered()["widgets"]}
+    buffer = widgets["Entry buffer"]["properties"]
+    assert buffer["stat"] == "Maximum"
+    assert buffer["metrics"] == [
+        ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", BUFFER["queue"]],
+        ["AWS/SQS", "ApproximateNumberOfMessagesNotVisible", "QueueName", BUFFER["queue"]],
+        ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", BUFFER["dlq"]],
+        [
+            "AWS/SQS",
+            "ApproximateAgeOfOldestMessage",
+            "QueueName",
+            BUFFER["queue"],
+            {"yAxis": "right"},
+        ],
+    ]
+
+
+def test_batch_sizes_formed() -> None:
+    widgets = {w["properties"]["title"]: w for w in buffered()["widgets"]}
+    sizes = widgets["Batch sizes formed (events per execution)"]["properties"]["metrics"]
+    assert [row[:4] for row in sizes] == [
+        ["ActivityPipeline", BATCH_EVENTS_METRIC, "service", "activity-pipeline-dev"]
+    ] * 4
+    assert [row[4]["stat"] for row in sizes] == ["Average", "Maximum", "Minimum", "SampleCount"]
+
+
+def test_without_the_buffer_there_are_no_buffer_widgets() -> None:
+    body = build_dashboard(
+        service_name="activity-pipeline-dev",
+        region="us-east-1",
+        state_machine_arn=SM,
+        function_names=NAMES,
+        dlq_name="activity-pipeline-dev-dlq",
+    )
+    titles = [w["properties"]["title"] for w in body["widgets"]]
+    assert "Entry buffer" not in titles
+    assert len(buffered()["widgets"]) == len(titles) + 2
+    for widget in buffered()["widgets"]:
+        assert widget["width"] + widget["x"] <= 24

@@ -6,10 +6,12 @@ from pathlib import Path
 import pulumi
 
 from components.analytics import Analytics, AnalyticsArgs
+from components.builders.entry import EventRuleName
 from components.builders.settings import CONFIG_KEYS, PipelineSettings
+from components.entry_buffer import BufferTarget, EntryBuffer, EntryBufferArgs
 from components.event_entry import EventEntry, EventEntryArgs
 from components.http_api import HttpApi, HttpApiArgs
-from components.monitoring import Monitoring, MonitoringArgs
+from components.monitoring import BufferMonitoring, Monitoring, MonitoringArgs
 from components.processed_storage import ProcessedStorage, ProcessedStorageArgs
 from components.raw_storage import RawStorage, RawStorageArgs
 from components.workflow import Workflow, WorkflowArgs
@@ -55,22 +57,6 @@ workflow = Workflow(
         table_arn=processed.table_arn,
     ),
 )
-monitoring = Monitoring(
-    "monitoring",
-    MonitoringArgs(
-        name_prefix=name_prefix,
-        kms_key_deletion_window_days=settings.kms_key_deletion_window_days,
-        function_names={
-            fn: workflow.function_names.apply(itemgetter(fn))
-            for fn in ("ingest", "process", "write")
-        },
-        state_machine_arn=workflow.state_machine_arn,
-        workflow_log_group_name=workflow.log_group_names.apply(lambda groups: groups["workflow"]),
-        dlq_name=workflow.dlq_name,
-        alarm_email=settings.alarm_email,
-    ),
-)
-
 pulumi.export("raw_bucket_name", raw.bucket_name)
 pulumi.export("raw_bucket_arn", raw.bucket_arn)
 pulumi.export("kms_key_arn", raw.kms_key_arn)
@@ -83,8 +69,6 @@ pulumi.export("recovery_state_machine_name", workflow.recovery_state_machine_nam
 pulumi.export("workflow_type", settings.workflow_type)
 pulumi.export("dlq_url", workflow.dlq_url)
 pulumi.export("dlq_arn", workflow.dlq_arn)
-pulumi.export("alarm_topic_arn", monitoring.alarm_topic_arn)
-pulumi.export("dashboard_name", monitoring.dashboard_name)
 pulumi.export("function_names", workflow.function_names)
 pulumi.export("log_group_names", workflow.log_group_names)
 pulumi.export("region", settings.region)
@@ -109,12 +93,42 @@ if settings.analytics is not None:
     pulumi.export("athena_results_bucket", analytics.athena_results_bucket)
     pulumi.export("analyst_policy_arn", analytics.analyst_policy_arn)
 entry = settings.entry
+# Where the entry points send: the entry buffer (buffered, the default) or the state machine.
+entry_target: BufferTarget | pulumi.Output[str] = workflow.state_machine_arn
+buffer: EntryBuffer | None = None
+if entry is not None and entry.buffer is not None:
+    buffer = EntryBuffer(
+        "entry-buffer",
+        EntryBufferArgs(
+            name_prefix=name_prefix,
+            handlers_dir=Path(__file__).resolve().parent / "handlers",
+            state_machine_arn=workflow.state_machine_arn,
+            workflow_type=settings.workflow_type,
+            max_batch_events=settings.max_batch_events,
+            settings=entry.buffer,
+            architecture=settings.lambda_architecture,
+            memory_mb=settings.lambda_memory_mb,
+            timeout_seconds=settings.lambda_timeout_seconds,
+            powertools_layer_arn=settings.powertools_layer_arn,
+            log_retention_days=settings.log_retention_days,
+            kms_key_deletion_window_days=settings.kms_key_deletion_window_days,
+            event_rule=EventRuleName.of(name_prefix) if entry.event_bridge_enabled else None,
+        ),
+    )
+    entry_target = buffer.target
+    pulumi.export("buffer_queue_url", buffer.queue_url)
+    pulumi.export("buffer_queue_arn", buffer.queue_arn)
+    pulumi.export("buffer_dlq_url", buffer.dlq_url)
+    pulumi.export("buffer_dlq_arn", buffer.dlq_arn)
+    pulumi.export("batch_function_name", buffer.function_name)
+    pulumi.export("batch_log_group_name", buffer.log_group_name)
+pulumi.export("entry_mode", "direct" if entry is None else entry.mode)
 if entry is not None and entry.http_api is not None:
     http_api = HttpApi(
         "http-api",
         HttpApiArgs(
             name_prefix=name_prefix,
-            state_machine_arn=workflow.state_machine_arn,
+            target=entry_target,
             auth=entry.http_api.auth,
             throttling_burst_limit=entry.http_api.throttle_burst,
             throttling_rate_limit=entry.http_api.throttle_rate,
@@ -128,8 +142,35 @@ if entry is not None and entry.http_api is not None:
 if entry is not None and entry.event_bridge_enabled:
     event_entry = EventEntry(
         "event-entry",
-        EventEntryArgs(name_prefix=name_prefix, state_machine_arn=workflow.state_machine_arn),
+        EventEntryArgs(name_prefix=name_prefix, target=entry_target),
     )
     pulumi.export("event_bus_name", event_entry.bus_name)
     pulumi.export("event_bus_arn", event_entry.bus_arn)
     pulumi.export("entry_dlq_url", event_entry.dlq_url)
+monitoring = Monitoring(
+    "monitoring",
+    MonitoringArgs(
+        name_prefix=name_prefix,
+        kms_key_deletion_window_days=settings.kms_key_deletion_window_days,
+        function_names={
+            **{
+                fn: workflow.function_names.apply(itemgetter(fn))
+                for fn in ("ingest", "process", "write")
+            },
+            **({} if buffer is None else {"batch": buffer.function_name}),
+        },
+        state_machine_arn=workflow.state_machine_arn,
+        workflow_log_group_name=workflow.log_group_names.apply(lambda groups: groups["workflow"]),
+        dlq_name=workflow.dlq_name,
+        alarm_email=settings.alarm_email,
+        buffer=None
+        if buffer is None
+        else BufferMonitoring(
+            queue_name=buffer.queue_name,
+            dlq_name=buffer.dlq_name,
+            age_alarm_seconds=buffer.oldest_message_alarm_seconds,
+        ),
+    ),
+)
+pulumi.export("alarm_topic_arn", monitoring.alarm_topic_arn)
+pulumi.export("dashboard_name", monitoring.dashboard_name)

@@ -1,9 +1,10 @@
-"""EventEntry: a custom EventBridge bus whose rule starts the state machine for activity events.
+"""EventEntry: a custom EventBridge bus whose rule hands activity events to the pipeline.
 
-Rule: source prefix `activity.` and detail-type `UserActivity` (see builders.entry); the target is
-the state machine with input path `$.detail`, through a role that may start exactly this state
-machine. Deliveries that still fail after the retry policy go to an SSE-SQS dead-letter queue that
-only this rule may send to.
+Rule: source prefix `activity.` and detail-type `UserActivity` (see builders.entry), input path
+`$.detail`. Buffered (the default): the target is the entry buffer, which only this rule may send
+to (the queue's policy: an SQS target has no role). Direct: the target is the state machine,
+through a role that may start exactly this state machine. Deliveries that still fail after the
+retry policy go to an SSE-SQS dead-letter queue that only this rule may send to.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import pulumi_aws as aws
 
 from components import building_blocks
 from components.builders import entry, policies
+from components.entry_buffer import BufferTarget
 
 TYPE: Final = "activity-pipeline:event_entry:EventEntry"
 # The type token of the module's former name: the alias keeps every URN of a deployed stack.
@@ -25,8 +27,10 @@ FORMER_TYPE: Final = "activity-pipeline:event_bus:EventEntry"
 
 @dataclass(frozen=True)
 class EventEntryArgs:
+    """`target`: the entry buffer (buffered) or the state machine's ARN (direct)."""
+
     name_prefix: str
-    state_machine_arn: pulumi.Input[str]
+    target: BufferTarget | pulumi.Input[str]
     maximum_retry_attempts: int = 8
     maximum_event_age_seconds: int = 3600
 
@@ -49,7 +53,7 @@ class EventEntry(pulumi.ComponentResource):
     bus_name: pulumi.Output[str]
     bus_arn: pulumi.Output[str]
     rule_arn: pulumi.Output[str]
-    role_arn: pulumi.Output[str]
+    role_arn: pulumi.Output[str] | None  # direct only: an SQS target has no role
     dlq_url: pulumi.Output[str]
     dlq_arn: pulumi.Output[str]
     target_id: pulumi.Output[str]
@@ -61,24 +65,16 @@ class EventEntry(pulumi.ComponentResource):
         super().__init__(TYPE, name, None, pulumi.ResourceOptions.merge(opts, aliased))
         child = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(parent=self))
         prefix = args.name_prefix
+        names = entry.EventRuleName.of(prefix)
 
-        bus = aws.cloudwatch.EventBus(f"{name}-bus", name=f"{prefix}-activity", opts=child)
+        bus = aws.cloudwatch.EventBus(f"{name}-bus", name=names.bus, opts=child)
         rule = aws.cloudwatch.EventRule(
             f"{name}-rule",
-            name=f"{prefix}-activity-to-workflow",
+            name=names.rule,
             description="activity events (source activity.*, detail-type UserActivity) -> workflow",
             event_bus_name=bus.name,
             event_pattern=json.dumps(entry.event_pattern()),
             state="ENABLED",
-            opts=child,
-        )
-        role, role_policy = building_blocks.service_role(
-            name,
-            service="events.amazonaws.com",
-            description=f"{prefix}-activity rule: start the pipeline state machine",
-            policy=pulumi.Output.from_input(args.state_machine_arn).apply(
-                policies.start_execution_policy
-            ),
             opts=child,
         )
         dlq = aws.sqs.Queue(
@@ -99,37 +95,72 @@ class EventEntry(pulumi.ComponentResource):
             ),
             opts=child,
         )
-        target = aws.cloudwatch.EventTarget(
-            f"{name}-target",
-            rule=rule.name,
-            event_bus_name=bus.name,
-            target_id="workflow",
-            arn=args.state_machine_arn,
-            role_arn=role.arn,
-            input_path=entry.TARGET_INPUT_PATH,
-            retry_policy={
-                "maximum_retry_attempts": args.maximum_retry_attempts,
-                "maximum_event_age_in_seconds": args.maximum_event_age_seconds,
-            },
-            dead_letter_config={"arn": dlq.arn},
-            opts=pulumi.ResourceOptions.merge(
-                child, pulumi.ResourceOptions(depends_on=[role_policy, dlq_policy])
-            ),
-        )
+        retry_policy = {
+            "maximum_retry_attempts": args.maximum_retry_attempts,
+            "maximum_event_age_in_seconds": args.maximum_event_age_seconds,
+        }
+        target = args.target
+        if not isinstance(target, BufferTarget):
+            role, role_policy = building_blocks.service_role(
+                name,
+                service="events.amazonaws.com",
+                description=f"{prefix}-activity rule: start the pipeline state machine",
+                policy=pulumi.Output.from_input(target).apply(policies.start_execution_policy),
+                opts=child,
+            )
+            event_target = aws.cloudwatch.EventTarget(
+                f"{name}-target",
+                rule=rule.name,
+                event_bus_name=bus.name,
+                target_id="workflow",
+                arn=target,
+                role_arn=role.arn,
+                input_path=entry.TARGET_INPUT_PATH,
+                retry_policy=retry_policy,
+                dead_letter_config={"arn": dlq.arn},
+                opts=pulumi.ResourceOptions.merge(
+                    child, pulumi.ResourceOptions(depends_on=[role_policy, dlq_policy])
+                ),
+            )
+            self.role_arn = role.arn
+        else:
+            buffer_policy = aws.sqs.QueuePolicy(
+                f"{name}-buffer-policy",
+                queue_url=target.queue_url,
+                policy=pulumi.Output.json_dumps(
+                    pulumi.Output.all(queue_arn=target.queue_arn, rule_arn=rule.arn).apply(
+                        lambda v: policies.buffer_queue_policy(**v)
+                    )
+                ),
+                opts=child,
+            )
+            event_target = aws.cloudwatch.EventTarget(
+                f"{name}-buffer-target",
+                rule=rule.name,
+                event_bus_name=bus.name,
+                target_id="buffer",
+                arn=target.queue_arn,
+                input_path=entry.TARGET_INPUT_PATH,
+                retry_policy=retry_policy,
+                dead_letter_config={"arn": dlq.arn},
+                opts=pulumi.ResourceOptions.merge(
+                    child, pulumi.ResourceOptions(depends_on=[buffer_policy, dlq_policy])
+                ),
+            )
+            self.role_arn = None
 
         self.bus_name = bus.name
         self.bus_arn = bus.arn
         self.rule_arn = rule.arn
-        self.role_arn = role.arn
         self.dlq_url = dlq.url
         self.dlq_arn = dlq.arn
-        self.target_id = target.id  # resolves once the role policy and the DLQ policy exist
+        self.target_id = event_target.id  # resolves once the policies it depends on exist
         self.register_outputs(
             {
                 "bus_name": self.bus_name,
                 "bus_arn": self.bus_arn,
                 "rule_arn": self.rule_arn,
-                "role_arn": self.role_arn,
+                **({} if self.role_arn is None else {"role_arn": self.role_arn}),
                 "dlq_url": self.dlq_url,
                 "dlq_arn": self.dlq_arn,
                 "target_id": self.target_id,

@@ -1,7 +1,9 @@
-"""HttpApi: API Gateway HTTP API with `POST /events` -> Step Functions StartExecution (no Lambda).
+"""HttpApi: API Gateway HTTP API with `POST /events`, an AWS service integration (no Lambda).
 
-The route's AWS_PROXY integration of subtype `StepFunctions-StartExecution` passes the request body
-as the execution input, with the credentials of a role that may start exactly this state machine.
+Buffered (the default): the route's AWS_PROXY integration of subtype `SQS-SendMessage` sends the
+request body, as received, to the entry buffer, with the credentials of a role that may send to
+exactly that queue (and use its key). Direct: subtype `StepFunctions-StartExecution` passes the
+body as the execution input, with a role that may start exactly this state machine.
 `$default` stage: auto-deploy, throttling, JSON access logs to its own log group. Authorization is
 IAM (SigV4, `execute-api:Invoke`) or a JWT authorizer (issuer + audience).
 """
@@ -24,6 +26,7 @@ from components.builders.settings import (
     ThrottleBurst,
     ThrottleRate,
 )
+from components.entry_buffer import BufferTarget
 
 TYPE: Final = "activity-pipeline:http_api:HttpApi"
 # AWS service integrations of HTTP APIs support payload format 1.0 only.
@@ -32,8 +35,10 @@ PAYLOAD_FORMAT_VERSION: Final = "1.0"
 
 @dataclass(frozen=True)
 class HttpApiArgs:
+    """`target`: the entry buffer (buffered) or the state machine's ARN (direct)."""
+
     name_prefix: str
-    state_machine_arn: pulumi.Input[str]
+    target: BufferTarget | pulumi.Input[str]
     auth: HttpApiAuth
     throttling_burst_limit: ThrottleBurst
     throttling_rate_limit: ThrottleRate
@@ -66,13 +71,21 @@ class HttpApi(pulumi.ComponentResource):
             retention_in_days=args.log_retention_days,
             opts=child,
         )
+        target = args.target
+        policy: pulumi.Output[policies.PolicyDocument]
+        if isinstance(target, BufferTarget):
+            description = f"{prefix}-http API: send to the entry buffer"
+            policy = pulumi.Output.all(queue_arn=target.queue_arn, key_arn=target.key_arn).apply(
+                lambda v: policies.send_to_buffer_policy(**v)
+            )
+        else:
+            description = f"{prefix}-http API: start the pipeline state machine"
+            policy = pulumi.Output.from_input(target).apply(policies.start_execution_policy)
         role, role_policy = building_blocks.service_role(
             name,
             service="apigateway.amazonaws.com",
-            description=f"{prefix}-http API: start the pipeline state machine",
-            policy=pulumi.Output.from_input(args.state_machine_arn).apply(
-                policies.start_execution_policy
-            ),
+            description=description,
+            policy=policy,
             opts=child,
         )
         api = aws.apigatewayv2.Api(
@@ -82,23 +95,39 @@ class HttpApi(pulumi.ComponentResource):
             description=f"{prefix}: POST /events starts the activity pipeline",
             opts=child,
         )
-        integration = aws.apigatewayv2.Integration(
-            f"{name}-start-execution",
-            api_id=api.id,
-            integration_type="AWS_PROXY",
-            integration_subtype=entry.INTEGRATION_SUBTYPE,
-            credentials_arn=role.arn,
-            payload_format_version=PAYLOAD_FORMAT_VERSION,
-            # No `Name`: Step Functions names the execution; data-level idempotency comes from
-            # event_id / batch_id (raw object If-None-Match, table key).
-            request_parameters={
-                "StateMachineArn": args.state_machine_arn,
-                "Input": "$request.body",
-            },
-            opts=pulumi.ResourceOptions.merge(
-                child, pulumi.ResourceOptions(depends_on=[role_policy])
-            ),
+        integration_opts = pulumi.ResourceOptions.merge(
+            child, pulumi.ResourceOptions(depends_on=[role_policy])
         )
+        if not isinstance(target, BufferTarget):
+            integration = aws.apigatewayv2.Integration(
+                f"{name}-start-execution",
+                api_id=api.id,
+                integration_type="AWS_PROXY",
+                integration_subtype=entry.INTEGRATION_SUBTYPE,
+                credentials_arn=role.arn,
+                payload_format_version=PAYLOAD_FORMAT_VERSION,
+                # No `Name`: Step Functions names the execution; data-level idempotency comes
+                # from event_id / batch_id (raw object If-None-Match, table key).
+                request_parameters={
+                    "StateMachineArn": target,
+                    "Input": entry.REQUEST_BODY,
+                },
+                opts=integration_opts,
+            )
+        else:
+            integration = aws.apigatewayv2.Integration(
+                f"{name}-send-message",
+                api_id=api.id,
+                integration_type="AWS_PROXY",
+                integration_subtype=entry.SEND_MESSAGE_SUBTYPE,
+                credentials_arn=role.arn,
+                payload_format_version=PAYLOAD_FORMAT_VERSION,
+                request_parameters={
+                    "QueueUrl": target.queue_url,
+                    "MessageBody": entry.REQUEST_BODY,
+                },
+                opts=integration_opts,
+            )
         authorizer_id: pulumi.Input[str] | None = None
         if args.auth == "JWT":
             authorizer = aws.apigatewayv2.Authorizer(

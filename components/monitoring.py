@@ -1,4 +1,8 @@
-"""Monitoring: encrypted alarm topic, alarms on functions, executions and the DLQ, dashboard.
+"""Monitoring: encrypted alarm topic, alarms on functions, executions and the DLQs, dashboard.
+
+With the entry buffer: an alarm on its oldest message's age (older than one visibility timeout
+plus the batching window: a message was received and not handled, or the consumer falls behind)
+and one on its DLQ's depth, and dashboard widgets for its depth, age and the batch sizes formed.
 
 Besides Step Functions' own execution metrics, a metric filter on the workflow's log group counts
 the executions that ended without sending a dead letter (components.builders.log_metrics), with
@@ -30,6 +34,15 @@ ALARM_PERIOD_SECONDS: Final = 300
 
 
 @dataclass(frozen=True)
+class BufferMonitoring:
+    """The entry buffer's queues, and the age of its oldest message that raises the alarm."""
+
+    queue_name: pulumi.Input[str]
+    dlq_name: pulumi.Input[str]
+    age_alarm_seconds: int
+
+
+@dataclass(frozen=True)
 class MonitoringArgs:
     name_prefix: str
     kms_key_deletion_window_days: KeyDeletionWindowDays
@@ -38,6 +51,7 @@ class MonitoringArgs:
     workflow_log_group_name: pulumi.Input[str]
     dlq_name: pulumi.Input[str]
     alarm_email: EmailAddress | None = None
+    buffer: BufferMonitoring | None = None
 
     def __post_init__(self) -> None:
         if not self.name_prefix:
@@ -122,6 +136,7 @@ class Monitoring(pulumi.ComponentResource):
             dimensions: Mapping[str, pulumi.Input[str]] | None,
             statistic: str = "Sum",
             depends_on: list[pulumi.Resource] | None = None,
+            threshold: int = 0,
         ) -> None:
             alarms.append(
                 aws.cloudwatch.MetricAlarm(
@@ -134,7 +149,7 @@ class Monitoring(pulumi.ComponentResource):
                     statistic=statistic,
                     period=ALARM_PERIOD_SECONDS,
                     evaluation_periods=1,
-                    threshold=0,
+                    threshold=threshold,
                     comparison_operator="GreaterThanThreshold",
                     treat_missing_data="notBreaching",
                     alarm_actions=[topic.arn],
@@ -186,6 +201,26 @@ class Monitoring(pulumi.ComponentResource):
             {"QueueName": args.dlq_name},
             statistic="Maximum",
         )
+        buffer = args.buffer
+        if buffer is not None:
+            alarm(
+                "buffer-oldest-message-age",
+                f"an entry buffer message is older than {buffer.age_alarm_seconds} s: the Batch "
+                "function does not keep up or cannot start its batches",
+                "AWS/SQS",
+                "ApproximateAgeOfOldestMessage",
+                {"QueueName": buffer.queue_name},
+                statistic="Maximum",
+                threshold=buffer.age_alarm_seconds,
+            )
+            alarm(
+                "buffer-dlq-messages-visible",
+                "entry buffer messages reached its dead-letter queue: run `ops redrive`",
+                "AWS/SQS",
+                "ApproximateNumberOfMessagesVisible",
+                {"QueueName": buffer.dlq_name},
+                statistic="Maximum",
+            )
 
         dashboard = aws.cloudwatch.Dashboard(
             f"{name}-dashboard",
@@ -195,6 +230,9 @@ class Monitoring(pulumi.ComponentResource):
                 state_machine_arn=args.state_machine_arn,
                 function_names=pulumi.Output.all(**dict(args.function_names)),
                 dlq_name=args.dlq_name,
+                buffer=None
+                if buffer is None
+                else pulumi.Output.all(queue=buffer.queue_name, dlq=buffer.dlq_name),
             ).apply(
                 lambda v: json.dumps(
                     build_dashboard(
@@ -203,6 +241,7 @@ class Monitoring(pulumi.ComponentResource):
                         state_machine_arn=v["state_machine_arn"],
                         function_names=v["function_names"],
                         dlq_name=v["dlq_name"],
+                        buffer_queue_names=v["buffer"],
                     )
                 )
             ),

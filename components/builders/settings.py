@@ -27,11 +27,16 @@ Architecture = Literal["arm64", "x86_64"]
 # only execution history, at CloudWatch Logs ingestion prices); ERROR logs failures only.
 WorkflowLogLevel = Literal["ALL", "ERROR", "FATAL", "OFF"]
 HttpApiAuth = Literal["IAM", "JWT"]
+# How the entry points reach the state machine: `buffered` (the default) sends every request's body
+# to the entry buffer (SQS), whose consumer starts one execution per micro-batch; `direct` starts
+# one execution per request or event (the lowest latency, at one execution's price each).
+EntryMode = Literal["buffered", "direct"]
 
 WORKFLOW_TYPES: Final[tuple[WorkflowType, ...]] = ("STANDARD", "EXPRESS")
 WORKFLOW_LOG_LEVELS: Final[tuple[WorkflowLogLevel, ...]] = ("ALL", "ERROR", "FATAL", "OFF")
 ARCHITECTURES: Final[tuple[Architecture, ...]] = ("arm64", "x86_64")
 HTTP_API_AUTH_MODES: Final[tuple[HttpApiAuth, ...]] = ("IAM", "JWT")
+ENTRY_MODES: Final[tuple[EntryMode, ...]] = ("buffered", "direct")
 
 # Checked values (bounds in PipelineSettings.from_config).
 Region = NewType("Region", str)
@@ -48,6 +53,10 @@ ResultsExpirationDays = NewType("ResultsExpirationDays", int)  # 1..3,650
 ThrottleBurst = NewType("ThrottleBurst", int)  # 1..5,000
 ThrottleRate = NewType("ThrottleRate", int)  # 1..10,000
 HttpsUrl = NewType("HttpsUrl", str)
+BufferBatchSize = NewType("BufferBatchSize", int)  # 1..10,000 (SQS event-source mapping)
+BatchingWindowSeconds = NewType("BatchingWindowSeconds", int)  # 0..300, >= 1 above 10 messages
+MaxReceives = NewType("MaxReceives", int)  # 1..1,000 (SQS maxReceiveCount)
+BufferRetentionDays = NewType("BufferRetentionDays", int)  # 1..7
 
 # Values CloudWatch Logs accepts for retentionInDays.
 LOG_RETENTION_DAYS: Final = frozenset(
@@ -88,7 +97,16 @@ ENTRY_KEYS: Final = (
     "jwtIssuer",
     "jwtAudience",
 )
-CONFIG_KEYS: Final = REQUIRED_KEYS + OPTIONAL_KEYS + ENTRY_KEYS
+# The entry buffer (entryMode buffered, the default), each key optional with the default below;
+# none of them may be set with entryMode direct or without an entry point.
+BUFFER_KEYS: Final = (
+    "entryMode",
+    "bufferBatchSize",
+    "bufferBatchingWindowSeconds",
+    "bufferMaxReceives",
+    "bufferRetentionDays",
+)
+CONFIG_KEYS: Final = REQUIRED_KEYS + OPTIONAL_KEYS + ENTRY_KEYS + BUFFER_KEYS
 
 POWERTOOLS_LAYER_ACCOUNT: Final = "017000801446"
 
@@ -189,22 +207,75 @@ class HttpApiSettings:
     jwt_audience: tuple[str, ...] = ()
 
 
+# Lambda's rule for an SQS event-source mapping: "When you set BatchSize to a value greater than
+# 10, you must set MaximumBatchingWindowInSeconds to at least 1" (Lambda API reference,
+# CreateEventSourceMapping); BatchSize at most 10,000 for a standard queue, the window at most 300 s
+# (Lambda developer guide, "Lambda parameters for Amazon SQS event source mappings").
+MAX_BATCH_SIZE_WITHOUT_WINDOW: Final = 10
+
+
+@dataclass(frozen=True, slots=True)
+class BufferSettings:
+    """The entry buffer: how many messages the consumer takes at once and how long it waits for
+    them, how often a message may be received before it goes to the buffer's DLQ, and how long the
+    buffer keeps a message (at most 7 days: SQS counts a message's retention from its first
+    enqueue, also in the DLQ, which keeps 14 days, so a dead-lettered body has at least 7 there)."""
+
+    batch_size: BufferBatchSize = BufferBatchSize(1000)
+    batching_window_seconds: BatchingWindowSeconds = BatchingWindowSeconds(5)
+    max_receives: MaxReceives = MaxReceives(5)
+    retention_days: BufferRetentionDays = BufferRetentionDays(4)
+
+    @classmethod
+    def from_raw(cls, raw: Mapping[str, str]) -> BufferSettings:
+        defaults = cls()
+
+        def value(key: str, default: int, low: int, high: int) -> int:
+            return _int(raw, key, low, high) if raw.get(key, "").strip() else default
+
+        size = BufferBatchSize(value("bufferBatchSize", defaults.batch_size, 1, 10_000))
+        window = BatchingWindowSeconds(
+            value("bufferBatchingWindowSeconds", defaults.batching_window_seconds, 0, 300)
+        )
+        if size > MAX_BATCH_SIZE_WITHOUT_WINDOW and window < 1:
+            raise ValueError(
+                f"config {PROJECT}:bufferBatchingWindowSeconds must be at least 1 when "
+                f"{PROJECT}:bufferBatchSize is over {MAX_BATCH_SIZE_WITHOUT_WINDOW} (Lambda's rule "
+                f"for SQS event-source mappings), got {window} with {size}"
+            )
+        return cls(
+            batch_size=size,
+            batching_window_seconds=window,
+            max_receives=MaxReceives(value("bufferMaxReceives", defaults.max_receives, 1, 1000)),
+            retention_days=BufferRetentionDays(
+                value("bufferRetentionDays", defaults.retention_days, 1, 7)
+            ),
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class EntrySettings:
-    """Entry points: the EventBridge switch, and the HTTP API's settings when it is enabled."""
+    """Entry points: the EventBridge switch, the HTTP API's settings when it is enabled, and the
+    entry buffer's when the entry points are buffered (None: direct, or no entry point)."""
 
     event_bridge_enabled: bool
     http_api: HttpApiSettings | None = None
+    buffer: BufferSettings | None = None
+
+    @property
+    def mode(self) -> EntryMode:
+        return "direct" if self.buffer is None else "buffered"
 
     @classmethod
     def from_raw(cls, raw: Mapping[str, str]) -> EntrySettings:
         http = _bool(raw, "httpApiEnabled")
         events = _bool(raw, "eventBridgeEnabled")
+        buffer = _buffer(raw, entry_points=http or events)
         http_only = ("httpApiAuth", "httpApiThrottleBurst", "httpApiThrottleRate")
         jwt_only = ("jwtIssuer", "jwtAudience")
         if not http:
             _refuse_set(raw, http_only + jwt_only, "httpApiEnabled is false")
-            return cls(event_bridge_enabled=events)
+            return cls(event_bridge_enabled=events, buffer=buffer)
         auth = cast(HttpApiAuth, _choice(raw, "httpApiAuth", HTTP_API_AUTH_MODES))
         issuer: HttpsUrl | None = None
         audience: tuple[str, ...] = ()
@@ -227,7 +298,20 @@ class EntrySettings:
             jwt_issuer=issuer,
             jwt_audience=audience,
         )
-        return cls(event_bridge_enabled=events, http_api=http_api)
+        return cls(event_bridge_enabled=events, http_api=http_api, buffer=buffer)
+
+
+def _buffer(raw: Mapping[str, str], *, entry_points: bool) -> BufferSettings | None:
+    """The buffer's settings with entryMode buffered (the default) and an entry point; else None,
+    and no buffer key may be set."""
+    buffer_only = BUFFER_KEYS[1:]
+    if not entry_points:
+        _refuse_set(raw, BUFFER_KEYS, "httpApiEnabled and eventBridgeEnabled are false")
+        return None
+    if raw.get("entryMode", "").strip() and _choice(raw, "entryMode", ENTRY_MODES) == "direct":
+        _refuse_set(raw, buffer_only, "entryMode is direct")
+        return None
+    return BufferSettings.from_raw(raw)
 
 
 def _refuse_set(raw: Mapping[str, str], keys: tuple[str, ...], because: str) -> None:

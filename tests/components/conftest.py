@@ -74,6 +74,7 @@ class PipelineMocks(pulumi.runtime.Mocks):
             "aws:iam/role:Role": self._role,
             "aws:iam/rolePolicy:RolePolicy": self._role_policy,
             "aws:lambda/function:Function": self._function,
+            "aws:lambda/eventSourceMapping:EventSourceMapping": self._event_source_mapping,
             "aws:sqs/queue:Queue": self._queue,
             "aws:sfn/stateMachine:StateMachine": self._state_machine,
             "aws:sns/topic:Topic": self._topic,
@@ -223,6 +224,17 @@ class PipelineMocks(pulumi.runtime.Mocks):
                 f"{arn}/invocations"
             ),
             "version": "$LATEST",
+        }
+
+    def _event_source_mapping(
+        self, name: str, inputs: dict[str, Any]
+    ) -> tuple[str, dict[str, Any]]:
+        mapping = str(uuid.uuid5(uuid.NAMESPACE_URL, name))
+        return mapping, {
+            "uuid": mapping,
+            "arn": self._arn("lambda", f"event-source-mapping:{mapping}"),
+            "functionArn": inputs["functionName"],
+            "state": "Enabled",
         }
 
     def _queue(self, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:

@@ -1,4 +1,5 @@
-"""EventEntry under PipelineMocks: bus, rule, target, scoped role, encrypted rule-only DLQ."""
+"""EventEntry under PipelineMocks: bus, rule, target (the state machine through a scoped role, or
+the entry buffer through its queue policy), encrypted rule-only DLQ."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from typing import Any
 import pulumi
 import pytest
 
+from components.builders.entry import EventRuleName
+from components.entry_buffer import BufferTarget
 from components.event_entry import EventEntry, EventEntryArgs
 
 SM = "arn:aws:states:us-east-1:123456789012:stateMachine:app-test-workflow"
@@ -24,12 +27,23 @@ RULE_ARN = (
 )
 DLQ_ARN = f"arn:aws:sqs:us-east-1:{ACCOUNT}:app-test-entry-dlq"
 DLQ_URL = f"https://sqs.us-east-1.amazonaws.com/{ACCOUNT}/app-test-entry-dlq"
+BUFFER_ARN = f"arn:aws:sqs:us-east-1:{ACCOUNT}:app-test-buffer"
+BUFFER_URL = f"https://sqs.us-east-1.amazonaws.com/{ACCOUNT}/app-test-buffer"
+KEY_ARN = f"arn:aws:kms:us-east-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+
+def buffer_target() -> BufferTarget:
+    return BufferTarget(
+        queue_url=pulumi.Output.from_input(BUFFER_URL),
+        queue_arn=pulumi.Output.from_input(BUFFER_ARN),
+        key_arn=pulumi.Output.from_input(KEY_ARN),
+    )
 
 
 def entry(mocks: Any, **overrides: Any) -> pulumi.Output[list[Any]]:
     component = EventEntry(
         "events",
-        EventEntryArgs(**({"name_prefix": "app-test", "state_machine_arn": SM} | overrides)),
+        EventEntryArgs(**({"name_prefix": "app-test", "target": SM} | overrides)),
     )
     return pulumi.Output.all(
         component.bus_name,
@@ -128,6 +142,47 @@ def test_dlq_is_encrypted_and_only_this_rule_may_send(mocks: Any, settle: Any) -
     check(settle(lambda: entry(mocks)))
 
 
+def test_rule_arn_is_the_one_its_names_derive(mocks: Any, settle: Any) -> None:
+    """The entry buffer's key names the rule by these names before the rule exists."""
+    names = EventRuleName.of("app-test")
+    rule_arn = settle(lambda: entry(mocks))[2]
+    assert rule_arn == (f"arn:aws:events:us-east-1:{ACCOUNT}:rule/{names.bus}/{names.rule}")
+
+
+def test_buffered_rule_sends_the_detail_to_the_buffer_without_a_role(
+    mocks: Any, settle: Any
+) -> None:
+    values = settle(lambda: entry(mocks, target=buffer_target()))
+    assert values[3] is None  # no role: an SQS target relies on the queue's policy
+    assert mocks.of_type(ROLE) == []
+    assert mocks.of_type(ROLE_POLICY) == []
+    assert mocks.find(TARGET, "events-buffer-target").inputs == {
+        "rule": "app-test-activity-to-workflow",
+        "eventBusName": "app-test-activity",
+        "targetId": "buffer",
+        "arn": BUFFER_ARN,
+        "inputPath": "$.detail",
+        "retryPolicy": {"maximumRetryAttempts": 8, "maximumEventAgeInSeconds": 3600},
+        "deadLetterConfig": {"arn": DLQ_ARN},
+    }
+    policy = mocks.find(QUEUE_POLICY, "events-buffer-policy")
+    assert policy.inputs["queueUrl"] == BUFFER_URL
+    assert json.loads(policy.inputs["policy"]) == {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "EventBridgeRuleSendsToBuffer",
+                "Effect": "Allow",
+                "Principal": {"Service": "events.amazonaws.com"},
+                "Action": "sqs:SendMessage",
+                "Resource": BUFFER_ARN,
+                "Condition": {"ArnEquals": {"aws:SourceArn": RULE_ARN}},
+            }
+        ],
+    }
+    assert [t.name for t in mocks.of_type(TARGET)] == ["events-buffer-target"]
+
+
 def test_retry_policy_comes_from_args(mocks: Any, settle: Any) -> None:
     def check(values: list[Any]) -> None:
         target = mocks.find(TARGET, "events-target")
@@ -149,4 +204,4 @@ def test_retry_policy_comes_from_args(mocks: Any, settle: Any) -> None:
 )
 def test_args_are_validated(overrides: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=message):
-        EventEntryArgs(**({"name_prefix": "app-test", "state_machine_arn": SM} | overrides))
+        EventEntryArgs(**({"name_prefix": "app-test", "target": SM} | overrides))

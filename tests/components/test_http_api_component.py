@@ -1,4 +1,5 @@
-"""HttpApi under PipelineMocks: route, StartExecution integration, role, stage, both auth modes."""
+"""HttpApi under PipelineMocks: route, StartExecution or SendMessage integration, role, stage,
+both auth modes."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import pulumi
 import pytest
 
 from components.builders.entry import access_log_format
+from components.entry_buffer import BufferTarget
 from components.http_api import HttpApi, HttpApiArgs
 
 SM = "arn:aws:states:us-east-1:123456789012:stateMachine:app-test-workflow"
@@ -25,7 +27,7 @@ LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 def http_args(**overrides: Any) -> HttpApiArgs:
     values: dict[str, Any] = {
         "name_prefix": "app-test",
-        "state_machine_arn": SM,
+        "target": SM,
         "auth": "IAM",
         "throttling_burst_limit": 40,
         "throttling_rate_limit": 20,
@@ -96,6 +98,52 @@ def test_post_events_starts_exactly_this_state_machine(mocks: Any, settle: Any) 
         }
 
     check(settle(lambda: outputs(HttpApi("http", http_args()))))
+
+
+BUFFER_ARN = "arn:aws:sqs:us-east-1:123456789012:app-test-buffer"
+BUFFER_URL = "https://sqs.us-east-1.amazonaws.com/123456789012/app-test-buffer"
+KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+
+def test_buffered_post_events_sends_the_body_to_exactly_the_buffer(mocks: Any, settle: Any) -> None:
+    target = BufferTarget(
+        queue_url=pulumi.Output.from_input(BUFFER_URL),
+        queue_arn=pulumi.Output.from_input(BUFFER_ARN),
+        key_arn=pulumi.Output.from_input(KEY_ARN),
+    )
+    api_id, _, role_arn, _, _ = settle(lambda: outputs(HttpApi("http", http_args(target=target))))
+    assert mocks.of_type(INTEGRATION) == [mocks.find(INTEGRATION, "http-send-message")]
+    integration = mocks.find(INTEGRATION, "http-send-message")
+    assert integration.inputs == {
+        "apiId": api_id,
+        "integrationType": "AWS_PROXY",
+        "integrationSubtype": "SQS-SendMessage",
+        "credentialsArn": role_arn,
+        "payloadFormatVersion": "1.0",
+        "requestParameters": {"QueueUrl": BUFFER_URL, "MessageBody": "$request.body"},
+    }
+    assert mocks.find(ROUTE, "http-post-events").inputs["target"] == (
+        f"integrations/{integration.id}"
+    )
+    role = mocks.find(ROLE, "http-role")
+    assert role.inputs["description"] == "app-test-http API: send to the entry buffer"
+    assert json.loads(mocks.find(ROLE_POLICY, "http-policy").inputs["policy"]) == {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "SendToEntryBuffer",
+                "Effect": "Allow",
+                "Action": ["sqs:SendMessage"],
+                "Resource": [BUFFER_ARN],
+            },
+            {
+                "Sid": "EncryptBufferMessages",
+                "Effect": "Allow",
+                "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
+                "Resource": [KEY_ARN],
+            },
+        ],
+    }
 
 
 def test_default_stage_throttles_and_logs_json_to_its_own_group(mocks: Any, settle: Any) -> None:

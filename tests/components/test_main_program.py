@@ -43,6 +43,19 @@ ANALYTICS_QUERIES = (
     "rejected_by_reason",
 )
 HTTP_API = "aws:apigatewayv2/api:Api"
+# The dev stack with direct entry points (no buffer keys).
+DIRECT = {
+    "activity-pipeline:entryMode": "direct",
+    **{
+        f"activity-pipeline:{key}": ""
+        for key in (
+            "bufferBatchSize",
+            "bufferBatchingWindowSeconds",
+            "bufferMaxReceives",
+            "bufferRetentionDays",
+        )
+    },
+}
 
 Deployment = Any  # conftest.Deployment (fixtures only: test modules do not import conftest)
 Deploy = Callable[..., Deployment]
@@ -123,6 +136,14 @@ def test_exports_exactly_the_contract_outputs(dev: Deployment) -> None:
         "event_bus_name": f"{PREFIX}-activity",
         "event_bus_arn": f"arn:aws:events:us-east-1:{ACCOUNT_ID}:event-bus/{PREFIX}-activity",
         "entry_dlq_url": f"https://sqs.us-east-1.amazonaws.com/{ACCOUNT_ID}/{PREFIX}-entry-dlq",
+        # the entry buffer (entryMode buffered)
+        "entry_mode": "buffered",
+        "buffer_queue_url": f"https://sqs.us-east-1.amazonaws.com/{ACCOUNT_ID}/{PREFIX}-buffer",
+        "buffer_queue_arn": f"arn:aws:sqs:us-east-1:{ACCOUNT_ID}:{PREFIX}-buffer",
+        "buffer_dlq_url": f"https://sqs.us-east-1.amazonaws.com/{ACCOUNT_ID}/{PREFIX}-buffer-dlq",
+        "buffer_dlq_arn": f"arn:aws:sqs:us-east-1:{ACCOUNT_ID}:{PREFIX}-buffer-dlq",
+        "batch_function_name": f"{PREFIX}-batch",
+        "batch_log_group_name": f"/aws/lambda/{PREFIX}-batch",
     }
 
 
@@ -135,8 +156,8 @@ def test_registers_exactly_these_resource_types(dev: Deployment) -> None:
         "activity-pipeline:processed_storage:ProcessedStorage": 1,
         "activity-pipeline:workflow:Workflow": 1,
         "activity-pipeline:monitoring:Monitoring": 1,
-        KEY: 2,
-        ALIAS: 2,
+        KEY: 3,  # raw bucket, alarm topic, entry buffer
+        ALIAS: 3,
         BUCKET: 2,  # + athena results
         "aws:s3/bucketVersioning:BucketVersioning": 1,
         "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": 2,
@@ -145,14 +166,14 @@ def test_registers_exactly_these_resource_types(dev: Deployment) -> None:
         "aws:s3/bucketPolicy:BucketPolicy": 2,  # + athena results
         "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": 2,  # + athena results
         TABLE: 1,
-        LOG_GROUP: 6,  # 3 functions, 2 state machines, HTTP API access logs
-        ROLE: 7,  # 3 functions, 2 state machines, API role, events role
+        LOG_GROUP: 7,  # 4 functions, 2 state machines, HTTP API access logs
+        ROLE: 7,  # 4 functions, 2 state machines, API role (the rule sends to SQS: no role)
         ROLE_POLICY: 7,
-        FUNCTION: 3,
-        QUEUE: 2,  # + entry DLQ
+        FUNCTION: 4,  # + batch
+        QUEUE: 4,  # + entry DLQ, entry buffer, buffer DLQ
         STATE_MACHINE: 2,  # workflow, recovery
         TOPIC: 1,
-        ALARM: 10,
+        ALARM: 14,  # + batch errors/throttles, buffer age, buffer DLQ
         "aws:cloudwatch/logMetricFilter:LogMetricFilter": 1,
         DASHBOARD: 1,
         # analytics
@@ -162,7 +183,9 @@ def test_registers_exactly_these_resource_types(dev: Deployment) -> None:
         "aws:athena/workgroup:Workgroup": 1,
         "aws:athena/namedQuery:NamedQuery": 4,
         "aws:iam/policy:Policy": 1,
-        # entry points: HTTP API (IAM auth in dev: no authorizer) and EventBridge
+        # entry points: HTTP API (IAM auth in dev: no authorizer) and EventBridge, buffered
+        "activity-pipeline:entry_buffer:EntryBuffer": 1,
+        "aws:lambda/eventSourceMapping:EventSourceMapping": 1,
         "activity-pipeline:http_api:HttpApi": 1,
         "activity-pipeline:event_entry:EventEntry": 1,
         HTTP_API: 1,
@@ -172,7 +195,7 @@ def test_registers_exactly_these_resource_types(dev: Deployment) -> None:
         "aws:cloudwatch/eventBus:EventBus": 1,
         "aws:cloudwatch/eventRule:EventRule": 1,
         "aws:cloudwatch/eventTarget:EventTarget": 1,
-        "aws:sqs/queuePolicy:QueuePolicy": 1,
+        "aws:sqs/queuePolicy:QueuePolicy": 2,  # entry DLQ, entry buffer
     }
     assert set(dev.mocks.calls) == {
         "aws:index/getCallerIdentity:getCallerIdentity",
@@ -331,15 +354,38 @@ def test_no_entry_role_may_start_the_recovery_state_machine(dev: Deployment) -> 
         for statement in document["Statement"]
         if any(str(action).startswith("states:") for action in statement["Action"])
     }
+    # Buffered: the Batch function's role only, on exactly the main state machine.
+    assert set(granting_states) == {"entry-buffer-batch-policy"}
+    for statement in granting_states.values():
+        assert statement["Action"] == ["states:StartExecution"]
+        assert statement["Resource"] == [main]
+    assert not [name for name, document in documents.items() if recovery in json.dumps(document)]
+    environment = dev.find(FUNCTION, "entry-buffer-batch").inputs["environment"]["variables"]
+    assert environment["STATE_MACHINE_ARN"] == main
+
+
+def test_no_entry_role_may_start_the_recovery_state_machine_in_direct_mode(deploy: Deploy) -> None:
+    direct = deploy("dev", DIRECT)
+    main = direct.exports["state_machine_arn"]
+    recovery = direct.exports["recovery_state_machine_arn"]
+    documents = {p.name: json.loads(p.inputs["policy"]) for p in direct.of_type(ROLE_POLICY)}
+    granting_states = {
+        name: statement
+        for name, document in documents.items()
+        for statement in document["Statement"]
+        if any(str(action).startswith("states:") for action in statement["Action"])
+    }
     # The HTTP API's and the EventBridge rule's roles, each on exactly the main state machine.
     assert set(granting_states) == {"http-api-policy", "event-entry-policy"}
     for statement in granting_states.values():
         assert statement["Action"] == ["states:StartExecution"]
         assert statement["Resource"] == [main]
     assert not [name for name, document in documents.items() if recovery in json.dumps(document)]
-    integration = dev.find("aws:apigatewayv2/integration:Integration", "http-api-start-execution")
+    integration = direct.find(
+        "aws:apigatewayv2/integration:Integration", "http-api-start-execution"
+    )
     assert integration.inputs["requestParameters"]["StateMachineArn"] == main
-    target = dev.find("aws:cloudwatch/eventTarget:EventTarget", "event-entry-target")
+    target = direct.find("aws:cloudwatch/eventTarget:EventTarget", "event-entry-target")
     assert target.inputs["arn"] == main
 
 
@@ -681,13 +727,24 @@ def test_alarms_cover_functions_executions_and_dlq(dev: Deployment) -> None:
     alarms = alarms_by_metric(dev)
     sm_arn, topic = dev.exports["state_machine_arn"], dev.exports["alarm_topic_arn"]
     expected = {
-        *((metric, f"{PREFIX}-{fn}") for fn in FUNCTIONS for metric in ("Errors", "Throttles")),
+        *(
+            (metric, f"{PREFIX}-{fn}")
+            for fn in (*FUNCTIONS, "batch")
+            for metric in ("Errors", "Throttles")
+        ),
         ("ExecutionsFailed", sm_arn),
         ("ExecutionsTimedOut", sm_arn),
         ("ApproximateNumberOfMessagesVisible", f"{PREFIX}-dlq"),
         ("ExecutionsFailedWithoutDeadLetter", f"ActivityPipeline/{PREFIX}"),
+        ("ApproximateAgeOfOldestMessage", f"{PREFIX}-buffer"),
+        ("ApproximateNumberOfMessagesVisible", f"{PREFIX}-buffer-dlq"),
     }
     assert set(alarms) == expected
+    age = alarms.pop(("ApproximateAgeOfOldestMessage", f"{PREFIX}-buffer"))
+    # one visibility timeout (6 x 30 s + the 5 s window) plus the window
+    assert (age["threshold"], age["statistic"]) == (6 * 30 + 5 + 5, "Maximum")
+    assert age["dimensions"] == {"QueueName": f"{PREFIX}-buffer"}
+    assert age["alarmActions"] == [topic]
     log_filter = dev.find(
         "aws:cloudwatch/logMetricFilter:LogMetricFilter",
         "monitoring-executions-failed-no-dlq-filter",
@@ -753,6 +810,10 @@ def test_dashboard(dev: Deployment) -> None:
         dev.exports["state_machine_arn"],
     ] in (metrics)
     assert {w["properties"]["region"] for w in body["widgets"]} == {"us-east-1"}
+    assert ["AWS/SQS", "ApproximateAgeOfOldestMessage", "QueueName", f"{PREFIX}-buffer"] in [
+        m[:4] for m in metrics
+    ]
+    assert ["ActivityPipeline", "BatchEvents", "service", PREFIX] in [m[:4] for m in metrics]
 
 
 # -- config errors surface -------------------------------------------------------------------

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pulumi
 import pytest
 
 from components.builders.log_metrics import failed_without_dead_letter_pattern
-from components.monitoring import Monitoring, MonitoringArgs
+from components.monitoring import BufferMonitoring, Monitoring, MonitoringArgs
 
 SM = "arn:aws:states:us-east-1:123456789012:stateMachine:app-test-workflow"
 
@@ -80,6 +81,44 @@ def test_alarm_per_function_and_pipeline(mocks: Any, settle: Any) -> None:
         )
 
     check(settle(create))
+
+
+def test_buffer_alarms_on_its_oldest_message_and_its_dlq(mocks: Any, settle: Any) -> None:
+    def create() -> pulumi.Output[list[Any]]:
+        buffer = BufferMonitoring(
+            queue_name="app-test-buffer", dlq_name="app-test-buffer-dlq", age_alarm_seconds=128
+        )
+        monitoring = Monitoring("mon", monitoring_args(buffer=buffer))
+        return pulumi.Output.all(monitoring.alarm_topic_arn, monitoring.alarm_names)
+
+    topic_arn, names = settle(create)
+    assert {"app-test-buffer-oldest-message-age", "app-test-buffer-dlq-messages-visible"} <= set(
+        names
+    )
+    alarm = "aws:cloudwatch/metricAlarm:MetricAlarm"
+    age = mocks.find(alarm, "mon-buffer-oldest-message-age").inputs
+    assert {k: age[k] for k in ("namespace", "metricName", "dimensions", "statistic")} == {
+        "namespace": "AWS/SQS",
+        "metricName": "ApproximateAgeOfOldestMessage",
+        "dimensions": {"QueueName": "app-test-buffer"},
+        "statistic": "Maximum",
+    }
+    assert (age["threshold"], age["comparisonOperator"]) == (128, "GreaterThanThreshold")
+    assert age["alarmActions"] == [topic_arn]
+    dlq = mocks.find(alarm, "mon-buffer-dlq-messages-visible").inputs
+    assert (dlq["metricName"], dlq["dimensions"], dlq["threshold"]) == (
+        "ApproximateNumberOfMessagesVisible",
+        {"QueueName": "app-test-buffer-dlq"},
+        0,
+    )
+    body = mocks.find("aws:cloudwatch/dashboard:Dashboard", "mon-dashboard").inputs
+    titles = [w["properties"]["title"] for w in json.loads(body["dashboardBody"])["widgets"]]
+    assert {"Entry buffer", "Batch sizes formed (events per execution)"} <= set(titles)
+
+
+def test_without_the_buffer_there_are_no_buffer_alarms(mocks: Any, settle: Any) -> None:
+    names = settle(lambda: Monitoring("mon", monitoring_args()).alarm_names)
+    assert not [name for name in names if "buffer" in name]
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from components.builders.settings import (
+    BufferSettings,
     EntrySettings,
     HttpApiSettings,
     PipelineSettings,
@@ -26,9 +27,28 @@ def settings(**overrides: str | None) -> PipelineSettings:
 JWT = {"httpApiAuth": "JWT", "jwtIssuer": "https://id.example.com/", "jwtAudience": "a, b"}
 
 
-def test_prod_has_the_bus_and_no_http_api() -> None:
+DEV_BUFFER = BufferSettings(
+    batch_size=1000, batching_window_seconds=5, max_receives=5, retention_days=4
+)
+BUFFER_KEYS = (
+    "entryMode",
+    "bufferBatchSize",
+    "bufferBatchingWindowSeconds",
+    "bufferMaxReceives",
+    "bufferRetentionDays",
+)
+
+
+def test_prod_has_the_bus_and_no_http_api_and_buffers_it() -> None:
     prod = PipelineSettings.from_stack_config(load_stack_config(ROOT / "Pulumi.prod.yaml"))
-    assert prod.entry == EntrySettings(event_bridge_enabled=True, http_api=None)
+    assert prod.entry == EntrySettings(
+        event_bridge_enabled=True,
+        http_api=None,
+        buffer=BufferSettings(
+            batch_size=1000, batching_window_seconds=5, max_receives=5, retention_days=7
+        ),
+    )
+    assert prod.entry.mode == "buffered"
 
 
 def test_jwt_settings_parse_issuer_and_audiences() -> None:
@@ -41,7 +61,52 @@ def test_jwt_settings_parse_issuer_and_audiences() -> None:
             jwt_issuer="https://id.example.com/",
             jwt_audience=("a", "b"),
         ),
+        buffer=DEV_BUFFER,
     )
+
+
+def test_buffered_is_the_default_with_the_documented_defaults() -> None:
+    entry = settings(**dict.fromkeys(BUFFER_KEYS)).entry
+    assert entry is not None
+    assert entry.mode == "buffered"
+    assert entry.buffer == BufferSettings(
+        batch_size=1000, batching_window_seconds=5, max_receives=5, retention_days=4
+    )
+
+
+def test_direct_mode_has_no_buffer() -> None:
+    overrides: dict[str, str | None] = dict.fromkeys(BUFFER_KEYS)
+    entry = settings(**overrides | {"entryMode": "direct"}).entry
+    assert entry is not None
+    assert (entry.mode, entry.buffer) == ("direct", None)
+
+
+def test_buffer_settings_are_read() -> None:
+    entry = settings(
+        bufferBatchSize="10",
+        bufferBatchingWindowSeconds="0",
+        bufferMaxReceives="1000",
+        bufferRetentionDays="7",
+    ).entry
+    assert entry is not None
+    assert entry.buffer == BufferSettings(
+        batch_size=10, batching_window_seconds=0, max_receives=1000, retention_days=7
+    )
+
+
+def test_without_entry_points_there_is_no_buffer() -> None:
+    off: dict[str, str | None] = {
+        "httpApiEnabled": "false",
+        "eventBridgeEnabled": "false",
+        "httpApiAuth": None,
+        "httpApiThrottleBurst": None,
+        "httpApiThrottleRate": None,
+        **dict.fromkeys(BUFFER_KEYS),
+    }
+    entry = settings(**off).entry
+    assert entry == EntrySettings(event_bridge_enabled=False)
+    assert entry is not None
+    assert entry.mode == "direct"
 
 
 @pytest.mark.parametrize(
@@ -62,6 +127,33 @@ def test_jwt_settings_parse_issuer_and_audiences() -> None:
         ({**JWT, "jwtAudience": " , "}, "jwtAudience must name at least one audience"),
         ({"jwtIssuer": "https://id.example.com/"}, "jwtIssuer set but .*httpApiAuth is not JWT"),
         ({"httpApiEnabled": "false"}, "httpApiAuth.* set but .*httpApiEnabled is false"),
+        ({"entryMode": "queued"}, "entryMode must be one of buffered, direct, got 'queued'"),
+        ({"entryMode": "direct"}, "bufferBatchSize.* set but .*entryMode is direct"),
+        ({"bufferBatchSize": "0"}, "bufferBatchSize must be between 1 and 10000"),
+        ({"bufferBatchSize": "10001"}, "bufferBatchSize must be between 1 and 10000"),
+        ({"bufferBatchingWindowSeconds": "301"}, "bufferBatchingWindowSeconds must be between 0"),
+        (
+            {"bufferBatchingWindowSeconds": "0"},
+            "bufferBatchingWindowSeconds must be at least 1 when .*bufferBatchSize is over 10",
+        ),
+        (
+            {"bufferBatchSize": "11", "bufferBatchingWindowSeconds": "0"},
+            "bufferBatchingWindowSeconds must be at least 1",
+        ),
+        ({"bufferMaxReceives": "0"}, "bufferMaxReceives must be between 1 and 1000"),
+        ({"bufferMaxReceives": "1001"}, "bufferMaxReceives must be between 1 and 1000"),
+        ({"bufferRetentionDays": "8"}, "bufferRetentionDays must be between 1 and 7"),
+        ({"bufferRetentionDays": "many"}, "bufferRetentionDays must be an integer"),
+        (
+            {
+                "httpApiEnabled": "false",
+                "eventBridgeEnabled": "false",
+                "httpApiAuth": None,
+                "httpApiThrottleBurst": None,
+                "httpApiThrottleRate": None,
+            },
+            "entryMode.* set but .*httpApiEnabled and eventBridgeEnabled are false",
+        ),
     ],
 )
 def test_bad_entry_config_is_refused_with_the_key(

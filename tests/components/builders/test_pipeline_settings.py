@@ -11,6 +11,7 @@ import pytest
 from components.builders.settings import (
     REQUIRED_KEYS,
     AnalyticsSettings,
+    BufferSettings,
     EntrySettings,
     HttpApiSettings,
     PipelineSettings,
@@ -53,6 +54,9 @@ def test_dev_stack_config_parses_to_typed_values() -> None:
         entry=EntrySettings(
             event_bridge_enabled=True,
             http_api=HttpApiSettings(auth="IAM", throttle_burst=50, throttle_rate=25),
+            buffer=BufferSettings(
+                batch_size=1000, batching_window_seconds=5, max_receives=5, retention_days=4
+            ),
         ),
     )
 

@@ -6,6 +6,9 @@ JSON value. Its exact text is kept (``DeadLetter.input_text``): numbers such as 
 4,301-digit integer, which Python's ``float``/``int`` cannot carry, go back to the pipeline as they
 were. The parsed value (``DeadLetter.input``) is only read, never re-serialised.
 
+A message of the entry buffer's DLQ (``BufferLetter``) is a body as a client sent it, whose batch
+could not start: it is re-submitted as the Batch function would have sent it (handlers.packing).
+
 Peeking (``peek``) receives every message it can see, hidden for a short while, and makes each one
 visible again at once: SQS has no read without a receive, so each peek adds one to a message's
 ``ApproximateReceiveCount``.
@@ -18,6 +21,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from handlers import packing
 from handlers.jsontext import member_texts
 
 # Decimal for every number: 1e400 stays finite and integers have no digit limit.
@@ -74,6 +78,38 @@ class DeadLetter:
             if isinstance(value.get(key), list):
                 return len(value[key])
         return 1
+
+
+@dataclass(frozen=True)
+class BufferLetter:
+    """A message of the entry buffer's DLQ: its body exactly as the entry point sent it."""
+
+    message_id: str
+    receipt_handle: str
+    receive_count: int
+    sent_at: int | None  # ms since the epoch (SentTimestamp)
+    body: str
+
+    @property
+    def events(self) -> int:
+        """How many records the body gives (the elements of a valid envelope, else one)."""
+        return len(packing.message_records(self.body))
+
+    def plan(self, max_events: int) -> packing.Plan:
+        """The execution inputs the Batch function forms of this body alone."""
+        return packing.pack([packing.Message(self.message_id, self.body)], max_events)
+
+
+def parse_buffer_message(message: dict[str, Any]) -> BufferLetter:
+    attributes = message.get("Attributes", {})
+    sent = attributes.get(SENT_TIMESTAMP)
+    return BufferLetter(
+        str(message["MessageId"]),
+        message["ReceiptHandle"],
+        int(attributes.get(RECEIVE_COUNT, "1")),
+        int(sent) if sent is not None else None,
+        message["Body"],
+    )
 
 
 def parse_message(message: dict[str, Any]) -> DeadLetter:

@@ -1,5 +1,6 @@
-"""``ops dlq``: the messages of the DLQ and of the entry DLQ (``entry_dlq_url``: deliveries
-EventBridge gave up on), peeked at (ops.deadletters.peek) and never deleted; one row each."""
+"""``ops dlq``: the messages of the DLQ, of the entry DLQ (``entry_dlq_url``: deliveries
+EventBridge gave up on) and of the entry buffer's DLQ (``buffer_dlq_url``: bodies whose batch
+could not start), peeked at (ops.deadletters.peek) and never deleted; one row each."""
 
 from __future__ import annotations
 
@@ -9,15 +10,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ops.commands import Command, emit, positive_int
-from ops.deadletters import BadDeadLetter, loads, parse_message, peek
+from ops.deadletters import BadDeadLetter, loads, parse_buffer_message, parse_message, peek
 from ops.table import text_table
 from ops.target import Target
 
 DESCRIPTION = """\
 List the messages of the pipeline's dead-letter queue and, when the stack has
-the EventBridge entry, of the entry's: message id, the execution that failed,
-the state it failed in, the error, how many events it holds, its attempts and
-when it was sent.
+them, of the EventBridge entry's and of the entry buffer's: message id, the
+execution that failed, the state it failed in, the error, how many events it
+holds, its attempts and when it was sent.
 
 Nothing is deleted or re-run. SQS has no read without a receive: each message
 is received, hidden for a moment and made visible again at once, so a listing
@@ -96,6 +97,22 @@ def entry_row(message: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def buffer_row(message: dict[str, Any]) -> dict[str, Any]:
+    """A message of the entry buffer's DLQ: a body the Batch function could not start (or that
+    cannot travel in an execution input) on each of its receives."""
+    letter = parse_buffer_message(message)
+    return {
+        "queue": "buffer_dlq",
+        "message_id": letter.message_id,
+        "execution": None,
+        "failed_state": "batch",
+        "error": None,
+        "events": letter.events,
+        "attempts": letter.receive_count,
+        "sent": _sent(message.get("Attributes", {})),
+    }
+
+
 def listing(target: Target, *, limit: int, wait: int | None = None) -> list[dict[str, Any]]:
     sqs = target.client("sqs")
     if wait is None:
@@ -104,6 +121,9 @@ def listing(target: Target, *, limit: int, wait: int | None = None) -> list[dict
     entry_url = target.outputs.get("entry_dlq_url")
     if entry_url:
         rows += [entry_row(m) for m in peek(sqs, str(entry_url), limit, wait)]
+    buffer_url = target.outputs.get("buffer_dlq_url")
+    if buffer_url:
+        rows += [buffer_row(m) for m in peek(sqs, str(buffer_url), limit, wait)]
     return rows
 
 

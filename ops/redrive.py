@@ -1,16 +1,23 @@
-"""``ops redrive``: re-run the DLQ's dead letters through the recovery state machine.
+"""``ops redrive``: re-run the dead letters through the recovery state machine.
 
-Receives up to ``--max`` messages (hidden for ``--visibility-timeout`` seconds while they are
-worked on) and re-submits each letter's ``input``, exactly as the letter carries it, as
-``{"resubmit": <input>}`` (Ingest -> Process -> Write, no DLQ). A message is deleted only after its
-re-run SUCCEEDED; otherwise it is made visible again at once — kept once, never copied — and
-reported with its attempts (``ApproximateReceiveCount``). An input handlers.limits refuses is not
-re-run at all (``REFUSED``). Names: ops.names.redrive_name, one per attempt.
+Receives up to ``--max`` messages of each DLQ (hidden for ``--visibility-timeout`` seconds while
+they are worked on):
+
+- the pipeline's DLQ: each letter's ``input``, exactly as the letter carries it, is re-submitted as
+  ``{"resubmit": <input>}`` (Ingest -> Process -> Write, no DLQ);
+- the entry buffer's DLQ (``buffer_dlq_url``): each body, exactly as received, is packed as the
+  Batch function packs it (handlers.packing) and each input re-submitted the same way.
+
+A message is deleted only after every re-run it gave SUCCEEDED; otherwise it is made visible again
+at once — kept once, never copied — and reported with its attempts (``ApproximateReceiveCount``).
+An input handlers.limits refuses, or a body with a record that cannot travel, is not re-run at all
+(``REFUSED``). Names: ops.names.redrive_name, one per attempt (and per input of a body).
 """
 
 from __future__ import annotations
 
 import argparse
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +25,9 @@ from handlers.limits import execution_input_problem
 from ops.commands import Command, add_concurrency, positive_int, report
 from ops.deadletters import (
     BadDeadLetter,
+    BufferLetter,
     DeadLetter,
+    parse_buffer_message,
     parse_message,
     receive,
     release,
@@ -31,7 +40,8 @@ from ops.target import Target
 DESCRIPTION = """\
 Re-run the dead letters of the pipeline's DLQ: each letter's input, exactly as
 it failed, goes through Ingest -> Process -> Write again on the operators'
-recovery state machine.
+recovery state machine. With the entry buffer, the bodies in its DLQ (batches
+that could not start) go the same way, packed as the Batch function packs them.
 
 A message is deleted once its re-run succeeded. A re-run that fails sends no
 dead letter of its own: the message is kept (once, never copied), made visible
@@ -59,30 +69,49 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+Letter = DeadLetter | BufferLetter
+
+
 def redrive_run(letter: DeadLetter) -> Run:
     name = redrive_name(letter.input_text, letter.message_id, letter.receive_count)
     return Run(name, resubmit_text(letter.input_text), letter.receipt_handle)
+
+
+def buffer_runs(letter: BufferLetter, max_events: int) -> list[Run] | str:
+    """The re-submissions of a buffered body (one per input it packs into), or why it is refused."""
+    plan = letter.plan(max_events)
+    if plan.refused:
+        return "; ".join(f"{r.code}: {r.reason}" for r in plan.refused)
+    return [
+        Run(
+            redrive_name(chunk.text, letter.message_id, letter.receive_count),
+            resubmit_text(chunk.text),
+            letter.receipt_handle,
+        )
+        for chunk in plan.chunks
+    ]
 
 
 @dataclass
 class RedriveSummary:
     received: int
     outcomes: list[Outcome]
-    letters: dict[str, DeadLetter] = field(default_factory=dict)  # by execution name
+    letters: dict[str, Letter] = field(default_factory=dict)  # by execution name
     unreadable: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         failed = [o for o in self.outcomes if o.status != "SUCCEEDED"]
-        redriven = len(self.outcomes) - len(failed)
+        kept = {self.letters[o.run.name].message_id for o in failed}
+        redriven = {self.letters[o.run.name].message_id for o in self.outcomes} - kept
         return {
             "messages": self.received,
-            "redriven": redriven,
-            "deleted": redriven,
-            "kept": len(failed) + len(self.unreadable),
+            "redriven": len(redriven),
+            "deleted": len(redriven),
+            "kept": len(kept) + len(self.unreadable),
             "items_written": sum(o.written for o in self.outcomes),
             "already_present": sum(o.already_present for o in self.outcomes),
             "rejected": sum(len(o.rejected) for o in self.outcomes),
-            "failed": len(failed) + len(self.unreadable),
+            "failed": len(kept) + len(self.unreadable),
             "failures": [
                 {
                     "message_id": self.letters[o.run.name].message_id,
@@ -95,6 +124,38 @@ class RedriveSummary:
             ]
             + [{"error": reason} for reason in self.unreadable],
         }
+
+
+class _Settlement:
+    """Deletes a message once every run it gave has SUCCEEDED, or releases it once one failed
+    (each message settled once, when its last run ends)."""
+
+    def __init__(self, sqs: Any) -> None:
+        self.sqs = sqs
+        self.queue: dict[str, str] = {}  # run name -> queue url
+        self.message: dict[str, str] = {}  # run name -> message id
+        self.pending: dict[str, int] = {}  # message id -> runs not ended yet
+        self.failed: set[str] = set()
+        self.lock = threading.Lock()
+
+    def expect(self, url: str, message_id: str, runs: list[Run]) -> None:
+        for run in runs:
+            self.queue[run.name], self.message[run.name] = url, message_id
+        self.pending[message_id] = len(runs)
+
+    def __call__(self, outcome: Outcome) -> None:
+        name = outcome.run.name
+        message_id = self.message[name]
+        with self.lock:
+            if outcome.status != "SUCCEEDED":
+                self.failed.add(message_id)
+            self.pending[message_id] -= 1
+            if self.pending[message_id]:
+                return
+        if message_id in self.failed:
+            release(self.sqs, self.queue[name], outcome.run.tag)
+        else:
+            self.sqs.delete_message(QueueUrl=self.queue[name], ReceiptHandle=outcome.run.tag)
 
 
 def redrive(
@@ -112,9 +173,10 @@ def redrive(
     sqs = target.client("sqs")
     if wait is None:
         wait = target.receive_wait
+    settlement = _Settlement(sqs)
     messages = receive(sqs, target.dlq_url, max_messages, visibility, wait)
     runs: list[Run] = []
-    letters: dict[str, DeadLetter] = {}
+    letters: dict[str, Letter] = {}
     refused: list[Outcome] = []  # inputs that can never run: not started
     unreadable: list[str] = []
     for message in messages:
@@ -129,18 +191,31 @@ def redrive(
         problem = execution_input_problem(letter.input_text)
         if problem is None:
             runs.append(run)
+            settlement.expect(target.dlq_url, letter.message_id, [run])
             continue
         release(sqs, target.dlq_url, letter.receipt_handle)
         refused.append(Outcome(run, "REFUSED", error=f"{problem.code}: {problem.message}"))
-
-    def settle(outcome: Outcome) -> None:
-        if outcome.status == "SUCCEEDED":
-            sqs.delete_message(QueueUrl=target.dlq_url, ReceiptHandle=outcome.run.tag)
-        else:
-            release(sqs, target.dlq_url, outcome.run.tag)
-
+    buffer_url = target.outputs.get("buffer_dlq_url")
+    if buffer_url:
+        max_events = int(target.outputs["max_batch_events"])
+        buffered = receive(sqs, str(buffer_url), max_messages, visibility, wait)
+        messages += buffered
+        for message in buffered:
+            body = parse_buffer_message(message)
+            planned = buffer_runs(body, max_events)
+            if isinstance(planned, str):
+                name = redrive_name(body.body, body.message_id, body.receive_count)
+                letters[name] = body
+                release(sqs, str(buffer_url), body.receipt_handle)
+                refused.append(
+                    Outcome(Run(name, body.body, body.receipt_handle), "REFUSED", error=planned)
+                )
+                continue
+            letters.update((run.name, body) for run in planned)
+            runs += planned
+            settlement.expect(str(buffer_url), body.message_id, planned)
     outcomes = runner.run_all(
-        runs, concurrency=concurrency, label="redrive" if progress else None, on_done=settle
+        runs, concurrency=concurrency, label="redrive" if progress else None, on_done=settlement
     )
     return RedriveSummary(len(messages), refused + outcomes, letters, unreadable)
 

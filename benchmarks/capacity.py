@@ -253,6 +253,7 @@ class Capacity:
     next_events_per_s: float
     by_check: dict[str, float]
     at_capacity: dict[str, float]
+    ramp_s: dict[str, float]  # how long the scaling rates take to reach the capacity's needs
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready: an unbounded rate is None."""
@@ -285,4 +286,17 @@ def capacity(entry: Entry, quotas: QuotaTable) -> Capacity:
         next_events_per_s=rates[after.name] if after else math.inf,
         by_check={c.name: rates[c.name] for c in ordered},
         at_capacity=at.as_dict(),
+        ramp_s=ramp(at, quotas),
     )
+
+
+def ramp(at: Flow, quotas: QuotaTable) -> dict[str, float]:
+    """Seconds the scaling rates take to reach what ``at`` needs, from nothing: Lambda adds 1,000
+    environments per 10 s per function (as if one function needed all the concurrency: an upper
+    bound), the SQS mapping 300 concurrent invokes a minute above its first five."""
+    lambda_steps = math.ceil(at.lambda_concurrency / quotas["lambda_scaling_per_10s"])
+    extra_invokes = max(0.0, at.mapping_invokes - quotas["lambda_sqs_pollers_low_traffic"])
+    return {
+        "lambda_concurrency": 10.0 * lambda_steps,
+        "mapping_invokes": round(60 * extra_invokes / quotas["lambda_sqs_scale_up_per_minute"], 1),
+    }

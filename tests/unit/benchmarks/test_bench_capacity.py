@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import pytest
@@ -92,3 +93,14 @@ def test_in_flight_messages_wait_the_window_and_the_batch_invoke(
 def test_an_unknown_quota_cannot_be_raised() -> None:
     with pytest.raises(ValueError, match="no such quota"):
         QUOTAS.replace(api_gateway=1.0)
+
+
+def test_the_ramp_is_the_scaling_rates_time_to_reach_the_need(
+    standard: PipelineProfile, buffer: BufferSettings
+) -> None:
+    at = dataclasses.replace(
+        flow(Entry("b", standard, buffer, SHARE), 100), lambda_concurrency=2500, mapping_invokes=305
+    )
+    assert capacity.ramp(at, QUOTAS) == {"lambda_concurrency": 30.0, "mapping_invokes": 60.0}
+    found = capacity.capacity(Entry("direct", standard, None, SHARE), QUOTAS)
+    assert found.ramp_s["lambda_concurrency"] == 10.0

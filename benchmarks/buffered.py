@@ -34,6 +34,7 @@ prices_us_east_1.json and quotas_us_east_1.json):
 from __future__ import annotations
 
 import bisect
+import functools
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
@@ -113,11 +114,14 @@ class PipelineProfile:
     def sizes(self) -> list[float]:
         return [p[0] for p in self.points]
 
+    @functools.cached_property
+    def _series(self) -> dict[str, list[tuple[float, float]]]:
+        return {name: [(x, u[name]) for x, u in self.points] for name in PER_EXECUTION}
+
     def units(self, events_per_execution: float) -> dict[str, float]:
         """Units of one execution of ``events_per_execution`` events."""
         return {
-            name: interpolate([(x, u[name]) for x, u in self.points], events_per_execution)
-            for name in PER_EXECUTION
+            name: interpolate(points, events_per_execution) for name, points in self._series.items()
         }
 
     def lambda_seconds(self, events_per_execution: float) -> float:

@@ -58,8 +58,7 @@ def express() -> PipelineProfile:
 PACKING = {"record_bytes_mean": 1870.0, "body_bytes_mean": 231.0, "cpu_us_per_record_max": 250.0}
 
 
-@pytest.fixture
-def buffer() -> BufferSettings:
+def buffer_settings() -> BufferSettings:
     return settings(
         load_quotas(),
         max_batch_events=500,
@@ -68,3 +67,8 @@ def buffer() -> BufferSettings:
         memory_mb=512,
         log_bytes_per_invoke=1000.0,
     )
+
+
+@pytest.fixture
+def buffer() -> BufferSettings:
+    return buffer_settings()

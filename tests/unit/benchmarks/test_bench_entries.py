@@ -11,16 +11,16 @@ from benchmarks import entries, report
 from benchmarks.buffered import BufferSettings, PipelineProfile
 from benchmarks.prices import load_prices
 from benchmarks.quotas import load_quotas
+from tests.unit.benchmarks.conftest import buffer_settings, profile
 
 PRICES = load_prices()
 QUOTAS = load_quotas()
 
 
-@pytest.fixture
-def results(
-    standard: PipelineProfile, express: PipelineProfile, buffer: BufferSettings
-) -> dict[str, Any]:
-    return entries.model({"STANDARD": standard, "EXPRESS": express}, buffer, PRICES, QUOTAS, 0.01)
+@pytest.fixture(scope="module")
+def results() -> dict[str, Any]:
+    profiles = {w: profile(w) for w in ("STANDARD", "EXPRESS")}
+    return entries.model(profiles, buffer_settings(), PRICES, QUOTAS, 0.01)
 
 
 def row(results: dict[str, Any], label: str) -> dict[str, Any]:

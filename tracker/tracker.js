@@ -275,7 +275,10 @@ export function createTracker(options) {
     attempt = Math.min(attempt + 1, 30);
     retryAt = Date.now() + delay;
     clearTimeout(retryTimer);
-    retryTimer = setTimeout(flush, delay);
+    retryTimer = setTimeout(() => {
+      retryAt = 0; // timers and Date.now() use different clocks: never wait on a rounding
+      flush();
+    }, delay);
   }
 
   function remove(batch) {

@@ -7,7 +7,7 @@ PY := $(BIN)/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 STACK ?= dev
 
-.PHONY: venv lint typecheck workflows test unit e2e demo serve bench soak lock clean
+.PHONY: venv lint typecheck workflows test unit e2e test-browser browser-deps demo serve bench soak lock clean
 
 venv: $(STAMP)
 
@@ -42,6 +42,18 @@ unit: venv
 
 e2e: venv
 	$(PY) -m pytest $(PYTEST_PARALLEL) tests/e2e
+
+# tests/browser in headless Chromium (not part of `make test`). Debian's chromium and chromium-driver
+# are installed with apt-get when no browser and driver are on PATH (as root, else through sudo).
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+browser-deps:
+	@if ! command -v chromedriver >/dev/null || ! { command -v chromium || command -v chromium-browser \
+	    || command -v google-chrome; } >/dev/null; then \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq \
+	    chromium chromium-driver; fi
+
+test-browser: venv browser-deps
+	$(PY) -m pytest tests/browser
 
 demo: venv
 	$(PY) -m harness demo --stack $(STACK)

@@ -135,6 +135,7 @@ if entry is not None and entry.http_api is not None:
             log_retention_days=settings.log_retention_days,
             jwt_issuer=entry.http_api.jwt_issuer,
             jwt_audience=entry.http_api.jwt_audience,
+            cors=entry.http_api.cors,
         ),
     )
     pulumi.export("http_api_url", http_api.url)

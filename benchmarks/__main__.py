@@ -1,4 +1,4 @@
-"""``python -m benchmarks``: run every benchmark, write results.json and RESULTS.md, print them.
+"""``python -m benchmarks``: run every benchmark, write results.json, RESULTS.md and the chart.
 
 Each workflow type runs in a fresh interpreter (``python -m benchmarks.harness_runs``): the
 emulator, its patches and the handlers' module state never leak from one configuration into the
@@ -17,18 +17,29 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks import coldstart, cost, cpu, report, writepath
+from benchmarks import chart, coldstart, cost, cpu, entries, packing, report, writepath
+from benchmarks.buffered import PipelineProfile
 from benchmarks.prices import PriceTable, load_prices
-from benchmarks.workload import largest_fitting_batch, make_events
+from benchmarks.quotas import QuotaTable, load_quotas
+from benchmarks.workload import (
+    fits_payload_limit,
+    fits_records_limit,
+    hottest_user_share,
+    largest_fitting_batch,
+    make_events,
+)
+from components.builders.settings import load_stack_config
 from handlers.table import WRITE_CONCURRENCY
 
 HERE = Path(__file__).resolve().parent
 MICRO_BATCH = 100
 SIZES = (1, 25, 100, 500)
+MAX_BATCH_EVENTS_KEY = "activity-pipeline:maxBatchEvents"
 
 
 def machine() -> dict[str, Any]:
@@ -68,11 +79,18 @@ def source_revision() -> dict[str, Any]:
     }
 
 
-def largest_fit(seed: int, samples: int = 8, upper: int = 500) -> int:
-    """The largest batch Ingest accepts, the smallest such over several windows of events."""
+def largest_fit(
+    seed: int,
+    samples: int = 8,
+    upper: int = 500,
+    fits: Callable[[list[Any]], bool] = fits_payload_limit,
+) -> int:
+    """The largest batch Ingest accepts, the smallest such over several windows of events
+    (as an ``events`` envelope, or with ``fits`` another form)."""
     events = make_events(upper * samples, seed=seed, nonce="fit")
     return min(
-        largest_fitting_batch(events[i * upper : (i + 1) * upper], upper) for i in range(samples)
+        largest_fitting_batch(events[i * upper : (i + 1) * upper], upper, fits)
+        for i in range(samples)
     )
 
 
@@ -132,6 +150,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     started = time.perf_counter()
     prices = load_prices()
+    quotas = load_quotas()
+    max_batch_events = int(load_stack_config(HERE.parent / "Pulumi.dev.yaml")[MAX_BATCH_EVENTS_KEY])
 
     print("handler CPU ...", flush=True)
     cpu_results = cpu.run()
@@ -139,14 +159,21 @@ def main(argv: list[str] | None = None) -> int:
     write_path = writepath.run()
     print("cold start ...", flush=True)
     cold = coldstart.run()
+    print("Batch packing ...", flush=True)
+    packed = packing.measure(max_batch_events)
     fit = largest_fit(args.seed)
+    records_fit = largest_fit(args.seed, upper=max_batch_events, fits=fits_records_limit)
     fit_size = max(2, fit // 10 * 10)
     print(f"largest batch under the payload limit: {fit} events; end to end ...", flush=True)
     standard_plan = [(1, args.naive_events)] + [
         (size, max(size, math.ceil(args.events / size) * size))
         for size in sorted({*SIZES[1:], fit_size})
     ]
-    express_plan = [(25, args.events), (MICRO_BATCH, args.events)]
+    # Express at one event per execution too: the direct entry's single-event cost
+    express_plan = [(1, max(1, args.naive_events // 4))] + [
+        (size, max(size, math.ceil(args.events / size) * size))
+        for size in sorted({*SIZES[1:], fit_size})
+    ]
     runs = [
         run_child("STANDARD", standard_plan, args.seed),
         run_child("EXPRESS", express_plan, args.seed + 1),
@@ -186,12 +213,14 @@ def main(argv: list[str] | None = None) -> int:
     naive_total = cost_configs[0]["per_million"]["total"]
     micro_total = cost_configs[1]["per_million"]["total"]
     express_total = cost_configs[2]["per_million"]["total"]
+    entry = entry_model(runs, prices, quotas, packed, records_fit, max_batch_events, args.seed)
+    series = [chart.Series(**s) for s in entry.pop("chart_series")]
     targets = report.evaluate_targets(
         naive_total,
         micro_total,
         cpu_results["process_vs_baseline"],
         {name: h["vs_boto3"] for name, h in cold["handlers"].items()},
-    )
+    ) + [report.Target(**t) for t in entry["targets"]]
     results: dict[str, Any] = {
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine(),
@@ -204,7 +233,7 @@ def main(argv: list[str] | None = None) -> int:
             "sources": dict(prices.sources),
         },
         "targets": [t.as_dict() for t in targets],
-        "gaps": gaps(targets, cpu_results, cold, fit),
+        "gaps": gaps(targets, cpu_results, cold, fit, entry),
         "cost": {
             "micro_batch_size": MICRO_BATCH,
             "configurations": cost_configs,
@@ -213,26 +242,63 @@ def main(argv: list[str] | None = None) -> int:
             "by_batch_size": by_batch,
         },
         "largest_batch_under_payload_limit": fit,
+        "largest_records_batch_under_payload_limit": records_fit,
+        "batch_packing": packed,
+        "entries": entry,
         "throughput": throughput,
         "deployments": [{k: v for k, v in run.items() if k != "segments"} for run in runs],
         "cpu": cpu_results,
         "write_path": write_path,
         "cold_start": cold,
-        "notes": notes(prices),
+        "notes": notes(prices, entry),
     }
     results["wall_s"] = round(time.perf_counter() - started, 1)
     markdown = report.render_markdown(results)
     args.out.mkdir(parents=True, exist_ok=True)
+    drawn = chart.render(series, entries.RATES, args.out / chart.CHART_FILE.name)
     (args.out / "results.json").write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
     (args.out / "RESULTS.md").write_text(markdown, encoding="utf-8")
     print()
     print(markdown)
-    print(f"wrote {args.out / 'results.json'} and {args.out / 'RESULTS.md'}")
+    print(f"wrote {args.out / 'results.json'}, {args.out / 'RESULTS.md'} and {drawn}")
     return 0
 
 
+def entry_model(
+    runs: list[dict[str, Any]],
+    prices: PriceTable,
+    quotas: QuotaTable,
+    packed: dict[str, Any],
+    records_fit: int,
+    max_batch_events: int,
+    seed: int,
+) -> dict[str, Any]:
+    """The entries' cost, capacity and targets from the measured runs (benchmarks.entries)."""
+    profiles = {
+        run["workflow_type"]: PipelineProfile.from_segments(
+            run["workflow_type"], run["architecture"], run["memory_mb"], run["segments"]
+        )
+        for run in runs
+    }
+    standard = next(r for r in runs if r["workflow_type"] == "STANDARD")
+    settings = entries.settings(
+        quotas,
+        max_batch_events=max_batch_events,
+        execution_fit=records_fit,
+        packing=packed,
+        memory_mb=int(standard["memory_mb"]),
+        log_bytes_per_invoke=entries.log_bytes_per_invoke(pick(runs, "STANDARD", 1)),
+    )
+    share = hottest_user_share(make_events(10_000, seed=seed, nonce="share"))
+    return entries.model(profiles, settings, prices, quotas, share)
+
+
 def gaps(
-    targets: list[report.Target], cpu_results: dict[str, Any], cold: dict[str, Any], fit: int
+    targets: list[report.Target],
+    cpu_results: dict[str, Any],
+    cold: dict[str, Any],
+    fit: int,
+    entry: dict[str, Any],
 ) -> list[str]:
     """Why a target is not met, from the measured breakdowns."""
     reasons = []
@@ -260,6 +326,8 @@ def gaps(
                 f"{target.name} is {target.measured:.2f}x: boto3 is inside every handler import; "
                 "the rest is " + ", ".join(f"{t['package']} {t['cumulative_ms']} ms" for t in top)
             )
+        elif target.name.startswith("buffered"):
+            reasons.append(entries.gap(target, entry))
         elif target.name.startswith("micro-batch cost"):
             reasons.append(
                 f"micro-batches cost {target.measured:.4f} of the naive design; the per-event "
@@ -276,7 +344,8 @@ def gaps(
     return reasons
 
 
-def notes(prices: PriceTable) -> list[str]:
+def notes(prices: PriceTable, entry: dict[str, Any]) -> list[str]:
+    s = entry["settings"]
     return [
         "Operations are counted by a botocore before-parameter-build hook on every client the "
         "emulator, the ASL interpreter and the functions create (benchmarks/counting.py): S3 "
@@ -313,6 +382,32 @@ def notes(prices: PriceTable) -> list[str]:
         "Cold start: the deployment package is zipped from components.workflow.handler_files, "
         "unzipped and imported in fresh interpreters with PYTHONDONTWRITEBYTECODE=1 (handlers "
         "compiled from source as in /var/task; site-packages from their bytecode).",
+        "Single-event HTTP traffic (benchmarks/buffered.py, benchmarks/capacity.py) is modelled "
+        "from the counts above, not run through a buffer in the emulator: the pipeline's units per "
+        "execution at each measured batch size, linearly interpolated between sizes (the buffered "
+        'entry\'s executions carry {"records": [...]}, the measured ones {"events": [...]}: '
+        "the same work per event); API Gateway one request per POST; SQS one SendMessage per "
+        f"POST, {s['messages_per_receive']:g} message per ReceiveMessage (a long poll returns as "
+        "soon as one message is available: the upper bound of receives while messages trickle "
+        "in), one DeleteMessageBatch per 10, 64 KB units; five pollers each gathering its share "
+        f"of the traffic for the {s['window_s']:g} s window (the issue's default; the stack files "
+        "set none yet); idle long polls (20 s) and KMS data-key requests (every "
+        f"{s['kms_reuse_s']:g} s per principal, {s['producers']} producers and "
+        f"{s['consumers']} consumer) counted every hour at every rate.",
+        "The Batch function is priced at the stack's memory and architecture: one invoke per "
+        f"batch lasting {s['fixed_s'] * 1000:g} ms + {s['start_execution_s'] * 1000:g} ms per "
+        "StartExecution (conservative figures) + the packing CPU per record measured in process "
+        f"({s['pack_cpu_per_record_s'] * 1e6:.0f} us on this machine's core, "
+        "benchmarks/packing.py, a stand-in for the function) divided by its vCPU share "
+        f"({s['memory_mb']} of "
+        f"{s['vcpu_memory_mb']:g} MB); its log bytes per invoke are the pipeline functions' "
+        "measured mean.",
+        "Capacity: the highest arrival rate of single-event POSTs below which every rate fits each "
+        "quota of benchmarks/quotas_us_east_1.json; Lambda concurrency is the measured billed "
+        "seconds per execution (in the emulator: an upper bound of AWS's) times executions per "
+        "second, plus the Batch function's; Lambda invokes/s are 3 per execution plus one per "
+        "batch; SQS in flight = rate x (gathering time + Batch duration); the hottest user's "
+        "partition takes its share of the writes; raw objects of one hour share one S3 prefix.",
     ]
 
 

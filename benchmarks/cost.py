@@ -8,6 +8,8 @@ Billing rules, as the AWS pricing pages state them (see ``prices_us_east_1.json`
 - Lambda: one request per invoke; duration rounded up to 1 ms times configured memory (GB-s).
 - DynamoDB on-demand: one write request unit per started 1 KB of item size, per item written.
 - CloudWatch Logs: bytes ingested; a log event counts its UTF-8 message plus 26 bytes.
+- API Gateway HTTP API: one request per call, metered in 512 KB increments.
+- SQS: every API action is a request, one more per started 64 KB of its payload.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ EXPRESS_MEMORY_CHUNK_MB: Final = 64
 EXPRESS_BASE_MEMORY_MB: Final = 50
 LOG_EVENT_OVERHEAD_BYTES: Final = 26
 DYNAMODB_WRU_BYTES: Final = 1024
+SQS_CHUNK_BYTES: Final = 64 * 1024
+APIGATEWAY_HTTP_CHUNK_BYTES: Final = 512 * 1024
 BYTES_PER_GB: Final = 1024**3
 MB: Final = 1024 * 1024
 
@@ -144,6 +148,16 @@ def dynamodb_item_size(item: Mapping[str, Mapping[str, Any]]) -> int:
     return sum(len(name.encode("utf-8")) + dynamodb_value_size(v) for name, v in item.items())
 
 
+def sqs_billed_requests(payload_bytes: float) -> int:
+    """SQS bills each started 64 KB chunk of a request's payload as one request (at least one)."""
+    return max(1, math.ceil(payload_bytes / SQS_CHUNK_BYTES - 1e-9))
+
+
+def apigateway_billed_requests(request_bytes: float) -> int:
+    """HTTP APIs meter a request in 512 KB increments (at least one)."""
+    return max(1, math.ceil(request_bytes / APIGATEWAY_HTTP_CHUNK_BYTES - 1e-9))
+
+
 def write_request_units(item_size: int) -> int:
     """On-demand standard writes: 1 WRU per started 1 KB."""
     return max(1, math.ceil(item_size / DYNAMODB_WRU_BYTES))
@@ -151,24 +165,26 @@ def write_request_units(item_size: int) -> int:
 
 @dataclass
 class Usage:
-    """Billable units counted while the harness ran one configuration."""
+    """Billable units of one configuration: counted while the harness ran it (whole numbers), or
+    modelled from those counts (benchmarks.buffered: fractions of a unit per event add up)."""
 
-    events: int
+    events: float
     workflow_type: str
-    executions: int = 0
-    state_transitions: int = 0
-    express_requests: int = 0
+    executions: float = 0
+    state_transitions: float = 0
+    express_requests: float = 0
     express_gb_seconds: float = 0.0
-    lambda_requests: int = 0
+    lambda_requests: float = 0
     lambda_gb_seconds: float = 0.0
     lambda_architecture: str = "arm64"
-    s3_puts: int = 0
-    s3_gets: int = 0
-    dynamodb_items: int = 0
-    dynamodb_wru: int = 0
-    sqs_requests: int = 0
-    log_bytes: int = 0  # function logs + state-machine logs (see notes)
-    kms_requests: int = 0
+    s3_puts: float = 0
+    s3_gets: float = 0
+    dynamodb_items: float = 0
+    dynamodb_wru: float = 0
+    sqs_requests: float = 0
+    log_bytes: float = 0  # function logs + state-machine logs (see notes)
+    kms_requests: float = 0
+    apigateway_requests: float = 0
     notes: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -193,10 +209,11 @@ def cost_lines(usage: Usage, prices: PriceTable) -> dict[str, float]:
         "sqs_requests": usage.sqs_requests * prices["sqs_request"],
         "logs_ingestion": usage.log_bytes / BYTES_PER_GB * prices["logs_ingestion_gb"],
         "kms_requests": usage.kms_requests * prices["kms_request"],
+        "apigateway_requests": usage.apigateway_requests * prices["apigateway_http_request"],
     }
 
 
-def per_million(lines: Mapping[str, float], events: int) -> dict[str, float]:
+def per_million(lines: Mapping[str, float], events: float) -> dict[str, float]:
     """Each line item scaled to one million events, plus ``total``."""
     if events <= 0:
         raise ValueError("events must be positive")

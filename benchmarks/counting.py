@@ -19,6 +19,7 @@ from typing import Any
 
 from botocore.handlers import BUILTIN_HANDLERS
 
+from benchmarks import cost
 from benchmarks.cost import dynamodb_item_size, log_event_bytes, write_request_units
 
 # (service, operation) pairs that are billed per request in this pipeline.
@@ -37,7 +38,6 @@ COUNTED = frozenset(
         ("kms", "Decrypt"),
     }
 )
-SQS_CHUNK_BYTES = 64 * 1024
 
 
 @dataclass
@@ -102,9 +102,8 @@ class OperationLog:
 
 
 def sqs_billed_requests(body: str) -> int:
-    """SQS bills each started 64 KB chunk of a request's payload as one request."""
-    size = len(body.encode("utf-8"))
-    return max(1, -(-size // SQS_CHUNK_BYTES))
+    """SQS bills each started 64 KB of a request's payload (its UTF-8 bytes) as one request."""
+    return cost.sqs_billed_requests(len(body.encode("utf-8")))
 
 
 @contextmanager

@@ -1,4 +1,8 @@
-"""The dated us-east-1 list-price table (``prices_us_east_1.json``), loaded and checked (pure)."""
+"""The dated us-east-1 list-price table (``prices_us_east_1.json``), loaded and checked (pure).
+
+``parse_dated`` checks what every dated table of the benchmarks has (a region, the ISO date it was
+checked on, one entry per required key with an https source); the quota table uses it too.
+"""
 
 from __future__ import annotations
 
@@ -23,6 +27,7 @@ REQUIRED: Final[dict[str, str]] = {
     "s3_get": "S3 GET request",
     "dynamodb_write_request_unit": "DynamoDB on-demand write request unit",
     "sqs_request": "SQS request",
+    "apigateway_http_request": "API Gateway HTTP API request",
     "logs_ingestion_gb": "GB of CloudWatch Logs ingested",
     "kms_request": "KMS request",
 }
@@ -50,34 +55,47 @@ class PriceTable:
         return self.usd[key]
 
 
-def parse_prices(document: Mapping[str, Any]) -> PriceTable:
-    """Validate the document: region, ISO date, a positive price and an https source each."""
+def parse_dated(
+    document: Mapping[str, Any], section: str, required: Mapping[str, str], error: type[ValueError]
+) -> tuple[str, date, dict[str, Mapping[str, Any]]]:
+    """The region, the date and the ``required`` entries of ``document[section]``, each a mapping
+    with an https ``source``; ``error`` for anything missing."""
     region = document.get("region")
     if not isinstance(region, str) or not region:
-        raise PriceTableError("price table has no region")
+        raise error(f"{section} table has no region")
     try:
         checked_on = date.fromisoformat(str(document.get("checked_on")))
     except ValueError:
-        raise PriceTableError("price table has no ISO date in checked_on") from None
-    entries = document.get("prices")
+        raise error(f"{section} table has no ISO date in checked_on") from None
+    entries = document.get(section)
     if not isinstance(entries, Mapping):
-        raise PriceTableError("price table has no 'prices' mapping")
-    usd: dict[str, float] = {}
-    sources: dict[str, str] = {}
-    listed: dict[str, str] = {}
-    for key in REQUIRED:
+        raise error(f"{section} table has no {section!r} mapping")
+    found: dict[str, Mapping[str, Any]] = {}
+    for key in required:
         entry = entries.get(key)
         if not isinstance(entry, Mapping):
-            raise PriceTableError(f"price table lacks {key}")
-        value = entry.get("usd")
-        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-            raise PriceTableError(f"{key}: usd must be a positive number, got {value!r}")
+            raise error(f"{section} table lacks {key}")
         source = entry.get("source")
         if not isinstance(source, str) or not source.startswith("https://"):
-            raise PriceTableError(f"{key}: source must be an https URL, got {source!r}")
-        usd[key] = float(value)
-        sources[key] = source
-        listed[key] = str(entry.get("listed", ""))
+            raise error(f"{key}: source must be an https URL, got {source!r}")
+        found[key] = entry
+    return region, checked_on, found
+
+
+def positive_number(key: str, value: Any, error: type[ValueError]) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise error(f"{key}: must be a positive number, got {value!r}")
+    return float(value)
+
+
+def parse_prices(document: Mapping[str, Any]) -> PriceTable:
+    """Validate the document: region, ISO date, a positive price and an https source each."""
+    region, checked_on, entries = parse_dated(document, "prices", REQUIRED, PriceTableError)
+    usd = {
+        k: positive_number(f"{k}: usd", e.get("usd"), PriceTableError) for k, e in entries.items()
+    }
+    sources = {k: str(e["source"]) for k, e in entries.items()}
+    listed = {k: str(e.get("listed", "")) for k, e in entries.items()}
     return PriceTable(region, checked_on, usd, sources, listed)
 
 

@@ -21,6 +21,7 @@ LINE_LABELS: Final = {
     "sqs_requests": "SQS requests",
     "logs_ingestion": "CloudWatch Logs ingestion",
     "kms_requests": "KMS requests",
+    "apigateway_requests": "API Gateway HTTP API requests",
     "total": "**total**",
 }
 
@@ -30,7 +31,7 @@ class Target:
     name: str
     measured: float
     limit: float
-    comparison: str  # "<=": measured must not exceed limit
+    comparison: str  # "<=": measured must not exceed limit; ">=": must reach it
     met: bool
     detail: str
 
@@ -40,6 +41,10 @@ class Target:
 
 def at_most(name: str, measured: float, limit: float, detail: str) -> Target:
     return Target(name, round(measured, 4), round(limit, 4), "<=", measured <= limit, detail)
+
+
+def at_least(name: str, measured: float, limit: float, detail: str) -> Target:
+    return Target(name, round(measured, 4), round(limit, 4), ">=", measured >= limit, detail)
 
 
 def evaluate_targets(
@@ -160,6 +165,126 @@ def write_path_section(results: Mapping[str, Any]) -> list[str]:
     return out
 
 
+def _rate(value: float | None) -> str:
+    return "unlimited" if value is None else f"{value:,.0f}"
+
+
+def entry_section(entry: Mapping[str, Any], chart: str) -> list[str]:
+    """Single-event HTTP traffic through the direct and the buffered entry: cost by arrival rate,
+    the chart, the line items at the target rate, the assumptions' effect, and capacity."""
+    rates = [f"{r:g}" for r in entry["rates"]]
+    s = entry["settings"]
+    out = [
+        "",
+        "## Single-event HTTP traffic: direct vs buffered entry",
+        "",
+        "Modelled from the counts above (benchmarks/buffered.py, benchmarks/capacity.py): the "
+        "pipeline's units per execution as measured at each batch size (interpolated between "
+        "them), API Gateway and SQS requests, the Batch function and the buffer's fixed hourly "
+        f"requests. Buffer: batching window {s['window_s']:g} s, BatchSize {s['batch_size']:,}, "
+        f"{s['pollers']} pollers each forming its own batch, at most "
+        f"{entry['records_per_invoke']:,} records per batch (the 6 MB invoke payload at "
+        f"{s['record_bytes']:,.0f} bytes a record) and {entry['events_per_execution_max']} per "
+        f"execution; a POST body is {s['body_bytes']:,.0f} bytes (the workload's events).",
+        "",
+        f"![cost per million events against arrival rate]({chart})",
+        "",
+    ]
+    rows = []
+    for c in entry["configurations"]:
+        cap = c["capacity_events_per_s"]
+        cells = []
+        for r, label in zip(entry["rates"], rates, strict=True):
+            if cap is not None and r > cap:
+                cells.append(f"over capacity ({cap:,.0f}/s)")
+                continue
+            lines = c["by_rate"][label] if "by_rate" in c else c["per_million"]
+            cells.append(
+                f"**{_money(lines['total'])}**"
+                if c["kind"] == "buffered"
+                else _money(lines["total"])
+            )
+        rows.append([c["label"], *cells])
+    buffered = next(c for c in entry["configurations"] if c["kind"] == "buffered")
+    rows.append(
+        [
+            "buffered: records per batch -> executions",
+            *[
+                f"{buffered['batch_formed'][r]['records']:g} -> "
+                f"{buffered['batch_formed'][r]['executions']}"
+                for r in rates
+            ],
+        ]
+    )
+    out += _table(["USD per million events", *[f"at {r}/s" for r in rates]], rows)
+    target = "100"
+    picked = {
+        c["label"]: c["by_rate"][target] if "by_rate" in c else c["per_million"]
+        for c in entry["configurations"]
+        if c["kind"] in ("buffered", "client 100") or c["label"].startswith("direct, 1 event")
+    }
+    out += ["", f"Line items at {target} events/s:", ""]
+    out += cost_table(picked)
+    out += ["", f"What the model's assumptions do (buffered, {target} events/s):", ""]
+    out += _table(
+        ["assumption", "Standard", "Express"],
+        [
+            [row["assumption"], _money(row["STANDARD"]), _money(row["EXPRESS"])]
+            for row in entry["sensitivity_at_target_rate"]
+        ],
+    )
+    fixed = entry["fixed_requests_per_hour"]
+    out += [
+        "",
+        f"Fixed requests whatever the traffic: {fixed['sqs_idle_receives']:,.0f} SQS receives an "
+        f"hour (idle long polls of the pollers) and {fixed['kms']:,.0f} KMS requests an hour "
+        "(SQS data keys), amortized over the events of that hour.",
+        "",
+        "### Capacity within the default quotas (us-east-1)",
+        "",
+        f"Quotas: `{entry['quotas']['file']}` (checked {entry['quotas']['checked_on']}). "
+        "Sustained single-event POSTs per second; the hottest user sends "
+        f"{entry['hot_user_share']:.2%} of the events (the workload's); a single user's own "
+        f"events are capped at {entry['single_user_events_per_s']:,.0f}/s on every entry "
+        "(its partition's write units).",
+        "",
+    ]
+    out += _table(
+        ["entry", "events/s", "binds first", "raising it buys", "Lambda concurrency then (ramp)"],
+        [
+            [
+                c["label"],
+                _rate(c["events_per_s"]),
+                c["binding"],
+                f"{_rate(c['next_events_per_s'])}/s, then {c['next_binding']}"
+                if c["next_binding"]
+                else "n/a",
+                f"{c['at_capacity']['lambda_concurrency']:,.0f} "
+                f"(<= {c['ramp_s']['lambda_concurrency']:g} s)",
+            ]
+            for c in entry["capacity"]
+        ],
+    )
+    checks = list(entry["capacity"][0]["by_check"])
+    for c in entry["capacity"][1:]:
+        checks += [k for k in c["by_check"] if k not in checks]
+    out += ["", "Events/s each quota allows on its own:", ""]
+    out += _table(
+        ["quota", *[c["label"] for c in entry["capacity"]]],
+        [
+            [
+                name,
+                *[
+                    _rate(c["by_check"][name]) if name in c["by_check"] else "—"
+                    for c in entry["capacity"]
+                ],
+            ]
+            for name in checks
+        ],
+    )
+    return out
+
+
 def render_markdown(results: Mapping[str, Any]) -> str:
     machine = results["machine"]
     out = [
@@ -179,7 +304,12 @@ def render_markdown(results: Mapping[str, Any]) -> str:
     out += _table(
         ["target", "measured", "limit", "met"],
         [
-            [t["name"], t["detail"], f"<= {t['limit']}", "met" if t["met"] else "**not met**"]
+            [
+                t["name"],
+                t["detail"],
+                f"{t['comparison']} {t['limit']:g}",
+                "met" if t["met"] else "**not met**",
+            ]
             for t in results["targets"]
         ],
     )
@@ -210,6 +340,7 @@ def render_markdown(results: Mapping[str, Any]) -> str:
             for row in cost["by_batch_size"]
         ],
     )
+    out += entry_section(results["entries"], "cost_vs_rate.png")
     out += ["", "## End-to-end throughput through the emulator", ""]
     out += _table(
         ["workflow", "batch", "events", "executions", "events/s", "p50 ms", "p99 ms", "outcome"],

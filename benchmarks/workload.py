@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Iterator, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, Final
 
@@ -90,10 +91,18 @@ def payload(batch: list[Any]) -> Any:
     return batch[0] if len(batch) == 1 else {"events": batch}
 
 
-def fits_payload_limit(batch: list[Any], execution_id_bytes: int = MAX_EXECUTION_ID) -> bool:
-    """Whether Ingest accepts this batch for its size: the input within the margins of
-    handlers.limits, and the enriched-size estimate (handlers.envelope) within Process's limit."""
-    if execution_input_problem(json.dumps(payload(batch))) is not None:
+def record_text(event: Any) -> str:
+    """One event as a client POSTs it (its JSON text): the body the buffer carries as received."""
+    return json.dumps(event)
+
+
+def records_payload(batch: list[Any]) -> dict[str, list[str]]:
+    """The buffered entry's execution input: each record the text of one event as received."""
+    return {"records": [record_text(e) for e in batch]}
+
+
+def _fits(input_text: str, batch: list[Any], execution_id_bytes: int) -> bool:
+    if execution_input_problem(input_text) is not None:
         return False
     key = raw_key(batch, batch_id(batch), EPOCH)
     try:
@@ -103,13 +112,34 @@ def fits_payload_limit(batch: list[Any], execution_id_bytes: int = MAX_EXECUTION
     return True
 
 
-def largest_fitting_batch(events: Sequence[Any], upper: int) -> int:
+def fits_payload_limit(batch: list[Any], execution_id_bytes: int = MAX_EXECUTION_ID) -> bool:
+    """Whether Ingest accepts this batch for its size: the input within the margins of
+    handlers.limits, and the enriched-size estimate (handlers.envelope) within Process's limit."""
+    return _fits(json.dumps(payload(batch)), batch, execution_id_bytes)
+
+
+def fits_records_limit(batch: list[Any], execution_id_bytes: int = MAX_EXECUTION_ID) -> bool:
+    """fits_payload_limit for the same events sent as records (each its text, escaped once more)."""
+    return _fits(json.dumps(records_payload(batch)), batch, execution_id_bytes)
+
+
+def largest_fitting_batch(
+    events: Sequence[Any], upper: int, fits: Callable[[list[Any]], bool] = fits_payload_limit
+) -> int:
     """The largest n <= upper whose first n events fit the limit (the estimate grows with n)."""
     low, high = 0, min(upper, len(events))
     while low < high:
         mid = (low + high + 1) // 2
-        if fits_payload_limit(list(events[:mid])):
+        if fits(list(events[:mid])):
             low = mid
         else:
             high = mid - 1
     return low
+
+
+def hottest_user_share(events: Sequence[Any]) -> float:
+    """The largest share of the events that one user_id sends (its partition's share of writes)."""
+    if not events:
+        raise ValueError("no events")
+    counts = Counter(e.get("user_id") for e in events if isinstance(e, dict))
+    return max(counts.values()) / len(events)

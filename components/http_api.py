@@ -5,7 +5,9 @@ request body, as received, to the entry buffer, with the credentials of a role t
 exactly that queue (and use its key). Direct: subtype `StepFunctions-StartExecution` passes the
 body as the execution input, with a role that may start exactly this state machine.
 `$default` stage: auto-deploy, throttling, JSON access logs to its own log group. Authorization is
-IAM (SigV4, `execute-api:Invoke`) or a JWT authorizer (issuer + audience).
+IAM (SigV4, `execute-api:Invoke`), a JWT authorizer (issuer + audience) or NONE (a public
+collector). With CORS settings the API carries a CORS configuration: API Gateway then answers
+browsers' preflights itself and adds the CORS headers to the route's responses.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import pulumi_aws as aws
 from components import building_blocks
 from components.builders import entry, policies
 from components.builders.settings import (
+    CorsSettings,
     HttpApiAuth,
     HttpsUrl,
     RetentionDays,
@@ -31,6 +34,12 @@ from components.entry_buffer import BufferTarget
 TYPE: Final = "activity-pipeline:http_api:HttpApi"
 # AWS service integrations of HTTP APIs support payload format 1.0 only.
 PAYLOAD_FORMAT_VERSION: Final = "1.0"
+# The route's authorizationType per auth mode.
+ROUTE_AUTHORIZATION: Final[dict[HttpApiAuth, str]] = {
+    "IAM": "AWS_IAM",
+    "JWT": "JWT",
+    "NONE": "NONE",
+}
 
 
 @dataclass(frozen=True)
@@ -45,6 +54,7 @@ class HttpApiArgs:
     log_retention_days: RetentionDays
     jwt_issuer: HttpsUrl | None = None  # with auth JWT (HttpApiSettings)
     jwt_audience: Sequence[str] = field(default_factory=tuple)
+    cors: CorsSettings | None = None  # no CORS configuration: browsers on other origins refused
 
     def __post_init__(self) -> None:
         if not self.name_prefix:
@@ -93,6 +103,7 @@ class HttpApi(pulumi.ComponentResource):
             name=f"{prefix}-http",
             protocol_type="HTTP",
             description=f"{prefix}: POST /events starts the activity pipeline",
+            cors_configuration=cors_configuration(args.cors),
             opts=child,
         )
         integration_opts = pulumi.ResourceOptions.merge(
@@ -148,7 +159,7 @@ class HttpApi(pulumi.ComponentResource):
             api_id=api.id,
             route_key=entry.ROUTE_KEY,
             target=pulumi.Output.concat("integrations/", integration.id),
-            authorization_type="AWS_IAM" if args.auth == "IAM" else "JWT",
+            authorization_type=ROUTE_AUTHORIZATION[args.auth],
             authorizer_id=authorizer_id,
             opts=child,
         )
@@ -183,3 +194,17 @@ class HttpApi(pulumi.ComponentResource):
                 "access_log_group_name": self.access_log_group_name,
             }
         )
+
+
+def cors_configuration(
+    cors: CorsSettings | None,
+) -> aws.apigatewayv2.ApiCorsConfigurationArgs | None:
+    """The API's CORS configuration from the stack's settings (None: no CORS configuration)."""
+    if cors is None:
+        return None
+    return aws.apigatewayv2.ApiCorsConfigurationArgs(
+        allow_origins=list(cors.allow_origins),
+        allow_methods=list(cors.allow_methods),
+        allow_headers=list(cors.allow_headers),
+        max_age=cors.max_age,
+    )

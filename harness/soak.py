@@ -31,15 +31,16 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from handlers import keys
+from handlers.jsontext import member_texts
 from handlers.times import format_time
 from harness.deploy import Deployment, deploy
 from harness.emulator import Emulator
 from harness.faults import FaultConfig, FaultInjector
-from ops.deadletters import parse_message, receive
+from ops.deadletters import peek, python_value
 from ops.executions import Run, Runner
 from ops.redrive import redrive
 
-DLQ_READ_LIMIT = 100_000
+PEEK_LIMIT = 100_000
 ACTIONS = ("page_view", "Click", "login", "add-to-cart", "Search", "logout")
 # malformed kind -> the rejection reason it must end with
 MALFORMED = {
@@ -107,6 +108,10 @@ class Found:
     rejected: dict[str, list[str]] = field(default_factory=dict)  # id -> reasons
     dlq: Counter[str] = field(default_factory=Counter)
     dlq_messages: int = 0
+    # The execution input each dead letter carries, as its exact text: the DLQ's (`input`) and,
+    # with the EventBridge entry, the entry DLQ's (the event's `detail`, the rule's input).
+    letters: list[str] = field(default_factory=list)
+    entry_letters: list[str] = field(default_factory=list)
 
 
 def collect(deployment: Deployment) -> Found:
@@ -123,16 +128,25 @@ def collect(deployment: Deployment) -> Found:
     ):
         for obj in page.get("Contents", []):
             body = s3.get_object(Bucket=bucket, Key=obj["Key"])["Body"].read()
-            for line in body.decode("utf-8").splitlines():
+            # NDJSON lines end at "\n" only: U+2028 or U+0085 may stand inside a string
+            for line in filter(None, body.decode("utf-8").split("\n")):
                 record = json.loads(line)
                 found.rejected.setdefault(record["event_id"], []).append(record["reason"])
-    # Read without deleting: each message received once, hidden until the count is done.
-    messages = receive(sqs, outputs["dlq_url"], DLQ_READ_LIMIT, visibility=30, wait=0)
-    for message in messages:
-        payload = parse_message(message).input
-        events = payload["events"] if isinstance(payload, dict) and "events" in payload else []
-        found.dlq.update(keys.event_id(e) for e in events)
-    found.dlq_messages = len(messages)
+    # Read without deleting: each message made visible again once the count has it (peek).
+    for message in peek(sqs, outputs["dlq_url"], PEEK_LIMIT, wait=0):
+        text = member_texts(message["Body"])["input"]  # exactly as the letter has it
+        found.letters.append(text)
+        try:
+            payload = python_value(text)
+        except (ValueError, RecursionError):  # no batch of ours: counted by its text
+            payload = None
+        events = payload.get("events") if isinstance(payload, dict) else None
+        if isinstance(events, list):
+            found.dlq.update(keys.event_id(e) for e in events)
+        found.dlq_messages += 1
+    if outputs.get("entry_dlq_url"):
+        for message in peek(sqs, outputs["entry_dlq_url"], PEEK_LIMIT, wait=0):
+            found.entry_letters.append(member_texts(message["Body"])["detail"])
     return found
 
 

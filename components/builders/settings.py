@@ -26,7 +26,10 @@ Architecture = Literal["arm64", "x86_64"]
 # Step Functions log level. ALL logs every state transition with its data (an Express workflow's
 # only execution history, at CloudWatch Logs ingestion prices); ERROR logs failures only.
 WorkflowLogLevel = Literal["ALL", "ERROR", "FATAL", "OFF"]
-HttpApiAuth = Literal["IAM", "JWT"]
+# NONE: a public collector (browsers); allowed only with httpApiAllowUnauthenticated true.
+HttpApiAuth = Literal["IAM", "JWT", "NONE"]
+# API Gateway HTTP APIs' CORS allowMethods values ("*": every method).
+CorsMethod = Literal["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "*"]
 # How the entry points reach the state machine: `buffered` (the default) sends every request's body
 # to the entry buffer (SQS), whose consumer starts one execution per micro-batch; `direct` starts
 # one execution per request or event (the lowest latency, at one execution's price each).
@@ -35,7 +38,10 @@ EntryMode = Literal["buffered", "direct"]
 WORKFLOW_TYPES: Final[tuple[WorkflowType, ...]] = ("STANDARD", "EXPRESS")
 WORKFLOW_LOG_LEVELS: Final[tuple[WorkflowLogLevel, ...]] = ("ALL", "ERROR", "FATAL", "OFF")
 ARCHITECTURES: Final[tuple[Architecture, ...]] = ("arm64", "x86_64")
-HTTP_API_AUTH_MODES: Final[tuple[HttpApiAuth, ...]] = ("IAM", "JWT")
+HTTP_API_AUTH_MODES: Final[tuple[HttpApiAuth, ...]] = ("IAM", "JWT", "NONE")
+CORS_METHODS: Final[tuple[CorsMethod, ...]] = (
+    "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "*",
+)  # fmt: skip
 ENTRY_MODES: Final[tuple[EntryMode, ...]] = ("buffered", "direct")
 
 # Checked values (bounds in PipelineSettings.from_config).
@@ -53,6 +59,9 @@ ResultsExpirationDays = NewType("ResultsExpirationDays", int)  # 1..3,650
 ThrottleBurst = NewType("ThrottleBurst", int)  # 1..5,000
 ThrottleRate = NewType("ThrottleRate", int)  # 1..10,000
 HttpsUrl = NewType("HttpsUrl", str)
+CorsOrigin = NewType("CorsOrigin", str)  # "*", "http://*", "https://*" or a browser's Origin value
+HeaderName = NewType("HeaderName", str)  # an HTTP field name, lower case, or "*"
+CorsMaxAge = NewType("CorsMaxAge", int)  # -1..86,400 (the API's bounds)
 BufferBatchSize = NewType("BufferBatchSize", int)  # 1..10,000 (SQS event-source mapping)
 BatchingWindowSeconds = NewType("BatchingWindowSeconds", int)  # 0..300, >= 1 above 10 messages
 MaxReceives = NewType("MaxReceives", int)  # 1..1,000 (SQS maxReceiveCount)
@@ -97,6 +106,15 @@ ENTRY_KEYS: Final = (
     "jwtIssuer",
     "jwtAudience",
 )
+# Browsers (with httpApiEnabled): a public route is an explicit decision, CORS is optional (off
+# unless httpApiCorsAllowOrigins is set; the other three default to the CORS_DEFAULT_* values:
+# the route's method, the header a JSON body needs, the longest preflight cache Chromium keeps).
+CORS_OPTION_KEYS: Final = (
+    "httpApiCorsAllowMethods",
+    "httpApiCorsAllowHeaders",
+    "httpApiCorsMaxAge",
+)
+WEB_KEYS: Final = ("httpApiAllowUnauthenticated", "httpApiCorsAllowOrigins", *CORS_OPTION_KEYS)
 # The entry buffer (entryMode buffered, the default), each key optional with the default below;
 # none of them may be set with entryMode direct or without an entry point.
 BUFFER_KEYS: Final = (
@@ -106,13 +124,24 @@ BUFFER_KEYS: Final = (
     "bufferMaxReceives",
     "bufferRetentionDays",
 )
-CONFIG_KEYS: Final = REQUIRED_KEYS + OPTIONAL_KEYS + ENTRY_KEYS + BUFFER_KEYS
+CONFIG_KEYS: Final = REQUIRED_KEYS + OPTIONAL_KEYS + ENTRY_KEYS + WEB_KEYS + BUFFER_KEYS
+CORS_DEFAULT_METHODS: Final[tuple[CorsMethod, ...]] = ("POST",)
+CORS_DEFAULT_HEADERS: Final = (HeaderName("content-type"),)
+CORS_DEFAULT_MAX_AGE: Final = CorsMaxAge(7200)
 
 POWERTOOLS_LAYER_ACCOUNT: Final = "017000801446"
 
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _HTTPS_URL = re.compile(r"^https://[^\s/]+(/\S*)?$")
+# An origin as browsers serialize it: scheme, lower-case host, a port only when not the default.
+_ORIGIN = re.compile(
+    r"^(?P<scheme>https?)://(?P<host>[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*"
+    r"|\[[0-9a-f:.]+\])(:(?P<port>[1-9][0-9]{0,4}))?$"
+)
+_WILDCARD_ORIGINS: Final = ("*", "http://*", "https://*")
+_DEFAULT_PORTS: Final = {"http": "80", "https": "443"}
+_HEADER_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,6 +234,7 @@ class HttpApiSettings:
     throttle_rate: ThrottleRate
     jwt_issuer: HttpsUrl | None = None
     jwt_audience: tuple[str, ...] = ()
+    cors: CorsSettings | None = None
 
 
 # Lambda's rule for an SQS event-source mapping: "When you set BatchSize to a value greater than
@@ -274,9 +304,10 @@ class EntrySettings:
         http_only = ("httpApiAuth", "httpApiThrottleBurst", "httpApiThrottleRate")
         jwt_only = ("jwtIssuer", "jwtAudience")
         if not http:
-            _refuse_set(raw, http_only + jwt_only, "httpApiEnabled is false")
+            _refuse_set(raw, http_only + jwt_only + WEB_KEYS, "httpApiEnabled is false")
             return cls(event_bridge_enabled=events, buffer=buffer)
         auth = cast(HttpApiAuth, _choice(raw, "httpApiAuth", HTTP_API_AUTH_MODES))
+        _check_unauthenticated(raw, auth)
         issuer: HttpsUrl | None = None
         audience: tuple[str, ...] = ()
         if auth == "JWT":
@@ -297,6 +328,7 @@ class EntrySettings:
             throttle_rate=ThrottleRate(_int(raw, "httpApiThrottleRate", 1, 10_000)),
             jwt_issuer=issuer,
             jwt_audience=audience,
+            cors=CorsSettings.from_raw(raw),
         )
         return cls(event_bridge_enabled=events, http_api=http_api, buffer=buffer)
 
@@ -312,6 +344,108 @@ def _buffer(raw: Mapping[str, str], *, entry_points: bool) -> BufferSettings | N
         _refuse_set(raw, buffer_only, "entryMode is direct")
         return None
     return BufferSettings.from_raw(raw)
+
+
+def _check_unauthenticated(raw: Mapping[str, str], auth: HttpApiAuth) -> None:
+    """NONE makes the route public: only with httpApiAllowUnauthenticated true, in every stack."""
+    allowed = bool(raw.get("httpApiAllowUnauthenticated", "").strip()) and _bool(
+        raw, "httpApiAllowUnauthenticated"
+    )
+    if auth != "NONE":
+        _refuse_set(raw, ("httpApiAllowUnauthenticated",), "httpApiAuth is not NONE")
+    elif not allowed:
+        raise ValueError(
+            f"config {PROJECT}:httpApiAuth NONE makes POST /events public: anyone can send events, "
+            f"within the stage's throttling; set {PROJECT}:httpApiAllowUnauthenticated to true "
+            "to allow it"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class CorsSettings:
+    """The HTTP API's CORS configuration: API Gateway answers preflights and adds the headers."""
+
+    allow_origins: tuple[CorsOrigin, ...]
+    allow_methods: tuple[CorsMethod, ...] = CORS_DEFAULT_METHODS
+    allow_headers: tuple[HeaderName, ...] = CORS_DEFAULT_HEADERS
+    max_age: CorsMaxAge = CORS_DEFAULT_MAX_AGE
+
+    @classmethod
+    def from_raw(cls, raw: Mapping[str, str]) -> CorsSettings | None:
+        """None unless httpApiCorsAllowOrigins names an origin; the other keys need it set."""
+        origins = raw.get("httpApiCorsAllowOrigins", "").strip()
+        if not origins:
+            _refuse_set(raw, CORS_OPTION_KEYS, "httpApiCorsAllowOrigins is not set")
+            return None
+        methods = raw.get("httpApiCorsAllowMethods", "").strip()
+        headers = raw.get("httpApiCorsAllowHeaders", "").strip()
+        max_age = raw.get("httpApiCorsMaxAge", "").strip()
+        return cls(
+            allow_origins=tuple(_origin(o) for o in _list(origins, "httpApiCorsAllowOrigins")),
+            allow_methods=_methods(methods) if methods else CORS_DEFAULT_METHODS,
+            allow_headers=_headers(headers) if headers else CORS_DEFAULT_HEADERS,
+            max_age=(
+                CorsMaxAge(_int(raw, "httpApiCorsMaxAge", -1, 86_400))
+                if max_age
+                else CORS_DEFAULT_MAX_AGE
+            ),
+        )
+
+
+def _list(value: str, key: str) -> tuple[str, ...]:
+    """A comma-separated list: no empty entry, no repeat."""
+    items = tuple(item.strip() for item in value.split(","))
+    if "" in items:
+        raise ValueError(f"config {PROJECT}:{key} has an empty entry: {value!r}")
+    repeated = sorted({item for item in items if items.count(item) > 1})
+    if repeated:
+        raise ValueError(f"config {PROJECT}:{key} repeats {', '.join(repeated)}")
+    if "*" in items and len(items) > 1:
+        raise ValueError(f"config {PROJECT}:{key}: '*' allows all; list it alone")
+    return items
+
+
+def _origin(value: str) -> CorsOrigin:
+    """An origin exactly as a browser sends it in `Origin` (API Gateway compares the text), or a
+    wildcard API Gateway documents: `*`, `https://*`, `http://*`."""
+    if value in _WILDCARD_ORIGINS:
+        return CorsOrigin(value)
+    match = _ORIGIN.match(value)
+    if match is None:
+        raise ValueError(
+            f"config {PROJECT}:httpApiCorsAllowOrigins: {value!r} is not an origin as browsers "
+            "send it: http(s)://host[:port] in lower case, no path or trailing slash "
+            "(or *, https://*, http://*)"
+        )
+    if match["port"] is not None and match["port"] == _DEFAULT_PORTS[match["scheme"]]:
+        raise ValueError(
+            f"config {PROJECT}:httpApiCorsAllowOrigins: {value!r} names the default port, which "
+            f"browsers leave out of Origin: write {match['scheme']}://{match['host']}"
+        )
+    if match["port"] is not None and int(match["port"]) > 65_535:
+        raise ValueError(f"config {PROJECT}:httpApiCorsAllowOrigins: {value!r}: no such port")
+    return CorsOrigin(value)
+
+
+def _methods(value: str) -> tuple[CorsMethod, ...]:
+    methods = _list(value, "httpApiCorsAllowMethods")
+    unknown = [m for m in methods if m not in CORS_METHODS]
+    if unknown:
+        raise ValueError(
+            f"config {PROJECT}:httpApiCorsAllowMethods must name methods among "
+            f"{', '.join(CORS_METHODS)}, got {', '.join(unknown)}"
+        )
+    return tuple(cast(CorsMethod, m) for m in methods)
+
+
+def _headers(value: str) -> tuple[HeaderName, ...]:
+    names = _list(value.lower(), "httpApiCorsAllowHeaders")
+    bad = [n for n in names if not _HEADER_NAME.match(n)]
+    if bad:
+        raise ValueError(
+            f"config {PROJECT}:httpApiCorsAllowHeaders: not HTTP header names: {', '.join(bad)}"
+        )
+    return tuple(HeaderName(n) for n in names)
 
 
 def _refuse_set(raw: Mapping[str, str], keys: tuple[str, ...], because: str) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from components.builders.settings import CONFIG_KEYS, load_stack_config
+from components.builders.settings import CONFIG_KEYS, WEB_KEYS, load_stack_config
 
 ROOT = Path(__file__).resolve().parents[2]
 ACCOUNT_ID = "123456789012"  # what PipelineMocks answers for getCallerIdentity
@@ -212,7 +212,8 @@ def test_stack_files_set_every_required_key_and_no_unknown_one(stack: str) -> No
     http_keys = {"httpApiAuth", "httpApiThrottleBurst", "httpApiThrottleRate"}
     unset_entry_keys: dict[str, set[str]] = {"dev": set(), "prod": http_keys}
     jwt_keys = {"jwtIssuer", "jwtAudience"}  # entry points: dev uses IAM auth, prod no HTTP API
-    assert set(CONFIG_KEYS) - keys == {"alarmEmail"} | jwt_keys | unset_entry_keys[stack]
+    web_keys = set(WEB_KEYS)  # neither stack has a public route or CORS
+    assert set(CONFIG_KEYS) - keys == {"alarmEmail"} | jwt_keys | web_keys | unset_entry_keys[stack]
     assert config["aws:region"] == "us-east-1"
 
 

@@ -116,7 +116,7 @@ def test_without_entry_points_there_is_no_buffer() -> None:
         ({"eventBridgeEnabled": None}, "missing required config key .*:eventBridgeEnabled"),
         ({"eventBridgeEnabled": "yes"}, "eventBridgeEnabled must be true or false"),
         ({"httpApiAuth": None}, "missing required config key activity-pipeline:httpApiAuth"),
-        ({"httpApiAuth": "NONE"}, "httpApiAuth must be one of IAM, JWT"),
+        ({"httpApiAuth": "OPEN"}, "httpApiAuth must be one of IAM, JWT, NONE"),
         ({"httpApiThrottleBurst": "0"}, "httpApiThrottleBurst must be between 1 and 5000"),
         ({"httpApiThrottleBurst": "5001"}, "httpApiThrottleBurst must be between 1 and 5000"),
         ({"httpApiThrottleRate": "fast"}, "httpApiThrottleRate must be an integer"),

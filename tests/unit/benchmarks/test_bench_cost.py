@@ -158,3 +158,25 @@ def test_per_million_needs_events() -> None:
 def test_ratio() -> None:
     assert cost.ratio(1, 4) == 0.25
     assert math.isinf(cost.ratio(1, 0))
+
+
+def test_api_gateway_and_sqs_requests_are_priced_with_their_chunks() -> None:
+    prices = load_prices()
+    usage = cost.Usage(
+        events=10,
+        workflow_type="STANDARD",
+        apigateway_requests=10 * cost.apigateway_billed_requests(300),
+        sqs_requests=10 * cost.sqs_billed_requests(300),
+    )
+    lines = cost.cost_lines(usage, prices)
+    assert lines["apigateway_requests"] == pytest.approx(10 * 1.00 / 1_000_000)
+    assert lines["sqs_requests"] == pytest.approx(10 * 0.40 / 1_000_000)
+
+
+@pytest.mark.parametrize(
+    ("size", "api", "sqs"),
+    [(0, 1, 1), (300, 1, 1), (65_536, 1, 1), (65_537, 1, 2), (524_288, 1, 8), (524_289, 2, 9)],
+)
+def test_request_units_per_512_kb_and_64_kb(size: int, api: int, sqs: int) -> None:
+    assert cost.apigateway_billed_requests(size) == api
+    assert cost.sqs_billed_requests(size) == sqs

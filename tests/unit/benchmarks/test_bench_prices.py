@@ -38,6 +38,7 @@ def test_the_committed_table_has_the_list_prices_of_the_issue() -> None:
         "sqs_request": 0.40 / 1_000_000,
         "logs_ingestion_gb": 0.50,
         "kms_request": 0.03 / 10_000,
+        "apigateway_http_request": 1.00 / 1_000_000,
     }
     for key, value in expected.items():
         assert prices[key] == pytest.approx(value), key

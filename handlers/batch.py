@@ -51,7 +51,10 @@ def handler(event: SQSEvent, context: LambdaContext) -> dict[str, Any]:
     state_machine_arn = env("STATE_MACHINE_ARN")
     max_events = env_int("MAX_BATCH_EVENTS", minimum=1)
     named = workflow_type() == "STANDARD"
-    messages = [packing.Message(r.message_id, r.body) for r in event.records]
+    messages = [
+        packing.Message(r.message_id, r.body, int(r.attributes.approximate_receive_count))
+        for r in event.records
+    ]
     plan = packing.pack(messages, max_events)
     failed: list[str] = []
     for refusal in plan.refused:

@@ -23,7 +23,10 @@ receives (a message is the unit the buffer retries).
 
 An input's batch id is derived from its records' message ids and positions only, so the same
 messages redelivered in the same order form the same inputs under the same names: a Standard
-execution `b-<batch_id>` cannot start twice.
+execution `b-<batch_id>` cannot start twice. Messages are packed in groups of the same receive
+count (first deliveries, then second ones, ...), each in arrival order, so that a whole batch
+delivered again (its invocation timed out after its inputs started) forms the inputs it formed
+the first time, even beside messages that arrived meanwhile.
 """
 
 from __future__ import annotations
@@ -56,10 +59,11 @@ _EMPTY: dict[str, list[str]] = {RECORDS_KEY: []}
 
 @dataclass(frozen=True)
 class Message:
-    """One message of the buffer: its id and its body as received."""
+    """One message of the buffer: its id, its body as received and how often it was received."""
 
     message_id: str
     body: str
+    receive_count: int = 1
 
 
 @dataclass(frozen=True)
@@ -187,7 +191,7 @@ def pack(messages: Iterable[Message], max_events: int) -> Plan:
         raise ValueError(f"max_events must be >= 1, got {max_events}")
     plan = Plan()
     sized: list[tuple[Record, _Sizes]] = []
-    for message in messages:
+    for message in sorted(messages, key=lambda m: m.receive_count):  # stable: arrival order kept
         records: list[tuple[Record, _Sizes]] = []
         for index, text in enumerate(message_records(message.body)):
             sizes = _sized(message, text, index)
@@ -197,11 +201,15 @@ def pack(messages: Iterable[Message], max_events: int) -> Plan:
             records.append((Record(message.message_id, index, text), sizes))
         else:
             sized += records
+    counts = {m.message_id: m.receive_count for m in messages}
     current: list[Record] = []
     held = escaped = estimate = 0
     for record, sizes in sized:
         grown = (held + sizes.held, escaped + sizes.escaped, estimate + sizes.estimate)
-        if current and not (len(current) < max_events and _fits(len(current) + 1, *grown)):
+        same_group = not current or counts[current[-1].message_id] == counts[record.message_id]
+        if current and not (
+            same_group and len(current) < max_events and _fits(len(current) + 1, *grown)
+        ):
             plan.chunks.append(_admitted(Chunk(tuple(current)), max_events))
             current, grown = [], (sizes.held, sizes.escaped, sizes.estimate)
         current.append(record)

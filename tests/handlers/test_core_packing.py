@@ -186,3 +186,20 @@ def test_batch_ids_follow_the_messages_and_positions_only() -> None:
 def test_max_events_must_be_positive() -> None:
     with pytest.raises(ValueError, match="max_events"):
         pack([], 0)
+
+
+def test_a_whole_batch_delivered_again_forms_the_same_inputs_beside_new_messages() -> None:
+    first = [Message(f"m{i}", json.dumps(event(i))) for i in range(7)]
+    before = pack(first, 3).chunks
+    again = [Message(m.message_id, m.body, receive_count=2) for m in first]
+    new = [Message(f"n{i}", json.dumps(event(100 + i))) for i in range(2)]
+    after = pack([*new[:1], *again, *new[1:]], 3).chunks
+    assert [c.name for c in after if c.records[0].message_id.startswith("m")] == [
+        c.name for c in before
+    ]
+    assert [[r.message_id for r in c.records] for c in after] == [
+        ["n0", "n1"],
+        ["m0", "m1", "m2"],
+        ["m3", "m4", "m5"],
+        ["m6"],
+    ]

@@ -95,10 +95,6 @@ class BufferLetter:
         """How many records the body gives (the elements of a valid envelope, else one)."""
         return len(packing.message_records(self.body))
 
-    def plan(self, max_events: int) -> packing.Plan:
-        """The execution inputs the Batch function forms of this body alone."""
-        return packing.pack([packing.Message(self.message_id, self.body)], max_events)
-
 
 def parse_buffer_message(message: dict[str, Any]) -> BufferLetter:
     attributes = message.get("Attributes", {})

@@ -5,13 +5,15 @@ they are worked on):
 
 - the pipeline's DLQ: each letter's ``input``, exactly as the letter carries it, is re-submitted as
   ``{"resubmit": <input>}`` (Ingest -> Process -> Write, no DLQ);
-- the entry buffer's DLQ (``buffer_dlq_url``): each body, exactly as received, is packed as the
-  Batch function packs it (handlers.packing) and each input re-submitted the same way.
+- the entry buffer's DLQ (``buffer_dlq_url``): the bodies, exactly as received, are packed
+  together as the Batch function packs them (handlers.packing) and each input re-submitted the
+  same way.
 
-A message is deleted only after every re-run it gave SUCCEEDED; otherwise it is made visible again
-at once — kept once, never copied — and reported with its attempts (``ApproximateReceiveCount``).
+A message is deleted only after every re-run holding it SUCCEEDED; otherwise it is made visible
+again at once — kept once, never copied — and reported with its attempts
+(``ApproximateReceiveCount``).
 An input handlers.limits refuses, or a body with a record that cannot travel, is not re-run at all
-(``REFUSED``). Names: ops.names.redrive_name, one per attempt (and per input of a body).
+(``REFUSED``). Names: ops.names.redrive_name, one per attempt (and per input of the bodies).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from handlers import packing
 from handlers.limits import execution_input_problem
 from ops.commands import Command, add_concurrency, positive_int, report
 from ops.deadletters import (
@@ -77,32 +80,51 @@ def redrive_run(letter: DeadLetter) -> Run:
     return Run(name, resubmit_text(letter.input_text), letter.receipt_handle)
 
 
-def buffer_runs(letter: BufferLetter, max_events: int) -> list[Run] | str:
-    """The re-submissions of a buffered body (one per input it packs into), or why it is refused."""
-    plan = letter.plan(max_events)
-    if plan.refused:
-        return "; ".join(f"{r.code}: {r.reason}" for r in plan.refused)
-    return [
-        Run(
-            redrive_name(chunk.text, letter.message_id, letter.receive_count),
+@dataclass(frozen=True)
+class BufferPlan:
+    """The buffer DLQ's bodies as the Batch function packs them: one run per input (its
+    messages), and the bodies refused (a record that cannot travel)."""
+
+    runs: list[tuple[Run, list[BufferLetter]]]
+    refused: list[tuple[BufferLetter, str]]
+
+
+def buffer_plan(letters: list[BufferLetter], max_events: int) -> BufferPlan:
+    by_id = {letter.message_id: letter for letter in letters}
+    plan = packing.pack(
+        [packing.Message(x.message_id, x.body, x.receive_count) for x in letters], max_events
+    )
+    runs = []
+    for chunk in plan.chunks:
+        members = [by_id[m] for m in chunk.message_ids]
+        first = members[0]
+        run = Run(
+            redrive_name(chunk.text, first.message_id, first.receive_count),
             resubmit_text(chunk.text),
-            letter.receipt_handle,
+            first.receipt_handle,
         )
-        for chunk in plan.chunks
-    ]
+        runs.append((run, members))
+    refused = [(by_id[r.message_id], f"{r.code}: {r.reason}") for r in plan.refused]
+    return BufferPlan(runs, refused)
 
 
 @dataclass
 class RedriveSummary:
     received: int
     outcomes: list[Outcome]
-    letters: dict[str, Letter] = field(default_factory=dict)  # by execution name
+    letters: dict[str, Letter] = field(default_factory=dict)  # by execution name: its first
     unreadable: list[str] = field(default_factory=list)
+    # by execution name: every message it re-runs, when more than its first letter
+    members: dict[str, list[str]] = field(default_factory=dict)
+
+    def messages_of(self, outcome: Outcome) -> list[str]:
+        name = outcome.run.name
+        return self.members.get(name) or [self.letters[name].message_id]
 
     def as_dict(self) -> dict[str, Any]:
         failed = [o for o in self.outcomes if o.status != "SUCCEEDED"]
-        kept = {self.letters[o.run.name].message_id for o in failed}
-        redriven = {self.letters[o.run.name].message_id for o in self.outcomes} - kept
+        kept = {m for o in failed for m in self.messages_of(o)}
+        redriven = {m for o in self.outcomes for m in self.messages_of(o)} - kept
         return {
             "messages": self.received,
             "redriven": len(redriven),
@@ -127,35 +149,38 @@ class RedriveSummary:
 
 
 class _Settlement:
-    """Deletes a message once every run it gave has SUCCEEDED, or releases it once one failed
-    (each message settled once, when its last run ends)."""
+    """Deletes a message once every run holding it has SUCCEEDED, or makes it visible again once
+    one failed (each message settled once, when the last of its runs ends)."""
 
     def __init__(self, sqs: Any) -> None:
         self.sqs = sqs
-        self.queue: dict[str, str] = {}  # run name -> queue url
-        self.message: dict[str, str] = {}  # run name -> message id
+        self.messages: dict[str, list[str]] = {}  # run name -> message ids
+        self.where: dict[str, tuple[str, str]] = {}  # message id -> (queue url, receipt handle)
         self.pending: dict[str, int] = {}  # message id -> runs not ended yet
         self.failed: set[str] = set()
         self.lock = threading.Lock()
 
-    def expect(self, url: str, message_id: str, runs: list[Run]) -> None:
+    def expect(self, url: str, letter: Letter, runs: list[Run]) -> None:
+        self.where[letter.message_id] = (url, letter.receipt_handle)
+        self.pending[letter.message_id] = self.pending.get(letter.message_id, 0) + len(runs)
         for run in runs:
-            self.queue[run.name], self.message[run.name] = url, message_id
-        self.pending[message_id] = len(runs)
+            self.messages.setdefault(run.name, []).append(letter.message_id)
 
     def __call__(self, outcome: Outcome) -> None:
-        name = outcome.run.name
-        message_id = self.message[name]
+        settled: list[str] = []
         with self.lock:
-            if outcome.status != "SUCCEEDED":
-                self.failed.add(message_id)
-            self.pending[message_id] -= 1
-            if self.pending[message_id]:
-                return
-        if message_id in self.failed:
-            release(self.sqs, self.queue[name], outcome.run.tag)
-        else:
-            self.sqs.delete_message(QueueUrl=self.queue[name], ReceiptHandle=outcome.run.tag)
+            for message_id in self.messages[outcome.run.name]:
+                if outcome.status != "SUCCEEDED":
+                    self.failed.add(message_id)
+                self.pending[message_id] -= 1
+                if not self.pending[message_id]:
+                    settled.append(message_id)
+        for message_id in settled:
+            url, handle = self.where[message_id]
+            if message_id in self.failed:
+                release(self.sqs, url, handle)
+            else:
+                self.sqs.delete_message(QueueUrl=url, ReceiptHandle=handle)
 
 
 def redrive(
@@ -177,6 +202,7 @@ def redrive(
     messages = receive(sqs, target.dlq_url, max_messages, visibility, wait)
     runs: list[Run] = []
     letters: dict[str, Letter] = {}
+    members: dict[str, list[str]] = {}
     refused: list[Outcome] = []  # inputs that can never run: not started
     unreadable: list[str] = []
     for message in messages:
@@ -191,33 +217,38 @@ def redrive(
         problem = execution_input_problem(letter.input_text)
         if problem is None:
             runs.append(run)
-            settlement.expect(target.dlq_url, letter.message_id, [run])
+            settlement.expect(target.dlq_url, letter, [run])
             continue
         release(sqs, target.dlq_url, letter.receipt_handle)
         refused.append(Outcome(run, "REFUSED", error=f"{problem.code}: {problem.message}"))
     buffer_url = target.outputs.get("buffer_dlq_url")
     if buffer_url:
-        max_events = int(target.outputs["max_batch_events"])
-        buffered = receive(sqs, str(buffer_url), max_messages, visibility, wait)
+        url = str(buffer_url)
+        buffered = receive(sqs, url, max_messages, visibility, wait)
         messages += buffered
-        for message in buffered:
-            body = parse_buffer_message(message)
-            planned = buffer_runs(body, max_events)
-            if isinstance(planned, str):
-                name = redrive_name(body.body, body.message_id, body.receive_count)
-                letters[name] = body
-                release(sqs, str(buffer_url), body.receipt_handle)
-                refused.append(
-                    Outcome(Run(name, body.body, body.receipt_handle), "REFUSED", error=planned)
-                )
-                continue
-            letters.update((run.name, body) for run in planned)
-            runs += planned
-            settlement.expect(str(buffer_url), body.message_id, planned)
+        plan = buffer_plan(
+            [parse_buffer_message(m) for m in buffered], int(target.outputs["max_batch_events"])
+        )
+        for body, reason in plan.refused:
+            name = redrive_name(body.body, body.message_id, body.receive_count)
+            letters[name] = body
+            release(sqs, url, body.receipt_handle)
+            refused.append(
+                Outcome(Run(name, body.body, body.receipt_handle), "REFUSED", error=reason)
+            )
+        held: dict[str, tuple[BufferLetter, list[Run]]] = {}
+        for run, bodies in plan.runs:
+            letters[run.name] = bodies[0]
+            members[run.name] = [body.message_id for body in bodies]
+            runs.append(run)
+            for body in bodies:
+                held.setdefault(body.message_id, (body, []))[1].append(run)
+        for body, its_runs in held.values():
+            settlement.expect(url, body, its_runs)
     outcomes = runner.run_all(
         runs, concurrency=concurrency, label="redrive" if progress else None, on_done=settlement
     )
-    return RedriveSummary(len(messages), refused + outcomes, letters, unreadable)
+    return RedriveSummary(len(messages), refused + outcomes, letters, unreadable, members)
 
 
 def run(args: argparse.Namespace, target: Target) -> int:

@@ -1,5 +1,6 @@
 """The entry buffer's DLQ in ops: listed by `ops dlq`, re-submitted by `ops redrive` as the Batch
-function packs a body (one run per input), deleted only once every run of a body succeeded."""
+function packs the bodies (one run per input), each deleted only once every run holding it
+succeeded."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from ops.deadletters import parse_buffer_message, resubmit_text
 from ops.dlq import buffer_row
 from ops.executions import Outcome, Run
 from ops.names import redrive_name
-from ops.redrive import RedriveSummary, _Settlement, buffer_runs
+from ops.redrive import RedriveSummary, _Settlement, buffer_plan
 
 EVENT = {"user_id": "u1", "action": "click", "event_time": "2025-05-01T10:00:00Z"}
 
@@ -40,27 +41,42 @@ def test_a_buffer_dlq_row_counts_the_body_records_and_its_attempts() -> None:
     assert buffer_row(message("not json"))["events"] == 1
 
 
-def test_a_body_is_re_submitted_as_the_batch_function_packs_it() -> None:
-    bodies = [{**EVENT, "n": i} for i in range(5)]
-    letter = parse_buffer_message(message(json.dumps({"events": bodies})))
-    runs = buffer_runs(letter, 2)
-    assert isinstance(runs, list)
-    chunks = letter.plan(2).chunks
-    assert [run.input for run in runs] == [resubmit_text(c.text) for c in chunks]
-    assert [json.loads(run.input)["resubmit"]["records"] for run in runs] == [
-        [json.dumps(b) for b in bodies[0:2]],
-        [json.dumps(b) for b in bodies[2:4]],
-        [json.dumps(bodies[4])],
+def test_bodies_are_re_submitted_together_as_the_batch_function_packs_them() -> None:
+    events = [{**EVENT, "n": i} for i in range(5)]
+    letters = [
+        parse_buffer_message(message(json.dumps({"events": events[:3]}), mid="mid-1")),
+        parse_buffer_message(message(json.dumps(events[3]), mid="mid-2", count="7")),
+        parse_buffer_message(message(json.dumps(events[4]), mid="mid-3")),
     ]
-    assert [run.name for run in runs] == [redrive_name(c.text, "mid-1", 5) for c in chunks]
-    assert len({run.name for run in runs}) == 3
-    assert {run.tag for run in runs} == {"rh-mid-1"}
+    plan = buffer_plan(letters, 2)
+    chunks = packing.pack(
+        [packing.Message(x.message_id, x.body, x.receive_count) for x in letters], 2
+    ).chunks
+    assert [run.input for run, _ in plan.runs] == [resubmit_text(c.text) for c in chunks]
+    assert [json.loads(run.input)["resubmit"]["records"] for run, _ in plan.runs] == [
+        [json.dumps(e) for e in events[0:2]],
+        [json.dumps(events[2]), json.dumps(events[4])],
+        [json.dumps(events[3])],  # received 7 times: a group of its own
+    ]
+    assert [[x.message_id for x in members] for _, members in plan.runs] == [
+        ["mid-1"],
+        ["mid-1", "mid-3"],
+        ["mid-2"],
+    ]
+    assert [run.name for run, _ in plan.runs] == [
+        redrive_name(chunks[0].text, "mid-1", 5),
+        redrive_name(chunks[1].text, "mid-1", 5),
+        redrive_name(chunks[2].text, "mid-2", 7),
+    ]
+    assert plan.refused == []
 
 
 def test_a_body_that_cannot_travel_is_refused() -> None:
     big = json.dumps({**EVENT, "blob": "x" * 40_000})
-    reason = buffer_runs(parse_buffer_message(message(big)), 500)
-    assert isinstance(reason, str)
+    plan = buffer_plan([parse_buffer_message(message(big))], 500)
+    assert plan.runs == []
+    ((letter, reason),) = plan.refused
+    assert letter.message_id == "mid-1"
     assert reason.startswith(f"{packing.EVENT_TOO_LARGE}: record 0")
 
 
@@ -76,19 +92,19 @@ class FakeSqs:
         self.released.append(f"{kwargs['QueueUrl']} {kwargs['ReceiptHandle']}")
 
 
-def test_a_message_is_settled_once_when_its_last_run_ends() -> None:
+def test_a_message_is_settled_once_when_the_last_run_holding_it_ends() -> None:
     sqs = FakeSqs()
     settle = _Settlement(sqs)
-    good = [Run(f"g{i}", "{}", "rh-good") for i in range(3)]
-    bad = [Run(f"b{i}", "{}", "rh-bad") for i in range(2)]
-    settle.expect("buffer-dlq", "good", good)
-    settle.expect("buffer-dlq", "bad", bad)
-    settle(Outcome(bad[0], "FAILED"))
-    for run in good[:2]:
-        settle(Outcome(run, "SUCCEEDED"))
+    good = parse_buffer_message(message("{}", mid="good"))
+    bad = parse_buffer_message(message("{}", mid="bad"))
+    runs = [Run(f"r{i}", "{}") for i in range(3)]
+    settle.expect("buffer-dlq", good, runs[:2])
+    settle.expect("buffer-dlq", bad, runs[1:])  # r1 holds both
+    settle(Outcome(runs[0], "SUCCEEDED"))
     assert (sqs.deleted, sqs.released) == ([], [])
-    settle(Outcome(good[2], "SUCCEEDED"))
-    settle(Outcome(bad[1], "SUCCEEDED"))
+    settle(Outcome(runs[2], "FAILED"))
+    assert (sqs.deleted, sqs.released) == ([], [])
+    settle(Outcome(runs[1], "SUCCEEDED"))
     assert sqs.deleted == ["buffer-dlq rh-good"]
     assert sqs.released == ["buffer-dlq rh-bad"]
 
@@ -96,19 +112,22 @@ def test_a_message_is_settled_once_when_its_last_run_ends() -> None:
 def test_a_summary_counts_messages_not_runs() -> None:
     letter = parse_buffer_message(message(json.dumps({"events": [EVENT] * 3}), count="2"))
     other = parse_buffer_message(message(json.dumps(EVENT), mid="mid-2"))
+    third = parse_buffer_message(message(json.dumps(EVENT), mid="mid-3"))
     runs = [Run(f"r{i}", "{}", "rh") for i in range(4)]
     letters: dict[str, Any] = {"r0": letter, "r1": letter, "r2": letter, "r3": other}
+    members = {"r1": ["mid-1"], "r3": ["mid-2", "mid-3"]}
     outcomes = [
         Outcome(runs[0], "SUCCEEDED"),
         Outcome(runs[1], "FAILED", error="BatchRejected: no"),
         Outcome(runs[2], "SUCCEEDED"),
         Outcome(runs[3], "SUCCEEDED"),
     ]
-    summary = RedriveSummary(2, outcomes, letters).as_dict()
+    summary = RedriveSummary(3, outcomes, letters, [], members).as_dict()
+    assert third.message_id == "mid-3"
     assert {k: summary[k] for k in ("messages", "redriven", "deleted", "kept", "failed")} == {
-        "messages": 2,
-        "redriven": 1,
-        "deleted": 1,
+        "messages": 3,
+        "redriven": 2,
+        "deleted": 2,
         "kept": 1,
         "failed": 1,
     }

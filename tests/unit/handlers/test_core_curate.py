@@ -1,19 +1,22 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from handlers.canonical import to_ndjson
 from handlers.curate import Lineage, curate_body, curate_event, curate_events
-from handlers.normalize import ACTION_PATTERN
+from handlers.envelope import received_lines
+from handlers.errors import BatchRejected
+from handlers.normalize import ACTION_PATTERN, anonymize_ip, normalize_action
 from handlers.reasons import REASONS
-from handlers.times import format_time
+from handlers.times import format_time, parse_event_time, truncate_ms
 
 
 def test_curated_item_is_normalized_and_enriched(event: dict[str, Any], lineage: Lineage) -> None:
@@ -194,3 +197,209 @@ def test_one_batch_keeps_the_first_event_of_a_key(lineage: Lineage) -> None:
     ]
     assert "raw index 0" in curated.rejected[0].detail
     assert curated.rejected[0].event == other
+
+
+def canonical_hash(value: Any) -> str:
+    """The contract's content hash, written out: the first 32 hex chars of sha256 over the
+    canonical JSON (sorted keys, no whitespace, UTF-8)."""
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+RECEIVED = datetime(2024, 5, 1, 12, 0, 0, 123_456, tzinfo=UTC)  # not on a millisecond
+moments = st.integers(-(80 * 3600 * 1000), 30 * 3600 * 1000).map(
+    lambda ms: RECEIVED + timedelta(milliseconds=ms)
+)
+offsets = st.integers(-(23 * 60 + 59), 23 * 60 + 59).map(lambda m: timezone(timedelta(minutes=m)))
+valid_times = st.one_of(
+    moments.map(format_time),
+    st.tuples(moments, offsets, st.sampled_from(["seconds", "milliseconds", "microseconds"])).map(
+        lambda t: t[0].astimezone(t[1]).isoformat(timespec=t[2])
+    ),
+    moments.map(lambda m: int(m.timestamp() * 1000)),
+    moments.map(lambda m: int(m.timestamp())),
+)
+storable_leaf = (
+    st.none()
+    | st.booleans()
+    | st.integers(-(10**37), 10**37)
+    | st.floats(allow_nan=False, min_value=-1e125, max_value=1e125).filter(
+        lambda f: f == 0 or abs(f) >= 1e-130
+    )
+    | st.text(st.characters(codec="utf-8"), max_size=12)
+)
+storable = st.recursive(
+    storable_leaf,
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(
+            st.text(st.characters(codec="utf-8"), min_size=1, max_size=6), inner, max_size=3
+        )
+    ),
+    max_leaves=8,
+)
+short_text = st.text(st.characters(codec="utf-8"), min_size=1, max_size=16)
+valid_events = st.fixed_dictionaries(
+    {
+        "user_id": short_text,
+        "action": st.from_regex(r"[A-Za-z][A-Za-z0-9 _-]{0,20}", fullmatch=True),
+        "event_time": valid_times,
+    },
+    optional={
+        "event_id": st.from_regex(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,20}", fullmatch=True),
+        "session_id": short_text,
+        "page": st.text(st.characters(codec="utf-8"), max_size=30),
+        "referrer": st.text(st.characters(codec="utf-8"), max_size=30),
+        "user_agent": st.text(st.characters(codec="utf-8"), max_size=30),
+        "ip": st.ip_addresses().map(str),
+        "properties": st.dictionaries(
+            st.text(st.characters(codec="utf-8"), min_size=1, max_size=8), storable, max_size=4
+        ),
+    },
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(valid_events, min_size=1, max_size=6))
+def test_an_item_is_derived_from_its_event_by_the_contract(events: list[dict[str, Any]]) -> None:
+    """Ids, content hash, times and fields as the contract states them, computed independently."""
+    lineage = Lineage(
+        raw_key="ingest/x.json",
+        batch_id="x" * 32,
+        execution_id="arn:aws:states:us-east-1:123456789012:execution:wf:x",
+        received_at=RECEIVED,
+        processed_at=RECEIVED,
+        late_threshold_hours=72,
+    )
+    curated = curate_events(events, lineage)
+    rejected = {r.index: r for r in curated.rejected}
+    items = iter(curated.items)
+    for index, event in enumerate(events):
+        content_hash = canonical_hash(event)
+        ident = event.get("event_id", content_hash)
+        if index in rejected:
+            assert rejected[index].event_id == ident
+            continue
+        item = next(items)
+        moment = parse_event_time(event["event_time"])
+        occurred_at = (
+            f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}T{moment.hour:02d}:"
+            f"{moment.minute:02d}:{moment.second:02d}.{moment.microsecond // 1000:03d}Z"
+        )
+        expected = {
+            "user_id": event["user_id"],
+            "event_time": f"{occurred_at}#{ident}",
+            "event_id": ident,
+            "action": normalize_action(event["action"]),
+            "occurred_at": occurred_at,
+            **{k: event[k] for k in ("session_id", "page", "referrer", "user_agent") if k in event},
+            **({"ip": anonymize_ip(event["ip"])} if "ip" in event else {}),
+            **({"properties": event["properties"]} if "properties" in event else {}),
+            "late": RECEIVED - moment > timedelta(hours=72),
+            "raw_index": index,
+            "content_hash": content_hash,
+        }
+        assert json.dumps(item) == json.dumps(expected)  # key order and types too
+    assert next(items, None) is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    received=st.datetimes(
+        min_value=datetime(1970, 1, 2),
+        max_value=datetime(2100, 1, 1),
+        timezones=st.sampled_from([UTC, timezone(timedelta(hours=5, minutes=30))]),
+    ),
+    threshold=st.sampled_from([0, 0.0001, 1 / 3, 24, 72, 1e6]) | st.floats(0, 1e5),
+    oldest_shift=st.sampled_from([None, -1, 0, 1]) | st.integers(-(10**9), 10**9),
+    shifts=st.lists(st.integers(-(10**9), 10**9) | st.integers(-2, 2), min_size=1, max_size=8),
+)
+def test_future_too_old_and_late_follow_the_instants(
+    received: datetime, threshold: float, oldest_shift: int | None, shifts: list[int]
+) -> None:
+    """Times around each bound (24 h ahead, the threshold back, the oldest accepted time), to the
+    millisecond, written in UTC or with the received time's offset: each rule is the comparison of
+    instants the contract states."""
+    oldest = (  # a whole millisecond, as the stack setting is read (handlers.aws.env_time)
+        datetime.min.replace(tzinfo=UTC)
+        if oldest_shift is None
+        else truncate_ms(received - timedelta(hours=threshold / 2, milliseconds=oldest_shift))
+    )
+    lineage = Lineage(
+        raw_key="ingest/x.json",
+        batch_id="x" * 32,
+        execution_id="arn:aws:states:us-east-1:123456789012:execution:wf:x",
+        received_at=received,
+        processed_at=received,
+        late_threshold_hours=threshold,
+        oldest_event_time=oldest,
+    )
+    bases = [received + timedelta(hours=24), received - timedelta(hours=threshold), oldest]
+    bases = [b for b in bases if b.year > 1] + [received]
+    events = []
+    for i, shift in enumerate(shifts):
+        at = bases[i % len(bases)] + timedelta(milliseconds=shift)
+        text = format_time(at) if i % 2 else at.isoformat()
+        events.append({"user_id": "u", "action": "a", "event_time": text, "event_id": f"e{i}"})
+    curated = curate_events(events, lineage)
+    outcomes = {r.index: r.reason for r in curated.rejected}
+    outcomes.update({item["raw_index"]: item["late"] for item in curated.items})
+    expected: dict[int, str | bool] = {}
+    for i, event in enumerate(events):
+        moment = parse_event_time(event["event_time"])
+        if moment - received > timedelta(hours=24):
+            expected[i] = "future_event_time"
+        elif moment < oldest:
+            expected[i] = "event_too_old"
+        else:
+            expected[i] = received - moment > timedelta(hours=threshold)
+    assert outcomes == expected
+
+
+def test_a_naive_or_unbounded_lineage_is_an_error_not_a_rejection(lineage: Lineage) -> None:
+    event = {"user_id": "u", "action": "a", "event_time": "2024-05-01T10:00:00Z"}
+    naive = dataclasses.replace(lineage, received_at=datetime(2024, 5, 1, 12))
+    with pytest.raises(TypeError):
+        curate_events([event], naive)
+    with pytest.raises(OverflowError):  # no timedelta holds 1e11 hours
+        curate_events([event], dataclasses.replace(lineage, late_threshold_hours=1e11))
+    outcomes = []
+    for received, threshold in [
+        (datetime(9999, 12, 31, 23, 59, 59, 999_500, tzinfo=UTC), 0),
+        (datetime(1, 1, 1, 0, 0, 0, 500, tzinfo=UTC), 1e6),
+        (lineage.received_at, 1e9),  # further back than year 1: nothing is late
+    ]:
+        bounded = dataclasses.replace(lineage, received_at=received, late_threshold_hours=threshold)
+        curated = curate_events([event], bounded)
+        outcomes += [item["late"] for item in curated.items]
+        outcomes += [rejection.reason for rejection in curated.rejected]
+    assert outcomes == [True, "future_event_time", False]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        valid_events | events.filter(lambda e: not isinstance(e, str)), min_size=1, max_size=6
+    ),
+    st.sampled_from([None, 1]),
+    st.booleans(),
+)
+def test_an_event_as_received_reads_like_its_reserialization(
+    batch: list[Any], indent: int | None, ascii_only: bool
+) -> None:
+    """Ingest stores each event's text exactly as received; Process reads it to the items, ids and
+    reasons the compact re-serialization of the same events gives (no derived id changes). An
+    element that is a JSON string is stored as a text received (its span), so it is left out."""
+    text = json.dumps({"events": batch}, indent=indent, ensure_ascii=ascii_only)
+    assume("NaN" not in text and "Infinity" not in text)
+    try:
+        lines = received_lines(text, max_events=10)
+    except BatchRejected:  # too deep for Ingest: refused before anything is stored
+        assume(False)
+        raise
+    exact = curate_body(("\n".join(lines) + "\n").encode("utf-8"), FIXED_LINEAGE)
+    again = curate_body(to_ndjson(json.loads(text)["events"]), FIXED_LINEAGE)
+    assert json.dumps(exact.items) == json.dumps(again.items)
+    assert [(r.index, r.event_id, r.reason) for r in exact.rejected] == [
+        (r.index, r.event_id, r.reason) for r in again.rejected
+    ]

@@ -1,10 +1,21 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+import re
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from handlers.times import EventTimeError, format_time, is_future, is_late, parse_event_time
+from handlers.times import (
+    EPOCH,
+    MS_THRESHOLD,
+    EventTimeError,
+    format_time,
+    is_future,
+    is_late,
+    parse_event_time,
+)
 
 
 @pytest.mark.parametrize(
@@ -66,3 +77,49 @@ def test_future_and_late() -> None:
     assert not is_late(received - timedelta(hours=72), received, 72)
     assert is_late(received - timedelta(hours=72, milliseconds=1), received, 72)
     assert is_late(received - timedelta(minutes=1), received, 0)
+
+
+NORMALIZED = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z")
+# A day inside datetime's range: any offset applied to one stays inside it.
+instants = st.datetimes(
+    min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30), timezones=st.just(UTC)
+)
+offsets = st.integers(-(24 * 60 - 1), 24 * 60 - 1).map(lambda m: timezone(timedelta(minutes=m)))
+
+
+def normalized(value: object) -> str:
+    return format_time(parse_event_time(value))
+
+
+def to_ms(moment: datetime) -> datetime:
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+
+
+@given(instants)
+def test_a_normalized_time_reads_back_as_its_millisecond(moment: datetime) -> None:
+    text = format_time(moment)
+    assert NORMALIZED.fullmatch(text)
+    assert parse_event_time(text) == to_ms(moment)
+    assert normalized(text) == text  # normalization is idempotent
+
+
+@given(instants, offsets, st.sampled_from(["seconds", "milliseconds", "microseconds"]))
+def test_an_offset_time_names_the_instant_python_reads(
+    moment: datetime, offset: timezone, timespec: str
+) -> None:
+    text = moment.astimezone(offset).isoformat(timespec=timespec)
+    assert parse_event_time(text) == to_ms(datetime.fromisoformat(text).astimezone(UTC))
+    assert normalized(normalized(text)) == normalized(text)
+
+
+@given(st.integers(-62_135_596_800_000 + 1, 253_402_300_799_999))
+def test_an_epoch_number_names_its_instant(ms: int) -> None:
+    """Milliseconds from 1e11 in magnitude, seconds below (integers, and floats of whole ms)."""
+    moment = EPOCH + timedelta(milliseconds=ms)
+    if abs(ms) >= MS_THRESHOLD:
+        assert parse_event_time(ms) == moment
+        assert parse_event_time(float(ms)) == moment
+    if abs(ms) < MS_THRESHOLD * 1000:
+        assert parse_event_time(ms / 1000) == moment
+        if ms % 1000 == 0:
+            assert parse_event_time(ms // 1000) == moment

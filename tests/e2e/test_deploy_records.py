@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from harness import deploy as deploy_module
-from harness import resources
 from harness.deploy import Deployment, UnknownInvoke, UnknownResourceType, deploy
+from harness.deploy import storage as resources
 from harness.emulator import Emulator
 
 CONTRACT_TYPES = set(deploy_module.CREATORS) - {

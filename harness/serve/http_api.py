@@ -57,8 +57,8 @@ from werkzeug.wrappers import Response
 
 from components.builders.entry import INTEGRATION_SUBTYPE
 from handlers.limits import execution_input_problem
+from harness.deploy.entry import deployed_api
 from harness.emulator import Emulator, RoleNotAssumable
-from harness.resources_entry import deployed_api
 
 API_GATEWAY = "apigateway.amazonaws.com"
 STAGE = "$default"

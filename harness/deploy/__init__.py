@@ -23,11 +23,11 @@ from pulumi.runtime.settings import SETTINGS
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
-from harness import provider_rules
-from harness import resources as r
-from harness import resources_analytics as rx
-from harness import resources_app as ra
-from harness import resources_entry as rentry
+from harness.deploy import analytics as rx
+from harness.deploy import compute as ra
+from harness.deploy import entry as rentry
+from harness.deploy import rules as provider_rules
+from harness.deploy import storage as r
 from harness.emulator import REPO_ROOT, Emulator
 from ops.target import Target
 

@@ -6,8 +6,8 @@ import pytest
 from botocore.exceptions import ClientError
 
 from harness.emulator import Emulator
-from harness.patches import s3
-from tests.unit.harness.emulated import make_user
+from harness.emulator.patches import s3
+from tests.harness.emulated import make_user
 
 
 def conditional_put_policy(bucket: str) -> dict[str, object]:

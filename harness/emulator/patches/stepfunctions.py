@@ -21,7 +21,7 @@ Here, in AWS's order (request validation, then parsing):
   a non-standard token: 400 ``InvalidExecutionInput`` "Invalid State Machine Execution Input:
   '<parser message>'", in the shape AWS answers (its messages are Jackson's: "Non-standard token
   'NaN': enable `JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS` to allow", "Unexpected character ...").
-Any other input starts, its numbers kept exactly (``harness.patches.stepfunctions_interpreter``).
+Any other input starts, its numbers kept exactly (``stepfunctions_interpreter``).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from typing import Any
 from moto.stepfunctions import exceptions as classic
 from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
-from harness.patches import stepfunctions_json as sfn_json
+from harness.emulator.patches import stepfunctions_json as sfn_json
 
 TOO_LONG = (
     "1 validation error detected: Value at 'input' failed to satisfy constraint: "

@@ -8,7 +8,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from harness.emulator import Emulator
-from tests.unit.harness.emulated import make_user
+from tests.harness.emulated import make_user
 
 ALLOW_ASSUME = {
     "Version": "2012-10-17",

@@ -7,10 +7,10 @@ import json
 import pytest
 from botocore.exceptions import ClientError
 
+from harness.deploy.compute import sqs_queue
 from harness.emulator import Emulator
-from harness.patches.sqs import message_size
-from harness.resources_app import sqs_queue
-from tests.unit.harness.emulated import execute, state_machine
+from harness.emulator.patches.sqs import message_size
+from tests.harness.emulated import execute, state_machine
 
 
 def refused(action: object) -> str:

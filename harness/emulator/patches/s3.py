@@ -5,7 +5,7 @@ moto 5.2.5 authorizes S3 requests without a request context: a bucket policy's `
 an identity policy — the Ingest role's ``s3:PutObject`` only with ``s3:if-none-match`` — was never
 evaluated, so a plain PutObject could overwrite a raw object.
 
-Here every S3 request carries the keys ``harness.patches.iam`` evaluates:
+Here every S3 request carries the keys ``harness.emulator.patches.iam`` evaluates:
 - ``aws:SecureTransport``: ``true`` over https (in-process), ``false`` over http (``serve``, which a
   TLS-only bucket then refuses — as AWS would);
 - ``s3:if-none-match`` / ``s3:if-match``: the ``If-None-Match`` / ``If-Match`` header of a
@@ -22,7 +22,7 @@ from typing import Any
 
 from moto.s3.responses import S3Response
 
-from harness.patches.iam import request_context
+from harness.emulator.patches.iam import request_context
 
 CONDITIONAL_WRITE_HEADERS = {"If-None-Match": "s3:if-none-match", "If-Match": "s3:if-match"}
 WRITE_METHODS = frozenset({"PUT", "POST"})

@@ -74,17 +74,6 @@ class _JsonFault(JsonRESTError):  # type: ignore[misc]
         self.code = status
 
 
-@contextmanager
-def in_function() -> Iterator[None]:
-    """Marks the current context as a function's: its S3/DynamoDB calls may be faulted (worker
-    threads the function starts in a copy of its context are marked too)."""
-    token = _in_function_scope.set(True)
-    try:
-        yield
-    finally:
-        _in_function_scope.reset(token)
-
-
 def _in_function() -> bool:
     return _in_function_scope.get()
 
@@ -96,6 +85,17 @@ class FaultInjector:
         self.eligible: Counter[str] = Counter()  # target -> calls that could have failed
         self._rng = random.Random(config.seed)  # noqa: S311 - reproducible faults, not secrets
         self._lock = threading.Lock()
+
+    @staticmethod
+    @contextmanager
+    def in_function() -> Iterator[None]:
+        """Marks the current context as a function's: its S3/DynamoDB calls may be faulted (worker
+        threads the function starts in a copy of its context are marked too)."""
+        token = _in_function_scope.set(True)
+        try:
+            yield
+        finally:
+            _in_function_scope.reset(token)
 
     @property
     def total(self) -> int:

@@ -6,8 +6,8 @@ import pytest
 from botocore.exceptions import ClientError
 
 from harness.emulator import Emulator
-from harness.patches.stepfunctions import TOO_LONG, input_refusal
-from tests.unit.harness.emulated import execute, state_machine
+from harness.emulator.patches.stepfunctions import TOO_LONG, input_refusal
+from tests.harness.emulated import execute, state_machine
 
 NON_STANDARD = (
     "Invalid State Machine Execution Input: 'Non-standard token '{}': enable "

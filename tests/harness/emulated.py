@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from harness.creds import Credentials
+from harness.deploy.compute import placeholder_zip
 from harness.emulator import Emulator
-from harness.resources_app import placeholder_zip
+from harness.emulator.credentials import Credentials
 from ops.executions import Run, Runner
 
 ANYTHING = {
@@ -50,14 +50,14 @@ def state_machine(emulator: Emulator, name: str, definition: dict[str, Any]) -> 
 
 
 def function(emulator: Emulator, name: str, handler: str) -> str:
-    """A function run in-process from ``tests/unit/harness/lambda_handlers.py``."""
+    """A function run in-process from ``tests/harness/lambda_handlers.py``."""
     role = service_role(emulator, f"{name}-role", "lambda.amazonaws.com")
     return str(
         emulator.client("lambda").create_function(
             FunctionName=name,
             Runtime="python3.13",
             Role=role,
-            Handler=f"tests.unit.harness.lambda_handlers.{handler}",
+            Handler=f"tests.harness.lambda_handlers.{handler}",
             Code={"ZipFile": placeholder_zip()},
         )["FunctionArn"]
     )

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from moto.iam.access_control import IAMPolicyStatement, PermissionResult
 
-from harness.patches import iam
+from harness.emulator.patches import iam
 
 USER = "arn:aws:iam::123456789012:user/alice"
 SESSION = "arn:aws:sts::123456789012:assumed-role/ingest-role/lambda"

@@ -6,7 +6,7 @@ import io
 import zipfile
 from typing import Any
 
-from harness.resources import State, auto_name
+from harness.deploy.storage import State, auto_name
 
 
 def placeholder_zip() -> bytes:

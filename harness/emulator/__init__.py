@@ -23,11 +23,9 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.iam.models import iam_backends
 from moto.sts.models import sts_backends
 
-from harness.creds import Credentials
-from harness.eventbridge import StateMachineTargets, state_machine_targets
-from harness.faults import FaultConfig, FaultInjector
-from harness.iam_enforcement import enforced_iam
-from harness.patches import (
+from harness.emulator.credentials import Credentials
+from harness.emulator.faults import FaultConfig, FaultInjector
+from harness.emulator.patches import (
     dynamodb,
     iam,
     s3,
@@ -36,12 +34,14 @@ from harness.patches import (
     stepfunctions_interpreter,
     sts,
 )
+from harness.emulator.patches.events import StateMachineTargets, state_machine_targets
+from harness.emulator.patches.iam_enforcement import enforced_iam
+from harness.emulator.patches.stepfunctions_roles import interpreter_credentials
 from harness.runtime import LambdaRuntime
-from harness.sfn_patches import interpreter_credentials
 
 REGION = "us-east-1"
 ADMIN_USER = "harness-admin"
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 MOTO_CONFIG: dict[str, Any] = {
     "stepfunctions": {"execute_state_machine": True},
     "lambda": {"use_docker": False},

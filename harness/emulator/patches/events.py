@@ -47,7 +47,7 @@ from moto.events.models import EventsBackend, Rule
 from moto.sqs.models import sqs_backends
 
 from handlers.limits import execution_input_problem
-from harness.creds import Credentials
+from harness.emulator.credentials import Credentials
 
 EVENTS = "events.amazonaws.com"
 MAX_HARNESS_RETRIES = 2

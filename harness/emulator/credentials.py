@@ -1,9 +1,8 @@
-"""Credentials that exist in the emulator, and the small interface the runtime needs from it."""
+"""Credentials that exist in the emulator: an access key, its secret and a session token."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol
 
 
 @dataclass(frozen=True)
@@ -27,14 +26,3 @@ class Credentials:
             "aws_secret_access_key": self.secret_access_key,
             "aws_session_token": self.session_token,
         }
-
-
-class Host(Protocol):
-    """What the in-process Lambda runtime needs from the emulator."""
-
-    region: str
-    account_id: str
-
-    def assume_role(self, role_arn: str, principal_service: str) -> Credentials: ...
-
-    def client(self, service: str, credentials: Credentials | None = None) -> Any: ...

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from harness.emulator import Emulator
-from tests.unit.harness.emulated import execute, function, messages, queue, state_machine
+from tests.harness.emulated import execute, function, messages, queue, state_machine
 
 NUMBERS = '{"a":1e400,"b":-0,"c":0.12345678901234567890123,"d":1e-130,"e":' + "9" * 4301 + "}"
 CATCH_ALL = [{"ErrorEquals": ["States.ALL"], "ResultPath": "$", "Next": "Caught"}]

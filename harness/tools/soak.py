@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import random
 import sys
 import time
@@ -34,7 +33,7 @@ from handlers import keys
 from handlers.times import format_time
 from harness.deploy import Deployment, deploy
 from harness.emulator import Emulator
-from harness.faults import FaultConfig, FaultInjector
+from harness.emulator.faults import FaultConfig, FaultInjector
 from ops.deadletters import parse_message, receive
 from ops.executions import Run, Runner
 from ops.redrive import redrive
@@ -280,18 +279,25 @@ def run_soak(
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--events", type=int, default=10_000)
-    parser.add_argument("--batch-size", type=int, default=100)
-    parser.add_argument("--fault-rate", type=float, default=0.05)
-    parser.add_argument("--malformed-rate", type=float, default=0.01)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--concurrency", type=int, default=4)
-    parser.add_argument("--stack", default="dev")
+    parser.add_argument("--events", type=int, default=10_000, help="events to send")
+    parser.add_argument(
+        "--batch-size", type=int, default=100, help="events per execution (micro-batch)"
+    )
+    parser.add_argument(
+        "--fault-rate",
+        type=float,
+        default=0.05,
+        help="share of the functions' S3, DynamoDB and Lambda calls that fail",
+    )
+    parser.add_argument(
+        "--malformed-rate", type=float, default=0.01, help="share of the events that are malformed"
+    )
+    parser.add_argument("--seed", type=int, default=1, help="seed of the workload and the faults")
+    parser.add_argument("--concurrency", type=int, default=4, help="executions run at once")
+    parser.add_argument("--stack", default="dev", help="stack whose Pulumi.<stack>.yaml to deploy")
 
 
 def main(args: argparse.Namespace) -> int:
-    # moto's ASL interpreter logs every caught failure (and Route's IsPresent probe) at ERROR.
-    logging.getLogger("moto.stepfunctions").setLevel(logging.CRITICAL)
     report = run_soak(
         events=args.events,
         batch_size=args.batch_size,

@@ -9,7 +9,7 @@ from typing import Any
 
 from moto.apigatewayv2.models import apigatewayv2_backends
 
-from harness.resources import Creator, State, auto_name
+from harness.deploy.storage import Creator, State, auto_name
 
 
 def deployed_api(emu: Any, api_id: str) -> Any:

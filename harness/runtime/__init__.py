@@ -25,18 +25,30 @@ import time
 import traceback
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 from botocore.exceptions import ClientError
 from moto.awslambda.models import LambdaBackend
 from moto.awslambda_simple.models import LambdaSimpleBackend
 
-from harness import faults as fault_injection
-from harness.creds import Host
+if TYPE_CHECKING:
+    from harness.emulator.credentials import Credentials
+    from harness.emulator.faults import FaultInjector
+
+
+class Host(Protocol):
+    """What the in-process Lambda runtime needs from the emulator."""
+
+    region: str
+    account_id: str
+
+    def assume_role(self, role_arn: str, principal_service: str) -> Credentials: ...
+
+    def client(self, service: str, credentials: Credentials | None = None) -> Any: ...
 
 
 @dataclass
@@ -119,7 +131,7 @@ class LambdaRuntime:
         self.log_groups: dict[str, str] = {}  # function name -> LoggingConfig log group
         self.invocations: list[Invocation] = []
         self.log_delivery_errors: list[str] = []
-        self.faults: fault_injection.FaultInjector | None = None
+        self.faults: FaultInjector | None = None
         self._lock = threading.Lock()
         self._stdout = _ThreadRouter(sys.stdout)
         self._stderr = _ThreadRouter(sys.stderr)
@@ -227,7 +239,7 @@ class LambdaRuntime:
             try:
                 module_name, _, attr = handler.rpartition(".")
                 function = getattr(importlib.import_module(module_name), attr)
-                with fault_injection.in_function():
+                with self.faults.in_function() if self.faults is not None else nullcontext():
                     result = function(event, context)
                 json.dumps(result)  # Lambda refuses a result it cannot serialize
                 outcome["result"] = result

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from harness.deploy import CREATORS
-from harness.provider_rules import NAMELESS, RULES, ProviderRefusal, check
+from harness.deploy.rules import NAMELESS, RULES, ProviderRefusal, check
 
 P = "activity-pipeline-dev"
 CASES = [  # (type, field, refused value, the program's value)

@@ -6,7 +6,7 @@ hive layout (`yyyy=/mm=/dd=/hh=`), DuckDB reads it with `read_json(..., hive_par
 columns and types. The SQL is read back from the deployed named queries (`athena:GetNamedQuery`),
 so what runs is what Athena stores. The one shim is `array_join` (Trino) as a DuckDB macro.
 
-    python -m harness.analytics daily_active_users --month 2025-11 --outputs serve.json
+    python -m harness analytics daily_active_users --month 2025-11 --outputs serve.json
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ import duckdb
 
 from components.builders import analytics_sql
 from ops.table import text_table
+from ops.target import TargetError, add_target_arguments, target_from_args
 
 PREFIXES = {analytics_sql.RAW_TABLE: "ingest/", analytics_sql.REJECTED_TABLE: "rejected/"}
 COLUMNS = {
@@ -142,18 +143,14 @@ def format_table(result: QueryResult) -> str:
     return text_table(result.columns, result.rows)
 
 
-def main(argv: list[str] | None = None) -> int:
-    from ops.target import TargetError, add_target_arguments, target_from_args
-
-    parser = argparse.ArgumentParser(
-        prog="python -m harness.analytics",
-        description="Run the stack's Athena named queries on DuckDB over the emulator's raw layer",
-    )
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("names", nargs="*", metavar="NAME", help="named queries (default: all)")
     parser.add_argument("--month", required=True, help="YYYY-MM: the month to report")
     parser.add_argument("--json", action="store_true", help="print records as JSON")
     add_target_arguments(parser)
-    args = parser.parse_args(argv)
+
+
+def main(args: argparse.Namespace) -> int:
     try:
         target = target_from_args(args)
         analytics_sql.month_parameters(args.month)
@@ -171,7 +168,3 @@ def main(argv: list[str] | None = None) -> int:
             print(format_table(result))
             print()
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -8,7 +8,7 @@ AWS (STS API reference, AssumeRole, errors; IAM User Guide, "Troubleshooting IAM
 caller needs the identity permission *and* a trust policy that names it; when either is missing,
 or the role does not exist, STS answers 403 ``AccessDenied`` "User: <caller> is not authorized to
 perform: sts:AssumeRole on resource: <role arn>" — a missing role is not revealed.
-(The trust-policy principal check itself is ``harness.patches.iam``.)
+(The trust-policy principal check itself is ``harness.emulator.patches.iam``.)
 """
 
 from __future__ import annotations

@@ -66,7 +66,7 @@ from moto.stepfunctions.parser.asl.component.state.exec.state_task.service impor
 )
 from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
 
-from harness.patches import stepfunctions_json as sfn_json
+from harness.emulator.patches import stepfunctions_json as sfn_json
 
 PACKAGE = "moto.stepfunctions.parser"
 RESPONSES = "moto.stepfunctions.responses"

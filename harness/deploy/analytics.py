@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness.resources import Creator, State, auto_name
+from harness.deploy.storage import Creator, State, auto_name
 
 
 def glue_database(emu: Any, name: str, inputs: dict[str, Any]) -> tuple[str, State]:

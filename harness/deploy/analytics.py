@@ -1,14 +1,15 @@
-"""Resource creators for the analytics side: Glue catalog, Athena workgroup and queries, IAM policy.
+"""Resource creators for analytics: the Glue catalog, the Athena workgroup and named queries.
 
 Athena's engine is not in the emulator: the workgroup and named queries are stored (so their
-settings and SQL can be read back), and the harness runs that SQL on DuckDB (harness.analytics).
+settings and SQL can be read back), and the harness runs that SQL on DuckDB
+(``harness.tools.analytics``).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from harness.deploy.storage import Creator, State, auto_name
+from harness.deploy.inputs import State, auto_name
 
 
 def glue_database(emu: Any, name: str, inputs: dict[str, Any]) -> tuple[str, State]:
@@ -102,28 +103,3 @@ def athena_named_query(emu: Any, name: str, inputs: dict[str, Any]) -> tuple[str
         WorkGroup=inputs.get("workgroup", "primary"),
     )["NamedQueryId"]
     return str(query_id), {**inputs, "name": inputs.get("name") or name}
-
-
-def iam_policy(emu: Any, name: str, inputs: dict[str, Any]) -> tuple[str, State]:
-    policy_name = auto_name(name, inputs, "name", "namePrefix")
-    policy = emu.client("iam").create_policy(
-        PolicyName=policy_name,
-        PolicyDocument=inputs["policy"],
-        Description=inputs.get("description", ""),
-        Path=inputs.get("path", "/"),
-    )["Policy"]
-    return policy["Arn"], {
-        **inputs,
-        "name": policy_name,
-        "arn": policy["Arn"],
-        "policyId": policy["PolicyId"],
-    }
-
-
-CREATORS: dict[str, Creator] = {
-    "aws:glue/catalogDatabase:CatalogDatabase": glue_database,
-    "aws:glue/catalogTable:CatalogTable": glue_table,
-    "aws:athena/workgroup:Workgroup": athena_workgroup,
-    "aws:athena/namedQuery:NamedQuery": athena_named_query,
-    "aws:iam/policy:Policy": iam_policy,
-}

@@ -1,4 +1,4 @@
-"""Resource creators for the application side: Lambda, SQS, Step Functions, SNS, CloudWatch."""
+"""Compute creators: Lambda functions (run by the in-process runtime), state machines."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import io
 import zipfile
 from typing import Any
 
-from harness.deploy.storage import State, auto_name
+from harness.deploy.inputs import State, auto_name
 
 
 def placeholder_zip() -> bytes:
@@ -59,40 +59,6 @@ def lambda_function(emu: Any, name: str, inputs: dict[str, Any]) -> tuple[str, S
     }
 
 
-_QUEUE_ATTRIBUTES = {
-    "delaySeconds": "DelaySeconds",
-    "maxMessageSize": "MaximumMessageSize",
-    "messageRetentionSeconds": "MessageRetentionPeriod",
-    "receiveWaitTimeSeconds": "ReceiveMessageWaitTimeSeconds",
-    "visibilityTimeoutSeconds": "VisibilityTimeout",
-    "sqsManagedSseEnabled": "SqsManagedSseEnabled",
-    "kmsMasterKeyId": "KmsMasterKeyId",
-    "redrivePolicy": "RedrivePolicy",
-    "fifoQueue": "FifoQueue",
-}
-
-
-# pulumi-aws sends MaximumMessageSize 262144 when `max_message_size` is not set ("The default for
-# this attribute is 262144 (256 KiB)", sqs.Queue docstring); moto's own default is 1 MiB.
-PROVIDER_MAX_MESSAGE_SIZE = 262_144
-
-
-def sqs_queue(emu: Any, name: str, inputs: dict[str, Any]) -> tuple[str, State]:
-    sqs = emu.client("sqs")
-    queue_name = auto_name(name, inputs, "name", "namePrefix")
-    attributes = {
-        attr: str(inputs[key]).lower() if isinstance(inputs[key], bool) else str(inputs[key])
-        for key, attr in _QUEUE_ATTRIBUTES.items()
-        if inputs.get(key) not in (None, "")
-    }
-    attributes.setdefault("MaximumMessageSize", str(PROVIDER_MAX_MESSAGE_SIZE))
-    url = sqs.create_queue(QueueName=queue_name, Attributes=attributes)["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"
-    ]
-    return url, {**inputs, "name": queue_name, "arn": arn, "url": url}
-
-
 def state_machine(emu: Any, name: str, inputs: dict[str, Any]) -> tuple[str, State]:
     machine_name = auto_name(name, inputs, "name", "namePrefix")
     kwargs: dict[str, Any] = {
@@ -116,99 +82,3 @@ def state_machine(emu: Any, name: str, inputs: dict[str, Any]) -> tuple[str, Sta
         kwargs["tracingConfiguration"] = {"enabled": inputs["tracingConfiguration"]["enabled"]}
     arn = emu.client("stepfunctions").create_state_machine(**kwargs)["stateMachineArn"]
     return arn, {**inputs, "name": machine_name, "arn": arn, "status": "ACTIVE"}
-
-
-def sns_topic(emu: Any, name: str, inputs: dict[str, Any]) -> tuple[str, State]:
-    topic_name = auto_name(name, inputs, "name", "namePrefix")
-    attributes = (
-        {"KmsMasterKeyId": inputs["kmsMasterKeyId"]} if inputs.get("kmsMasterKeyId") else {}
-    )
-    arn = emu.client("sns").create_topic(Name=topic_name, Attributes=attributes)["TopicArn"]
-    return arn, {**inputs, "name": topic_name, "arn": arn}
-
-
-def sns_subscription(emu: Any, name: str, inputs: dict[str, Any]) -> tuple[str, State]:
-    arn = emu.client("sns").subscribe(
-        TopicArn=inputs["topic"], Protocol=inputs["protocol"], Endpoint=inputs["endpoint"]
-    )["SubscriptionArn"]
-    return arn, {**inputs, "arn": arn}
-
-
-def metric_alarm(emu: Any, name: str, inputs: dict[str, Any]) -> tuple[str, State]:
-    alarm_name = auto_name(name, inputs, "name")
-    kwargs: dict[str, Any] = {
-        "AlarmName": alarm_name,
-        "ComparisonOperator": inputs["comparisonOperator"],
-        "EvaluationPeriods": int(inputs["evaluationPeriods"]),
-        "AlarmActions": inputs.get("alarmActions") or [],
-        "OKActions": inputs.get("okActions") or [],
-        "TreatMissingData": inputs.get("treatMissingData", "missing"),
-        "AlarmDescription": inputs.get("alarmDescription", ""),
-    }
-    simple = {
-        "metricName": "MetricName",
-        "namespace": "Namespace",
-        "period": "Period",
-        "statistic": "Statistic",
-        "threshold": "Threshold",
-        "datapointsToAlarm": "DatapointsToAlarm",
-    }
-    kwargs.update({api: inputs[key] for key, api in simple.items() if inputs.get(key) is not None})
-    if inputs.get("dimensions"):
-        kwargs["Dimensions"] = [{"Name": k, "Value": v} for k, v in inputs["dimensions"].items()]
-    if inputs.get("metricQueries"):
-        kwargs["Metrics"] = [_metric_query(q) for q in inputs["metricQueries"]]
-    emu.client("cloudwatch").put_metric_alarm(**kwargs)
-    arn = f"arn:aws:cloudwatch:{emu.region}:{emu.account_id}:alarm:{alarm_name}"
-    return alarm_name, {**inputs, "name": alarm_name, "arn": arn}
-
-
-def log_metric_filter(emu: Any, name: str, inputs: dict[str, Any]) -> tuple[str, State]:
-    transformation = inputs["metricTransformation"]
-    metric: dict[str, Any] = {
-        "metricName": transformation["name"],
-        "metricNamespace": transformation["namespace"],
-        "metricValue": transformation["value"],
-    }
-    if transformation.get("defaultValue") is not None:
-        metric["defaultValue"] = float(transformation["defaultValue"])
-    if transformation.get("unit"):
-        metric["unit"] = transformation["unit"]
-    emu.client("logs").put_metric_filter(
-        logGroupName=inputs["logGroupName"],
-        filterName=inputs["name"],
-        filterPattern=inputs["pattern"],
-        metricTransformations=[metric],
-    )
-    return inputs["name"], dict(inputs)
-
-
-def _metric_query(query: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {"Id": query["id"], "ReturnData": bool(query.get("returnData", False))}
-    if query.get("expression"):
-        out["Expression"] = query["expression"]
-    if query.get("label"):
-        out["Label"] = query["label"]
-    metric = query.get("metric")
-    if metric:
-        out["MetricStat"] = {
-            "Metric": {
-                "Namespace": metric.get("namespace"),
-                "MetricName": metric["metricName"],
-                "Dimensions": [
-                    {"Name": k, "Value": v} for k, v in (metric.get("dimensions") or {}).items()
-                ],
-            },
-            "Period": int(metric["period"]),
-            "Stat": metric["stat"],
-        }
-    return out
-
-
-def dashboard(emu: Any, name: str, inputs: dict[str, Any]) -> tuple[str, State]:
-    dashboard_name = inputs["dashboardName"]
-    emu.client("cloudwatch").put_dashboard(
-        DashboardName=dashboard_name, DashboardBody=inputs["dashboardBody"]
-    )
-    arn = f"arn:aws:cloudwatch::{emu.account_id}:dashboard/{dashboard_name}"
-    return dashboard_name, {**inputs, "dashboardArn": arn}

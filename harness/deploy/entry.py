@@ -1,6 +1,8 @@
-"""Resource creators for the entry points: API Gateway HTTP API, EventBridge bus/rule/target, queue
-policy. moto holds all of them; what it does not do (serve the API, deliver to Step Functions
-targets) is done by harness.http_api and harness.eventbridge from what is created here.
+"""Resource creators for the entry points: the API Gateway HTTP API and EventBridge bus/rule/target.
+
+moto holds all of them; what it does not do is done from what is created here: the API is served
+by ``harness.serve.http_api``, Step Functions targets are delivered by
+``harness.emulator.patches.events``.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from typing import Any
 
 from moto.apigatewayv2.models import apigatewayv2_backends
 
-from harness.deploy.storage import Creator, State, auto_name
+from harness.deploy.inputs import State, auto_name
 
 
 def deployed_api(emu: Any, api_id: str) -> Any:
@@ -154,23 +156,3 @@ def event_target(emu: Any, name: str, inputs: dict[str, Any]) -> tuple[str, Stat
     if response.get("FailedEntryCount"):
         raise RuntimeError(f"put_targets failed: {response['FailedEntries']}")
     return f"{bus}-{inputs['rule']}-{inputs['targetId']}", dict(inputs)
-
-
-def queue_policy(emu: Any, name: str, inputs: dict[str, Any]) -> tuple[str, State]:
-    emu.client("sqs").set_queue_attributes(
-        QueueUrl=inputs["queueUrl"], Attributes={"Policy": inputs["policy"]}
-    )
-    return str(inputs["queueUrl"]), dict(inputs)
-
-
-CREATORS: dict[str, Creator] = {
-    "aws:apigatewayv2/api:Api": http_api,
-    "aws:apigatewayv2/integration:Integration": http_integration,
-    "aws:apigatewayv2/route:Route": http_route,
-    "aws:apigatewayv2/authorizer:Authorizer": http_authorizer,
-    "aws:apigatewayv2/stage:Stage": http_stage,
-    "aws:cloudwatch/eventBus:EventBus": event_bus,
-    "aws:cloudwatch/eventRule:EventRule": event_rule,
-    "aws:cloudwatch/eventTarget:EventTarget": event_target,
-    "aws:sqs/queuePolicy:QueuePolicy": queue_policy,
-}

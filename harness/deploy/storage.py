@@ -1,44 +1,11 @@
-"""Resource creators: one per Pulumi resource type, each creating the resource in the emulator.
-
-A creator receives the resource's inputs (camelCase wire names, as Pulumi mocks deliver them) and
-returns ``(physical id, state)`` where state holds the outputs the real provider would compute
-(ARN, name, URL …). Every creator calls the emulator's API with the harness admin credentials.
-"""
+"""Resource creators for storage and queues: KMS, S3 and its bucket settings, DynamoDB, SQS."""
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable
 from typing import Any
 
-State = dict[str, Any]
-Creator = Callable[[Any, str, dict[str, Any]], tuple[str, State]]  # (emulator, name, inputs)
-
-# Types the emulator cannot hold, with the reason; they are recorded, never silently skipped.
-UNSUPPORTED: dict[str, str] = {}
-
-_SPECIAL_KEYS = {"id": "ID", "sseAlgorithm": "SSEAlgorithm", "kmsMasterKeyId": "KMSMasterKeyID"}
-
-
-def pascal(value: Any) -> Any:
-    """camelCase wire shape -> the PascalCase shape of the S3 API."""
-    if isinstance(value, list):
-        return [pascal(v) for v in value]
-    if isinstance(value, dict):
-        return {_SPECIAL_KEYS.get(k, k[:1].upper() + k[1:]): pascal(v) for k, v in value.items()}
-    return value
-
-
-def auto_name(name: str, inputs: dict[str, Any], key: str, prefix_key: str | None = None) -> str:
-    """The explicit name, else ``<prefix><random>`` as the provider's auto-naming would give."""
-    if inputs.get(key):
-        return str(inputs[key])
-    prefix = inputs.get(prefix_key) if prefix_key else None
-    return f"{prefix or name + '-'}{secrets.token_hex(4)}"
-
-
-def _tags(inputs: dict[str, Any]) -> dict[str, str]:
-    return {str(k): str(v) for k, v in (inputs.get("tags") or {}).items()}
+from harness.deploy.inputs import Creator, State, auto_name, pascal, tags
 
 
 def kms_key(emu: Any, name: str, inputs: dict[str, Any]) -> tuple[str, State]:
@@ -62,8 +29,8 @@ def kms_alias(emu: Any, name: str, inputs: dict[str, Any]) -> tuple[str, State]:
 def s3_bucket(emu: Any, name: str, inputs: dict[str, Any]) -> tuple[str, State]:
     bucket = auto_name(name, inputs, "bucket", "bucketPrefix").lower()
     emu.client("s3").create_bucket(Bucket=bucket)
-    if _tags(inputs):
-        tag_set = [{"Key": k, "Value": v} for k, v in _tags(inputs).items()]
+    if tags(inputs):
+        tag_set = [{"Key": k, "Value": v} for k, v in tags(inputs).items()]
         emu.client("s3").put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": tag_set})
     return bucket, {
         **inputs,
@@ -88,12 +55,16 @@ s3_versioning = _bucket_setting(
         Bucket=i["bucket"], VersioningConfiguration=pascal(i["versioningConfiguration"])
     )
 )
+
+
 s3_encryption = _bucket_setting(
     lambda s3, i: s3.put_bucket_encryption(
         Bucket=i["bucket"],
         ServerSideEncryptionConfiguration={"Rules": pascal(i["rules"])},
     )
 )
+
+
 s3_public_access_block = _bucket_setting(
     lambda s3, i: s3.put_public_access_block(
         Bucket=i["bucket"],
@@ -103,14 +74,20 @@ s3_public_access_block = _bucket_setting(
         ),
     )
 )
+
+
 s3_ownership = _bucket_setting(
     lambda s3, i: s3.put_bucket_ownership_controls(
         Bucket=i["bucket"], OwnershipControls={"Rules": [pascal(i["rule"])]}
     )
 )
+
+
 s3_policy = _bucket_setting(
     lambda s3, i: s3.put_bucket_policy(Bucket=i["bucket"], Policy=i["policy"])
 )
+
+
 s3_lifecycle = _bucket_setting(
     lambda s3, i: s3.put_bucket_lifecycle_configuration(
         Bucket=i["bucket"], LifecycleConfiguration={"Rules": pascal(i["rules"])}
@@ -152,30 +129,42 @@ def dynamodb_table(emu: Any, name: str, inputs: dict[str, Any]) -> tuple[str, St
     return table, {**inputs, "name": table, "arn": description["TableArn"]}
 
 
-def iam_role(emu: Any, name: str, inputs: dict[str, Any]) -> tuple[str, State]:
-    role_name = auto_name(name, inputs, "name", "namePrefix")
-    role = emu.client("iam").create_role(
-        RoleName=role_name,
-        AssumeRolePolicyDocument=inputs["assumeRolePolicy"],
-        Description=inputs.get("description", ""),
-        Path=inputs.get("path", "/"),
-    )["Role"]
-    return role_name, {**inputs, "name": role_name, "arn": role["Arn"], "uniqueId": role["RoleId"]}
+_QUEUE_ATTRIBUTES = {
+    "delaySeconds": "DelaySeconds",
+    "maxMessageSize": "MaximumMessageSize",
+    "messageRetentionSeconds": "MessageRetentionPeriod",
+    "receiveWaitTimeSeconds": "ReceiveMessageWaitTimeSeconds",
+    "visibilityTimeoutSeconds": "VisibilityTimeout",
+    "sqsManagedSseEnabled": "SqsManagedSseEnabled",
+    "kmsMasterKeyId": "KmsMasterKeyId",
+    "redrivePolicy": "RedrivePolicy",
+    "fifoQueue": "FifoQueue",
+}
 
 
-def iam_role_policy(emu: Any, name: str, inputs: dict[str, Any]) -> tuple[str, State]:
-    policy_name = auto_name(name, inputs, "name", "namePrefix")
-    emu.client("iam").put_role_policy(
-        RoleName=inputs["role"], PolicyName=policy_name, PolicyDocument=inputs["policy"]
+# pulumi-aws sends MaximumMessageSize 262144 when `max_message_size` is not set ("The default for
+# this attribute is 262144 (256 KiB)", sqs.Queue docstring); moto's own default is 1 MiB.
+PROVIDER_MAX_MESSAGE_SIZE = 262_144
+
+
+def sqs_queue(emu: Any, name: str, inputs: dict[str, Any]) -> tuple[str, State]:
+    sqs = emu.client("sqs")
+    queue_name = auto_name(name, inputs, "name", "namePrefix")
+    attributes = {
+        attr: str(inputs[key]).lower() if isinstance(inputs[key], bool) else str(inputs[key])
+        for key, attr in _QUEUE_ATTRIBUTES.items()
+        if inputs.get(key) not in (None, "")
+    }
+    attributes.setdefault("MaximumMessageSize", str(PROVIDER_MAX_MESSAGE_SIZE))
+    url = sqs.create_queue(QueueName=queue_name, Attributes=attributes)["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    return url, {**inputs, "name": queue_name, "arn": arn, "url": url}
+
+
+def queue_policy(emu: Any, name: str, inputs: dict[str, Any]) -> tuple[str, State]:
+    emu.client("sqs").set_queue_attributes(
+        QueueUrl=inputs["queueUrl"], Attributes={"Policy": inputs["policy"]}
     )
-    return f"{inputs['role']}:{policy_name}", {**inputs, "name": policy_name}
-
-
-def log_group(emu: Any, name: str, inputs: dict[str, Any]) -> tuple[str, State]:
-    logs = emu.client("logs")
-    group = auto_name(name, inputs, "name", "namePrefix")
-    logs.create_log_group(logGroupName=group, tags=_tags(inputs))
-    if inputs.get("retentionInDays"):
-        logs.put_retention_policy(logGroupName=group, retentionInDays=inputs["retentionInDays"])
-    arn = f"arn:aws:logs:{emu.region}:{emu.account_id}:log-group:{group}"
-    return group, {**inputs, "name": group, "arn": arn}
+    return str(inputs["queueUrl"]), dict(inputs)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness.deploy import CREATORS
+from harness.deploy.registry import CREATORS
 from harness.deploy.rules import NAMELESS, RULES, ProviderRefusal, check
 
 P = "activity-pipeline-dev"

@@ -7,7 +7,7 @@ import json
 import pytest
 from botocore.exceptions import ClientError
 
-from harness.deploy.compute import sqs_queue
+from harness.deploy.storage import sqs_queue
 from harness.emulator import Emulator
 from harness.emulator.patches.sqs import message_size
 from tests.harness.emulated import execute, state_machine

@@ -8,7 +8,9 @@ registration. ``Deployment.as_target()`` is how ops reaches it.
 
 from __future__ import annotations
 
+import asyncio
 import runpy
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,6 +55,21 @@ class Deployment:
         )
 
 
+def ensure_event_loop() -> None:
+    """Give this thread an event loop if it has none.
+
+    Pulumi's runtime creates futures outside a running loop and counts on asyncio to make the
+    thread's loop implicitly, which Python 3.12 deprecated ("There is no current event loop").
+    """
+    policy = asyncio.get_event_loop_policy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)
+        try:
+            policy.get_event_loop()
+        except (DeprecationWarning, RuntimeError):  # none yet (main thread / other threads)
+            policy.set_event_loop(policy.new_event_loop())
+
+
 def stack_config(stack: str, root: Path = REPO_ROOT) -> dict[str, str]:
     from components.builders.settings import load_stack_config
 
@@ -73,6 +90,7 @@ def deploy(
     names the stack whose ``Pulumi.<stack>.yaml`` to read instead (a stack name of its own, the
     configuration of another). The config of a previous deploy in this process is replaced.
     """
+    ensure_event_loop()
     mocks = EmulatorMocks(emulator)
     SETTINGS.rpc_manager.clear()  # a previous failed deploy may have left RPCs behind
     SETTINGS.outputs.clear()

@@ -1,17 +1,23 @@
 """The embedded AWS emulator: moto in-process, IAM enforced from the first request.
 
 ``Emulator`` starts ``mock_aws`` with the ASL interpreter on and Docker off, creates an admin IAM
-user and access key directly in moto's IAM backend (the only credentials the harness uses), turns
-IAM enforcement on, and installs the harness patches in the order ``Emulator._patches`` writes
-(iam_enforcement, harness.patches — one module per AWS service —, faults, sfn_patches, runtime,
-eventbridge). Everything is restored on ``stop``.
+user and access key directly in moto's IAM backend (the only credentials the harness uses), and
+installs the moto patches in their one order (``harness.emulator.patches.in_order``). Everything is
+restored on ``stop``.
+
+The caller's AWS environment never reaches it: while it runs, every ``AWS_*`` variable (a CLI
+session's ``AWS_ENDPOINT_URL``, keys, ``AWS_CA_BUNDLE``, ``AWS_PROFILE`` …) is set aside and the
+shared config and credentials files are ``os.devnull``, so the emulator's clients, the functions'
+and the state machine's all talk to the emulator alone; ``stop`` puts the environment back.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import threading
-from contextlib import AbstractContextManager, ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -23,20 +29,10 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.iam.models import iam_backends
 from moto.sts.models import sts_backends
 
+from harness.emulator import patches
 from harness.emulator.credentials import Credentials
 from harness.emulator.faults import FaultConfig, FaultInjector
-from harness.emulator.patches import (
-    dynamodb,
-    iam,
-    s3,
-    sqs,
-    stepfunctions,
-    stepfunctions_interpreter,
-    sts,
-)
-from harness.emulator.patches.events import StateMachineTargets, state_machine_targets
-from harness.emulator.patches.iam_enforcement import enforced_iam
-from harness.emulator.patches.stepfunctions_roles import interpreter_credentials
+from harness.emulator.patches.events import StateMachineTargets
 from harness.runtime import LambdaRuntime
 
 REGION = "us-east-1"
@@ -47,6 +43,21 @@ MOTO_CONFIG: dict[str, Any] = {
     "lambda": {"use_docker": False},
 }
 _CLIENT_CONFIG = Config(retries={"max_attempts": 1, "mode": "standard"})
+
+
+@contextmanager
+def without_caller_aws_environment() -> Iterator[None]:
+    """Every ``AWS_*`` variable set aside, the shared config and credentials files empty."""
+    saved = {name: value for name, value in os.environ.items() if name.startswith("AWS_")}
+    for name in saved:
+        del os.environ[name]
+    os.environ["AWS_CONFIG_FILE"] = os.environ["AWS_SHARED_CREDENTIALS_FILE"] = os.devnull
+    try:
+        yield
+    finally:
+        for name in [name for name in os.environ if name.startswith("AWS_")]:
+            del os.environ[name]
+        os.environ.update(saved)
 
 
 class RoleNotAssumable(Exception):
@@ -69,59 +80,43 @@ class Emulator:
     ) -> None:
         self.retry_time_scale = retry_time_scale
         self.runtime = LambdaRuntime(self, repo_root)
-        # Injected throttling/5xx/timeouts (harness.faults); None injects nothing.
+        # Injected throttling/5xx/timeouts (harness.emulator.faults); None injects nothing.
         self.faults = FaultInjector(faults) if faults is not None else None
         self.runtime.faults = self.faults
         self.endpoint_url: str | None = None
         self._stack = ExitStack()
-        self._session = boto3.session.Session()
+        self._session: boto3.session.Session | None = None  # made once the environment is clean
         self._lock = threading.RLock()
         self._clients: dict[tuple[str, Credentials, str | None], Any] = {}
         self._role_credentials: dict[tuple[str, str], Credentials] = {}
         self._admin: Credentials | None = None
-        # entry points: EventBridge rules that target the state machine (harness.eventbridge)
+        # EventBridge rules that target the state machine (harness.emulator.patches.events)
         self.event_targets = StateMachineTargets(
             self.assume_role, self.client, self.account_id, self.region
         )
 
-    # lifecycle -------------------------------------------------------------------------------
     def start(self) -> Emulator:
         if Emulator._active is not None:
             raise RuntimeError("another Emulator is running in this process; stop it first")
         Emulator._active = self
         try:
+            self._stack.enter_context(without_caller_aws_environment())
             self._stack.enter_context(mock_aws(config=MOTO_CONFIG))
+            self._session = boto3.session.Session()
             self._admin = self._create_admin()
-            for patch in self._patches():
+            for patch in patches.in_order(
+                faults=self.faults,
+                runtime=self.runtime,
+                state_machine_client=self.state_machine_client,
+                retry_time_scale=self.retry_time_scale,
+                event_targets=self.event_targets,
+            ):
                 self._stack.enter_context(patch)
         except BaseException:
             self._stack.close()
             Emulator._active = None
             raise
         return self
-
-    def _patches(self) -> list[AbstractContextManager[Any]]:
-        """The harness patches in the order they are installed (and removed in reverse).
-
-        Where two patch one method, the later wraps the earlier: faults (S3 ``_key_response``,
-        DynamoDB batch operations) wrap the S3 condition keys and the DynamoDB key check, so an
-        injected fault is decided before either runs.
-        """
-        faults = [self.faults.installed()] if self.faults is not None else []
-        return [
-            enforced_iam(),  # IAM: enforced from the first request, on real resource ARNs
-            iam.statement_evaluation(),  # IAM: a statement applies as AWS decides it
-            sts.assume_role_refusals(),  # STS: AssumeRole refused as AWS refuses it
-            s3.request_condition_keys(),  # S3: requests carry their condition keys
-            dynamodb.strict_dynamodb(),  # DynamoDB: BatchWriteItem refuses repeated keys
-            sqs.message_size_in_bytes(),  # SQS: MaximumMessageSize counted in bytes
-            stepfunctions.start_execution_input(),  # Step Functions: StartExecution refusals
-            stepfunctions_interpreter.exact_json_and_data_limits(),  # ASL: numbers, data limits
-            *faults,  # injected throttling/5xx/timeouts (harness.faults)
-            interpreter_credentials(self._client_for_role, self.retry_time_scale),  # ASL: roles
-            self.runtime.installed(),  # Lambda: the in-process runtime
-            state_machine_targets(self.event_targets),  # EventBridge: state machine targets
-        ]
 
     def stop(self) -> None:
         self._clients.clear()
@@ -140,7 +135,6 @@ class Emulator:
     ) -> None:
         self.stop()
 
-    # credentials -----------------------------------------------------------------------------
     @property
     def admin(self) -> Credentials:
         if self._admin is None:
@@ -185,13 +179,14 @@ class Emulator:
             self._role_credentials[(role_arn, principal_service)] = credentials
             return credentials
 
-    # clients ---------------------------------------------------------------------------------
     def client(self, service: str, credentials: Credentials | None = None) -> Any:
         """A boto3 client for the emulator; admin credentials unless others are given."""
         creds = credentials or self.admin
         key = (service, creds, self.endpoint_url)
         with self._lock:
             if key not in self._clients:
+                if self._session is None:
+                    raise RuntimeError("emulator not started")
                 self._clients[key] = self._session.client(
                     service,  # type: ignore[call-overload]
                     region_name=self.region,
@@ -206,7 +201,8 @@ class Emulator:
     ) -> Any:
         return self.client(service, self.assume_role(role_arn, principal))
 
-    def _client_for_role(self, role_arn: str, service: str, region: str) -> Any:
+    def state_machine_client(self, role_arn: str, service: str, region: str) -> Any:
+        """A client with the credentials of ``role_arn`` as Step Functions assumes it."""
         return self.client(service, self.assume_role(role_arn, "states.amazonaws.com"))
 
 

@@ -123,13 +123,11 @@ class FaultInjector:
             self.injected[(target, operation, kind)] += 1
             return kind
 
-    # Lambda ---------------------------------------------------------------------------------
     def lambda_error(self, kind: str) -> Exception:
         if kind == "throttle":
             return _JsonFault("TooManyRequestsException", "Rate exceeded (harness fault)", 429)
         return _JsonFault("ServiceException", "Lambda service error (harness fault)", 500)
 
-    # S3 and DynamoDB -------------------------------------------------------------------------
     @staticmethod
     def _s3_error(kind: str) -> tuple[int, dict[str, str], str]:
         """An S3 error response (moto's S3 errors take their status from the model: 400)."""

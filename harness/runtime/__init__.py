@@ -1,14 +1,15 @@
-"""In-process Lambda runtime replacing moto's Docker invoke path.
+"""The in-process Lambda runtime: moto's Invoke runs here (``harness.emulator.patches.lambda_``).
 
-An invocation imports the module named by the function's ``Handler`` from the repository and calls
-it with the function's environment, the credentials of the function's own role (STS assume-role as
+An invocation imports the module named by the function's ``Handler`` from the repository, gives its
+package the state the function's own sandbox would have (``harness.runtime.sandbox``) and calls it
+with the function's environment, the credentials of the function's own role (STS assume-role as
 ``lambda.amazonaws.com``), a Lambda context and the configured timeout. Errors come back as Lambda
 does: ``FunctionError: Unhandled`` and ``{"errorType", "errorMessage", "requestId", "stackTrace"}``.
 The event is read with ``json.loads``, as AWS's Python runtime reads it: a payload it cannot read
 never reaches the handler and answers ``Runtime.UnmarshalError``.
-Output printed or logged during the call goes to the function's log group, written with the role's
-own credentials — so a role without its logs permissions loses its logs (recorded here; AWS would
-drop them).
+Output printed or logged during the call (``harness.runtime.streams``) goes to the function's log
+group, written with the role's own credentials — so a role without its logs permissions loses its
+logs (recorded here; AWS would drop them).
 ``os.environ`` is process-global: invocations are serialized with a lock.
 """
 
@@ -17,7 +18,6 @@ from __future__ import annotations
 import importlib
 import io
 import json
-import logging
 import os
 import sys
 import threading
@@ -29,11 +29,11 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, TextIO
+from typing import TYPE_CHECKING, Any, Protocol
 
 from botocore.exceptions import ClientError
-from moto.awslambda.models import LambdaBackend
-from moto.awslambda_simple.models import LambdaSimpleBackend
+
+from harness.runtime import sandbox, streams
 
 if TYPE_CHECKING:
     from harness.emulator.credentials import Credentials
@@ -76,38 +76,6 @@ class Invocation:
     duration_s: float
 
 
-class _ThreadRouter(io.TextIOBase):
-    """Sends writes of capturing threads to their buffer, everything else to the original stream."""
-
-    def __init__(self, original: TextIO) -> None:
-        self.original = original
-        self.buffers: dict[int, io.StringIO] = {}
-
-    def write(self, text: str) -> int:
-        buffer = self.buffers.get(threading.get_ident())
-        return (buffer or self.original).write(text)
-
-    def flush(self) -> None:
-        if not self.original.closed:  # a test runner's capture stream may be gone by then
-            self.original.flush()
-
-
-def _retarget_stream_handlers(
-    streams: dict[int, io.TextIOBase],
-) -> list[tuple[logging.StreamHandler[Any], Any]]:
-    """Point every logging StreamHandler writing to one of ``streams``' keys at its value.
-
-    Returns the (handler, previous stream) pairs to restore.
-    """
-    loggers = [logging.getLogger(), *logging.Logger.manager.loggerDict.values()]
-    changed: list[tuple[logging.StreamHandler[Any], Any]] = []
-    for logger in loggers:
-        for handler in getattr(logger, "handlers", []):
-            if isinstance(handler, logging.StreamHandler) and id(handler.stream) in streams:
-                changed.append((handler, handler.setStream(streams[id(handler.stream)])))
-    return changed
-
-
 def unmarshal_error(exc: ValueError) -> tuple[dict[str, Any], str, list[str]]:
     """What AWS's Python runtime answers for a payload ``json.loads`` cannot read.
 
@@ -133,39 +101,14 @@ class LambdaRuntime:
         self.log_delivery_errors: list[str] = []
         self.faults: FaultInjector | None = None
         self._lock = threading.Lock()
-        self._stdout = _ThreadRouter(sys.stdout)
-        self._stderr = _ThreadRouter(sys.stderr)
 
     @contextmanager
     def installed(self) -> Iterator[None]:
-        originals = {cls: cls.__dict__["invoke"] for cls in (LambdaBackend, LambdaSimpleBackend)}
-        runtime = self
-
-        def invoke(
-            backend: Any, name: str, qualifier: str | None, body: Any, headers: Any, out: Any
-        ) -> bytes:
-            return runtime.invoke(backend.get_function(name, qualifier), body, out)
-
-        for cls in originals:
-            cls.invoke = invoke
+        """Handler modules importable from the repository, the functions' output routed."""
         if str(self.repo_root) not in sys.path:
             sys.path.insert(0, str(self.repo_root))
-        saved_streams = sys.stdout, sys.stderr
-        self._stdout.original, self._stderr.original = saved_streams
-        sys.stdout, sys.stderr = self._stdout, self._stderr
-        # Loggers configured before this point (a handler module imported early: Powertools binds
-        # sys.stdout when the Logger is built) write to the streams through the router as well.
-        retargeted = _retarget_stream_handlers(
-            {id(saved_streams[0]): self._stdout, id(saved_streams[1]): self._stderr}
-        )
-        try:
+        with streams.routed():
             yield
-        finally:
-            for handler, stream in retargeted:
-                handler.setStream(stream)
-            sys.stdout, sys.stderr = saved_streams
-            for cls, method in originals.items():
-                cls.invoke = method
 
     def log_group_for(self, function_name: str) -> str:
         return self.log_groups.get(function_name, f"/aws/lambda/{function_name}")
@@ -234,20 +177,17 @@ class LambdaRuntime:
         buffer = io.StringIO()
 
         def target() -> None:
-            ident = threading.get_ident()
-            self._stdout.buffers[ident] = self._stderr.buffers[ident] = buffer
-            try:
-                module_name, _, attr = handler.rpartition(".")
-                function = getattr(importlib.import_module(module_name), attr)
-                with self.faults.in_function() if self.faults is not None else nullcontext():
-                    result = function(event, context)
-                json.dumps(result)  # Lambda refuses a result it cannot serialize
-                outcome["result"] = result
-            except BaseException as exc:
-                outcome["error"] = exc
-            finally:
-                self._stdout.buffers.pop(ident, None)
-                self._stderr.buffers.pop(ident, None)
+            with streams.captured(buffer):
+                try:
+                    module_name, _, attr = handler.rpartition(".")
+                    function = getattr(importlib.import_module(module_name), attr)
+                    sandbox.reset(sandbox.package_of(handler))
+                    with self.faults.in_function() if self.faults is not None else nullcontext():
+                        result = function(event, context)
+                    json.dumps(result)  # Lambda refuses a result it cannot serialize
+                    outcome["result"] = result
+                except BaseException as exc:
+                    outcome["error"] = exc
 
         saved = dict(os.environ)
         os.environ.pop("AWS_SESSION_TOKEN", None)

@@ -167,7 +167,6 @@ class HttpApiServer:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    # request handling ---------------------------------------------------------------------------
     def wsgi(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         started = time.monotonic()
         request_id = uuid.uuid4().hex[:16]

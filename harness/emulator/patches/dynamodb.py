@@ -45,7 +45,7 @@ def check_batch_write_keys(handler: Any) -> None:
 
 
 @contextmanager
-def strict_dynamodb() -> Iterator[None]:
+def batch_write_keys() -> Iterator[None]:
     original: Callable[[Any], Any] = DynamoHandler.batch_write_item
 
     def batch_write_item(self: Any) -> Any:

@@ -58,6 +58,12 @@ def parser() -> argparse.ArgumentParser:
     serving.add_argument(
         "--http-port", type=int, default=None, help="the HTTP API's port (default: --port + 1)"
     )
+    serving.add_argument(
+        "--json-file",
+        type=Path,
+        metavar="FILE",
+        help="also write the JSON line printed when ready to FILE (what ops --outputs reads)",
+    )
     soak.add_arguments(
         commands.add_parser(
             "soak",
@@ -87,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "demo":
         return demo(args.stack, args.files)
     if args.command == "serve":
-        return serve(args.stack, args.port, args.http_port)
+        return serve(args.stack, args.port, args.http_port, args.json_file)
     if args.command == "soak":
         return soak.main(args)
     return analytics.main(args)

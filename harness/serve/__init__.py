@@ -1,8 +1,10 @@
 """``harness serve``: the emulator as an HTTPS server with the stack deployed, and its HTTP API.
 
 Both ports are claimed before the deploy, so a taken one ends the command at once with one line
-naming it. When ready, one JSON line gives a client everything it needs (endpoint, CA bundle,
-region, keys, the stack outputs); SIGINT or SIGTERM stop the servers and remove the TLS folder.
+naming it. When ready, one JSON line on stdout (and in ``json_file``, when given) gives a client
+everything it needs: ``http_api_url`` (the HTTP API served here), ``endpoint_url``, ``ca_bundle``,
+``region``, the admin keys and the stack ``outputs`` (without the AWS invoke URL ``http_api_url``,
+which nothing answers offline). SIGINT or SIGTERM stop the servers and remove the TLS folder.
 """
 
 from __future__ import annotations
@@ -24,8 +26,16 @@ from harness.serve.http_api import bind, serve_deployed
 from harness.serve.tls import TlsMotoServer, self_signed_certificate
 
 
-def serve(stack: str, port: int, http_port: int | None = None) -> int:
+def serve(
+    stack: str, port: int, http_port: int | None = None, json_file: Path | None = None
+) -> int:
     http_port = port + 1 if http_port is None else http_port
+    if json_file is not None:
+        try:
+            json_file.write_text("", encoding="utf-8")  # writable now, not after the deploy
+        except OSError as error:
+            print(f"harness serve: cannot write {json_file}: {error.strerror}", file=sys.stderr)
+            return 2
     try:
         http_socket = bind("127.0.0.1", http_port)
     except OSError as error:
@@ -63,9 +73,12 @@ def serve(stack: str, port: int, http_port: int | None = None) -> int:
                 "region": emulator.region,
                 "aws_access_key_id": emulator.admin.access_key_id,
                 "aws_secret_access_key": emulator.admin.secret_access_key,
-                "outputs": deployment.outputs,
+                "outputs": {k: v for k, v in deployment.outputs.items() if k != "http_api_url"},
             }
-            print(json.dumps(ready), flush=True)
+            line = json.dumps(ready)
+            if json_file is not None:
+                json_file.write_text(line + "\n", encoding="utf-8")
+            print(line, flush=True)
             while not stop.wait(0.2):
                 pass
         finally:

@@ -70,6 +70,13 @@ def self_signed_certificate(folder: Path, days: int = 2) -> Certificate:
     return Certificate(cert_path, key_path)
 
 
+class QuietRequestHandler(MotoRequestHandler):  # type: ignore[misc]  # moto is untyped here
+    """moto's request handler without werkzeug's access line per request (errors still logged)."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        return
+
+
 class TlsMotoServer(ThreadedMotoServer):  # type: ignore[misc]  # moto is untyped here
     """moto's threaded server, serving HTTPS with the given certificate."""
 
@@ -84,7 +91,7 @@ class TlsMotoServer(ThreadedMotoServer):  # type: ignore[misc]  # moto is untype
             self._port,
             app,
             threaded=True,
-            request_handler=MotoRequestHandler,
+            request_handler=QuietRequestHandler,
             ssl_context=(str(self._certificate.cert_path), str(self._certificate.key_path)),
         )
         self._server_ready_event.set()

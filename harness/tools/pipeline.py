@@ -79,18 +79,3 @@ def drain_dlq(deployment: Deployment) -> list[dict[str, Any]]:
         for message in batch:
             messages.append(deadletters.loads(message["Body"]))
             sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-
-
-def items_for_user(deployment: Deployment, user_id: str) -> list[dict[str, Any]]:
-    ddb = deployment.client("dynamodb")
-    items: list[dict[str, Any]] = ddb.query(
-        TableName=deployment.outputs["table_name"],
-        KeyConditionExpression="user_id = :u",
-        ExpressionAttributeValues={":u": {"S": user_id}},
-    )["Items"]
-    return items
-
-
-def count_items(deployment: Deployment) -> int:
-    ddb = deployment.client("dynamodb")
-    return int(ddb.scan(TableName=deployment.outputs["table_name"], Select="COUNT")["Count"])

@@ -2,9 +2,9 @@
 
 Generates ``--events`` events (``--malformed-rate`` of them malformed in one of five ways), sends
 them in micro-batches of ``--batch-size`` (one Standard execution ``b-<batch_id>`` each) into the
-embedded emulator with ``--fault-rate`` of S3, DynamoDB and Lambda calls failing (harness.faults),
-redrives the DLQ (ops.redrive) until it is empty or ``--redrive-rounds`` are spent, and accounts
-for every event by ``event_id``.
+embedded emulator with ``--fault-rate`` of S3, DynamoDB and Lambda calls failing
+(``harness.emulator.faults``), redrives the DLQ (``ops.redrive``) until it is empty (five rounds at
+most), and accounts for every event by ``event_id``.
 
 Counting: every event's id is known before it is sent (valid events carry a client ``event_id``;
 a malformed one is identified by ``handlers.keys.event_id`` — its client id when usable, else its

@@ -19,6 +19,7 @@ from harness.deploy import Deployment
 from harness.serve.http_api import HttpApiServer
 from harness.tools import pipeline
 from ops.executions import wait
+from tests.e2e.conftest import items_for_user
 
 REQUESTS = 200
 
@@ -74,7 +75,7 @@ def test_a_burst_is_answered_and_every_accepted_event_is_stored(dev: Deployment)
     started_arns = {e["executionArn"] for page in pages for e in page["executions"]}
     assert started_arns == set(accepted.values())  # throttled requests started nothing
     statuses = {arn: wait(sfn, arn, 300)["status"] for arn in accepted.values()}
-    stored = {item["event_id"]["S"] for item in pipeline.items_for_user(dev, "burst-u")}
+    stored = {item["event_id"]["S"] for item in items_for_user(dev, "burst-u")}
     inputs = [m["input"] for m in pipeline.drain_dlq(dev)]
     dead = {(json.loads(x) if isinstance(x, str) else x)["event_id"] for x in inputs}
     sent = {f"burst-{i}" for i in accepted}

@@ -1,6 +1,6 @@
-"""Injected faults (harness.faults) are absorbed by the SDK retries and the state machine's Retry;
-a lost response is the hardest case: the request was carried out, the retry must change nothing.
-Also: an EXPRESS workflow run twice on the same input, and the scaled-down soak."""
+"""Injected faults (harness.emulator.faults) are absorbed by the SDK retries and the state machine's
+Retry; a lost response is the hardest case: the request was carried out, the retry must change
+nothing. Also: an EXPRESS workflow run twice on the same input, and the scaled-down soak."""
 
 from __future__ import annotations
 

@@ -235,7 +235,3 @@ def enforced_iam() -> Iterator[None]:
             setattr(SQSResponse, AUTH_METHOD, sqs_original)
         settings.INITIAL_NO_AUTH_ACTION_COUNT = saved_count
         ActionAuthenticatorMixin.request_count = saved_requests
-
-
-def is_enforcing() -> bool:
-    return bool(settings.INITIAL_NO_AUTH_ACTION_COUNT == 0)

@@ -2,7 +2,10 @@
 
 moto 5.2.5 computes a resource only for S3, SQS, IAM and STS; DynamoDB, Lambda, Step Functions and
 CloudWatch Logs are authorized against ``"*"``, so a policy scoped to exact ARNs would deny
-everything.
+everything. AWS (Service Authorization Reference, the "Resource types" column of each service's
+actions; IAM User Guide, "IAM JSON policy elements: Resource"): each action is authorized on the
+ARN of the resource it acts on — a table, a function, a state machine or execution, a log group or
+stream — and the IAM action name is the service's (``lambda:InvokeFunction`` for ``Invoke``).
 Here each of those response classes gets an authorizer that derives the ARN(s) from the request
 (BatchWriteItem & co. authorize every table they name) and maps API operation names to IAM action
 names where they differ (``Invoke`` -> ``lambda:InvokeFunction``).

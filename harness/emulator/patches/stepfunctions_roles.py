@@ -1,17 +1,24 @@
-"""Patches for moto's Amazon States Language interpreter.
+"""Step Functions interpreter: service calls made with the state machine's role; plain variables.
 
 moto 5.2.5 builds the interpreter's service clients in ``boto_client_for`` with the fake keys
-``"ak"``/``"sk"``, which IAM enforcement refuses. Here the interpreter calls with credentials of the
-executing state machine's own role (STS assume-role as ``states.amazonaws.com``), so that role's
-policy is what allows ``lambda:InvokeFunction`` and ``sqs:SendMessage`` — as in AWS.
+``"ak"``/``"sk"``, which IAM enforcement refuses. AWS (Step Functions Developer Guide, "How Step
+Functions works with IAM"): a state machine calls the services its tasks integrate with using the
+credentials of its execution role. Here the interpreter calls with credentials of the executing
+state machine's own role (STS assume-role as ``states.amazonaws.com``), so that role's policy is
+what allows ``lambda:InvokeFunction`` and ``sqs:SendMessage``.
 
 The role is carried in a thread-local set when an execution's worker thread starts; the interpreter
 runs each task (and Map/Parallel branch) in a thread of its own, so the interpreter modules'
 ``Thread`` is swapped for one that inherits the role of the thread that created it.
-moto has no JSONata engine, and it evaluates every variable reference (``$name`` after an
-``Assign``) with JSONata; a plain ``$name`` or ``$name.field`` is sampled from the variable store
-here instead — anything richer still needs JSONata and fails as before.
-Retry waits can be scaled down (``retry_time_scale``) so tests of Retry stay fast; 1.0 is real time.
+
+moto has no JSONata engine, yet it evaluates every variable reference with JSONata, so a JSONPath
+state's ``"key.$": "$name"`` fails. AWS (Developer Guide, "Passing data between states with
+variables"): a variable set by ``Assign`` is referenced with its name after a dollar sign
+(``$productName``), in JSONPath states too. A plain ``$name`` or ``$name.field`` is sampled from
+the variable store here; anything richer still needs JSONata and fails as before.
+
+Not a correction: Retry waits can be scaled down (``retry_time_scale``) so tests of Retry stay
+fast; 1.0 is real time.
 """
 
 from __future__ import annotations

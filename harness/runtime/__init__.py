@@ -101,6 +101,7 @@ class LambdaRuntime:
         self.log_delivery_errors: list[str] = []
         self.faults: FaultInjector | None = None
         self._lock = threading.Lock()
+        self.sandboxes = sandbox.Sandboxes()  # one per function: its role's clients, kept warm
 
     @contextmanager
     def installed(self) -> Iterator[None]:
@@ -181,7 +182,7 @@ class LambdaRuntime:
                 try:
                     module_name, _, attr = handler.rpartition(".")
                     function = getattr(importlib.import_module(module_name), attr)
-                    sandbox.reset(sandbox.package_of(handler))
+                    self.sandboxes.enter(sandbox.package_of(handler), context.invoked_function_arn)
                     with self.faults.in_function() if self.faults is not None else nullcontext():
                         result = function(event, context)
                     json.dumps(result)  # Lambda refuses a result it cannot serialize

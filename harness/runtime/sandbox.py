@@ -6,17 +6,20 @@ Powertools' ``Logger`` and ``Metrics`` read ``POWERTOOLS_SERVICE_NAME``,
 boto3 client signs with the credentials of the function's role. In-process, every function shares
 one interpreter: the handler modules may be imported before any function's environment exists (a
 test imports them first), and a client built under one function's role would sign the next
-function's calls. So, with the function's environment in ``os.environ``, ``reset`` gives the
-modules of the handler's package what that function's sandbox would hold: each module-level Logger
-and Metrics re-reads its settings from the environment, each module-level cache of boto3 clients is
-emptied (the handler builds its clients again, with the role's credentials). The handlers stay in
-Powertools' idiom — module-level ``Logger()``/``Metrics()``, decorators, clients built on first use.
+function's calls. So, with the function's environment in ``os.environ``, the modules of the
+handler's package get what that function's sandbox would hold: each module-level Logger and Metrics
+re-reads its settings from the environment, and each module-level cache of boto3 clients holds the
+clients this sandbox built before (a warm start), none at first (a cold start: the handler builds
+them with the role's credentials). ``Sandboxes.enter`` does that per sandbox (a function with its
+role's credentials); ``reset`` gives a cold one. The handlers stay in Powertools' idiom:
+module-level ``Logger()``/``Metrics()``, decorators, clients built on first use.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Hashable
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
@@ -37,9 +40,39 @@ def package_of(handler: str) -> str:
     return module_name.rpartition(".")[0] or module_name
 
 
+CacheId = tuple[str, str]  # (module name, attribute)
+
+
+class Sandboxes:
+    """The client caches of every sandbox this runtime has run, swapped in before each call."""
+
+    def __init__(self) -> None:
+        self._caches: set[CacheId] = set()
+        self._saved: dict[Hashable, dict[CacheId, dict[Any, Any]]] = {}
+        self._current: Hashable | None = None
+
+    def enter(self, package: str, sandbox: Hashable) -> None:
+        """Give ``package`` the state of ``sandbox`` (keeping the state of the one it leaves)."""
+        leaving = self._saved.setdefault(self._current, {}) if self._current is not None else {}
+        entering = self._saved.get(sandbox, {})
+        for cache_id, cache in _state(package, self._caches):
+            leaving[cache_id] = dict(cache)
+            cache.clear()
+            cache.update(entering.get(cache_id, {}))
+        self._current = sandbox
+
+
 def reset(package: str) -> None:
-    """Give every loaded module of ``package`` the state a fresh sandbox would have."""
+    """Give every loaded module of ``package`` the state of a cold sandbox."""
+    for _, cache in _state(package, set()):
+        cache.clear()
+
+
+def _state(package: str, caches: set[CacheId]) -> list[tuple[CacheId, dict[Any, Any]]]:
+    """Re-read every Logger's and Metrics' settings; the client caches of ``package`` (``caches``
+    remembers those seen, so an empty one is known again)."""
     prefix = f"{package}."
+    found: list[tuple[CacheId, dict[Any, Any]]] = []
     for name, module in list(sys.modules.items()):
         if module is None or not (name == package or name.startswith(prefix)):
             continue
@@ -50,8 +83,12 @@ def reset(package: str) -> None:
                 _reset_metrics(value)
             elif isinstance(value, BaseClient):
                 raise ClientBuiltAtImport(f"{name}.{attribute}: build clients on first use")
-            elif _is_client_cache(value):
-                value.clear()
+            elif isinstance(value, dict) and (
+                (name, attribute) in caches or _is_client_cache(value)
+            ):
+                caches.add((name, attribute))
+                found.append(((name, attribute), value))
+    return found
 
 
 def _is_client_cache(value: Any) -> bool:

@@ -55,6 +55,21 @@ def test_powertools_settings_and_client_caches_are_a_fresh_sandboxs(
     assert module.settings == {"s3": "not a client"}
 
 
+def test_each_sandbox_keeps_its_own_clients_warm(monkeypatch: pytest.MonkeyPatch) -> None:
+    module = handler_package(monkeypatch, clients={})
+    ingest_client, process_client = s3_client(), s3_client()
+    sandboxes = sandbox.Sandboxes()
+    sandboxes.enter("fakefns", "ingest")
+    module.clients["s3"] = ingest_client  # built on first use, under Ingest's role
+    sandboxes.enter("fakefns", "process")
+    assert module.clients == {}  # cold: nothing of Ingest's
+    module.clients["s3"] = process_client
+    sandboxes.enter("fakefns", "ingest")
+    assert module.clients == {"s3": ingest_client}  # warm: its own
+    sandboxes.enter("fakefns", "process")
+    assert module.clients == {"s3": process_client}
+
+
 def test_a_client_built_at_import_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     client = boto3.client(
         "s3", region_name="us-east-1", aws_access_key_id="a", aws_secret_access_key="b"

@@ -59,6 +59,10 @@ def serve(
     # external clients reach the same backends through the threaded server on 127.0.0.1.
     with Emulator() as emulator, tempfile.TemporaryDirectory(prefix="harness-tls-") as tls_dir:
         deployment = deploy(emulator, stack)
+        if stop.is_set():  # a signal during the deploy: nothing to serve
+            http_socket.close()
+            print("harness serve: stopped", file=sys.stderr, flush=True)
+            return 0
         # HTTPS, so the raw bucket's TLS-only policy admits the CLI as it would on AWS.
         certificate = self_signed_certificate(Path(tls_dir))
         server = TlsMotoServer(certificate, ip_address="127.0.0.1", port=port)

@@ -24,7 +24,7 @@ from handlers.envelope import (
 )
 from handlers.errors import BatchRejected
 from handlers.limits import MAX_EVENT_BYTES
-from handlers.observability import bind, configure, count, logger, metrics
+from handlers.observability import bind, count, logger, metrics, require_settings
 from handlers.rawlines import LineRejected, read_line
 from handlers.reasons import EVENT_TOO_LARGE
 from handlers.times import format_time
@@ -70,7 +70,7 @@ def read_lines(lines: list[str]) -> tuple[list[Any], list[int]]:
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    configure()
+    require_settings()
     bucket, max_events = env("RAW_BUCKET"), env_int("MAX_BATCH_EVENTS", minimum=1)
     oldest = env_time("OLDEST_EVENT_TIME")
     text, execution_id = step_payload(event)

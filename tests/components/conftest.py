@@ -23,6 +23,7 @@ from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockMonitor
 
 from components.builders.settings import load_stack_config
+from harness.deploy import ensure_event_loop
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PROJECT = "activity-pipeline"
@@ -403,6 +404,11 @@ def _settle(build: Callable[[], Any]) -> Any:
 
     program()
     return box["value"]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def event_loop_for_pulumi() -> None:
+    ensure_event_loop()
 
 
 @pytest.fixture

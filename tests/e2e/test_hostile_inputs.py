@@ -29,7 +29,7 @@ from handlers import envelope, keys, limits
 from handlers.canonical import utf8_size
 from handlers.ingest import read_lines
 from harness.deploy import Deployment
-from harness.http_api import HttpApiServer
+from harness.serve.http_api import HttpApiServer
 from tests.e2e.hostile import (
     ANY,
     BUS,

@@ -17,6 +17,7 @@ from moto import mock_aws
 from handlers import aws
 from handlers.curate import Lineage
 from handlers.observability import metrics
+from harness.runtime import sandbox
 
 REGION = "us-east-1"
 BUCKET = "raw-bucket-test"
@@ -78,6 +79,7 @@ def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LATE_EVENT_THRESHOLD_HOURS", "72")
     monkeypatch.setenv("OLDEST_EVENT_TIME", "2000-01-01T00:00:00Z")
     monkeypatch.setenv("TABLE_NAME", TABLE)
+    sandbox.reset("handlers")  # the Powertools settings of a sandbox with this environment
 
 
 @pytest.fixture

@@ -38,7 +38,7 @@ test: lint typecheck workflows
 	$(PY) -m pytest $(PYTEST_PARALLEL)
 
 unit: venv
-	$(PY) -m pytest $(PYTEST_PARALLEL) tests/unit tests/components tests/handlers tests/ops
+	$(PY) -m pytest $(PYTEST_PARALLEL) tests/unit tests/components tests/handlers tests/harness tests/ops
 
 e2e: venv
 	$(PY) -m pytest $(PYTEST_PARALLEL) tests/e2e

@@ -6,7 +6,7 @@ import re
 import subprocess
 import sys
 
-from harness.cli import error_message
+from harness.tools.demo import error_message
 from tests.e2e.conftest import EVENTS, ROOT
 
 

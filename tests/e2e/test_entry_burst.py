@@ -15,9 +15,9 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from harness import pipeline
 from harness.deploy import Deployment
-from harness.http_api import HttpApiServer
+from harness.serve.http_api import HttpApiServer
+from harness.tools import pipeline
 from ops.executions import wait
 
 REQUESTS = 200

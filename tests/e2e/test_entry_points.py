@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from harness import pipeline
 from harness.deploy import Deployment
-from harness.http_api import HttpApiServer
-from harness.resources_entry import deployed_api, http_authorizer
+from harness.deploy.entry import deployed_api, http_authorizer
+from harness.serve.http_api import HttpApiServer
+from harness.tools import pipeline
 from ops.executions import wait
 from tests.e2e.conftest import load_event
 

@@ -13,8 +13,8 @@ import pytest
 from botocore.exceptions import ClientError
 
 from handlers.limits import execution_input_problem
-from harness import pipeline
 from harness.deploy import Deployment
+from harness.tools import pipeline
 from ops.executions import wait
 
 SOURCE, DETAIL_TYPE = "activity.web", "UserActivity"

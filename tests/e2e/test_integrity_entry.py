@@ -11,8 +11,8 @@ import pytest
 from botocore.exceptions import ClientError
 
 from handlers.times import format_time
-from harness import pipeline
 from harness.deploy import Deployment
+from harness.tools import pipeline
 from tests.e2e.integrity import deployed, raw_keys, snapshot
 
 

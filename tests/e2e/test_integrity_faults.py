@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from harness.faults import FaultConfig
-from harness.soak import run_soak
+from harness.emulator.faults import FaultConfig
+from harness.tools.soak import run_soak
 from ops.names import batch_name
 from tests.e2e.integrity import deployed, dlq_messages, execute, raw_keys, snapshot
 

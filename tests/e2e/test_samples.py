@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from harness import pipeline
 from harness.deploy import Deployment
+from harness.tools import pipeline
 from tests.e2e.conftest import EVENTS, load_event
 
 # sample -> (events written, rejection reasons by index)

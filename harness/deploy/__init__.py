@@ -1,0 +1,102 @@
+"""Deploy the Pulumi program into the emulator: ``__main__.py`` under the emulator's Pulumi mocks.
+
+``deploy`` runs the program for a stack with every resource created in the emulator
+(``harness.deploy.mocks``: one creator per type in ``harness.deploy.registry``, the names checked by
+``harness.deploy.rules``) and returns the ``Deployment``: the stack's outputs and a record of every
+registration. ``Deployment.as_target()`` is how ops reaches it.
+"""
+
+from __future__ import annotations
+
+import runpy
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+from pulumi.runtime.settings import SETTINGS
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+from harness.deploy.mocks import PROJECT, EmulatorMocks, ResourceRecord
+from harness.emulator import REPO_ROOT, Emulator
+from ops.target import Target
+
+
+@dataclass
+class Deployment:
+    stack: str
+    emulator: Emulator
+    outputs: dict[str, Any]
+    records: list[ResourceRecord] = field(default_factory=list)
+
+    def find(self, typ: str, name: str | None = None) -> ResourceRecord:
+        matches = [x for x in self.records if x.type == typ and (name is None or x.name == name)]
+        if len(matches) != 1:
+            raise LookupError(f"{len(matches)} records of {typ} named {name!r}")
+        return matches[0]
+
+    def of_type(self, typ: str) -> list[ResourceRecord]:
+        return [x for x in self.records if x.type == typ]
+
+    def client(self, service: str) -> Any:
+        return self.emulator.client(service)
+
+    def as_target(self) -> Target:
+        """This deployment as an ops Target, reached in-process with the admin credentials."""
+        admin = self.emulator.admin
+        return Target.for_emulator(
+            self.outputs,
+            region=self.emulator.region,
+            access_key_id=admin.access_key_id,
+            secret_access_key=admin.secret_access_key,
+        )
+
+
+def stack_config(stack: str, root: Path = REPO_ROOT) -> dict[str, str]:
+    from components.builders.settings import load_stack_config
+
+    return load_stack_config(root / f"Pulumi.{stack}.yaml")
+
+
+def deploy(
+    emulator: Emulator,
+    stack: str = "dev",
+    root: Path = REPO_ROOT,
+    overrides: dict[str, str] | None = None,
+    config_from: str | None = None,
+) -> Deployment:
+    """Run ``__main__.py`` for ``stack`` with every resource created in ``emulator``.
+
+    ``overrides`` replace stack config values, keyed as in ``Pulumi.<stack>.yaml``
+    (``activity-pipeline:workflowType``) — e.g. to deploy an EXPRESS workflow. ``config_from``
+    names the stack whose ``Pulumi.<stack>.yaml`` to read instead (a stack name of its own, the
+    configuration of another). The config of a previous deploy in this process is replaced.
+    """
+    mocks = EmulatorMocks(emulator)
+    SETTINGS.rpc_manager.clear()  # a previous failed deploy may have left RPCs behind
+    SETTINGS.outputs.clear()
+    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False)
+    config = stack_config(config_from or stack, root)
+    unknown = sorted(set(overrides or {}) - set(config))
+    if unknown:
+        raise KeyError(f"overrides name keys that stack {stack} does not configure: {unknown}")
+    pulumi.runtime.set_all_config(config | (overrides or {}))
+    exports: dict[str, Any] = {}
+    resolved: dict[str, Any] = {}
+    original_export = pulumi.export
+
+    def capture(name: str, value: Any) -> None:
+        exports[name] = value
+
+    def program() -> None:
+        runpy.run_path(str(root / "__main__.py"), run_name="__main__")
+        values: dict[str, Any] | None = _sync_await(pulumi.Output.from_input(exports).future())
+        resolved.update(values or {})
+
+    pulumi.export = capture
+    try:
+        _sync_await(run_pulumi_func(program))
+    finally:
+        pulumi.export = original_export
+    return Deployment(stack, emulator, resolved, mocks.records)

@@ -6,6 +6,7 @@ import argparse
 import logging
 from pathlib import Path
 
+from components.builders.settings import CONFIG_KEYS, PROJECT
 from harness.serve import serve
 from harness.tools import analytics, soak
 from harness.tools.demo import demo
@@ -58,6 +59,15 @@ def parser() -> argparse.ArgumentParser:
     serving.add_argument(
         "--http-port", type=int, default=None, help="the HTTP API's port (default: --port + 1)"
     )
+    serving.add_argument(
+        "--config",
+        action="append",
+        default=[],
+        type=config_value,
+        metavar="KEY=VALUE",
+        help="a stack config value for this run, as `pulumi config set` takes it "
+        "(`httpApiAuth=NONE` or `activity-pipeline:httpApiAuth=NONE`); repeatable",
+    )
     soak.add_arguments(
         commands.add_parser(
             "soak",
@@ -79,6 +89,18 @@ def parser() -> argparse.ArgumentParser:
     return root
 
 
+def config_value(text: str) -> tuple[str, str]:
+    """``KEY=VALUE``; a key without a namespace is the project's, as in `pulumi config set`."""
+    key, equals, value = text.partition("=")
+    if not equals or not key.strip():
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    key = key.strip()
+    key = key if ":" in key else f"{PROJECT}:{key}"
+    if key != "aws:region" and key.removeprefix(f"{PROJECT}:") not in CONFIG_KEYS:
+        raise argparse.ArgumentTypeError(f"{key} is not a config key the program reads")
+    return key, value
+
+
 def main(argv: list[str] | None = None) -> int:
     # moto's ASL interpreter logs every error it evaluates at ERROR, Catch-handled ones included;
     # the executions' outcomes are reported from their history and the DLQ instead.
@@ -87,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "demo":
         return demo(args.stack, args.files)
     if args.command == "serve":
-        return serve(args.stack, args.port, args.http_port)
+        return serve(args.stack, args.port, args.http_port, dict(args.config))
     if args.command == "soak":
         return soak.main(args)
     return analytics.main(args)

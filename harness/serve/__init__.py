@@ -24,7 +24,10 @@ from harness.serve.http_api import bind, serve_deployed
 from harness.serve.tls import TlsMotoServer, self_signed_certificate
 
 
-def serve(stack: str, port: int, http_port: int | None = None) -> int:
+def serve(
+    stack: str, port: int, http_port: int | None = None, config: dict[str, str] | None = None
+) -> int:
+    """Serve `stack`, its config values replaced or completed by `config` (fully qualified keys)."""
     http_port = port + 1 if http_port is None else http_port
     try:
         http_socket = bind("127.0.0.1", http_port)
@@ -48,16 +51,17 @@ def serve(stack: str, port: int, http_port: int | None = None) -> int:
     # In-process mock_aws stays active: the interpreter and the functions are intercepted directly;
     # external clients reach the same backends through the threaded server on 127.0.0.1.
     with Emulator() as emulator, tempfile.TemporaryDirectory(prefix="harness-tls-") as tls_dir:
-        deployment = deploy(emulator, stack)
+        deployment = deploy(emulator, stack, overrides=config)
         # HTTPS, so the raw bucket's TLS-only policy admits the CLI as it would on AWS.
         certificate = self_signed_certificate(Path(tls_dir))
         server = TlsMotoServer(certificate, ip_address="127.0.0.1", port=port)
         server.start()
         # the stack's HTTP API on a second port (plain HTTP, as `curl` expects)
-        http_api = serve_deployed(emulator, deployment.outputs, http_socket)
+        http_api = serve_deployed(emulator, deployment.outputs, http_socket, stack)
         try:
             ready: dict[str, Any] = {
                 "http_api_url": http_api.url if http_api is not None else None,
+                "console_url": f"{http_api.url}console/" if http_api is not None else None,
                 "endpoint_url": f"https://127.0.0.1:{port}",
                 "ca_bundle": str(certificate.cert_path),
                 "region": emulator.region,

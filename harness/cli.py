@@ -6,6 +6,7 @@ import argparse
 import logging
 from pathlib import Path
 
+from components.builders.settings import CONFIG_KEYS, PROJECT
 from harness.serve import serve
 from harness.tools import analytics, soak
 from harness.tools.demo import demo
@@ -64,6 +65,15 @@ def parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="also write the JSON line printed when ready to FILE (what ops --outputs reads)",
     )
+    serving.add_argument(
+        "--config",
+        action="append",
+        default=[],
+        type=config_value,
+        metavar="KEY=VALUE",
+        help="a stack config value for this run, as `pulumi config set` takes it "
+        "(`httpApiAuth=NONE` or `activity-pipeline:httpApiAuth=NONE`); repeatable",
+    )
     soak.add_arguments(
         commands.add_parser(
             "soak",
@@ -85,6 +95,18 @@ def parser() -> argparse.ArgumentParser:
     return root
 
 
+def config_value(text: str) -> tuple[str, str]:
+    """``KEY=VALUE``; a key without a namespace is the project's, as in `pulumi config set`."""
+    key, equals, value = text.partition("=")
+    if not equals or not key.strip():
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    key = key.strip()
+    key = key if ":" in key else f"{PROJECT}:{key}"
+    if key != "aws:region" and key.removeprefix(f"{PROJECT}:") not in CONFIG_KEYS:
+        raise argparse.ArgumentTypeError(f"{key} is not a config key the program reads")
+    return key, value
+
+
 def main(argv: list[str] | None = None) -> int:
     # moto's ASL interpreter logs every error it evaluates at ERROR, Catch-handled ones included;
     # the executions' outcomes are reported from their history and the DLQ instead.
@@ -93,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "demo":
         return demo(args.stack, args.files)
     if args.command == "serve":
-        return serve(args.stack, args.port, args.http_port, args.json_file)
+        return serve(args.stack, args.port, args.http_port, args.json_file, dict(args.config))
     if args.command == "soak":
         return soak.main(args)
     return analytics.main(args)

@@ -20,6 +20,7 @@ from pulumi.runtime.settings import SETTINGS
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
+from components.builders.settings import CONFIG_KEYS
 from harness.deploy.mocks import PROJECT, EmulatorMocks, ResourceRecord
 from harness.emulator import REPO_ROOT, Emulator
 from ops.target import Target
@@ -85,8 +86,9 @@ def deploy(
 ) -> Deployment:
     """Run ``__main__.py`` for ``stack`` with every resource created in ``emulator``.
 
-    ``overrides`` replace stack config values, keyed as in ``Pulumi.<stack>.yaml``
-    (``activity-pipeline:workflowType``) — e.g. to deploy an EXPRESS workflow. ``config_from``
+    ``overrides`` replace or add stack config values, keyed as in ``Pulumi.<stack>.yaml``
+    (``activity-pipeline:workflowType``) — e.g. to deploy an EXPRESS workflow; a key the program
+    does not read is refused. ``config_from``
     names the stack whose ``Pulumi.<stack>.yaml`` to read instead (a stack name of its own, the
     configuration of another). The config of a previous deploy in this process is replaced.
     """
@@ -96,9 +98,10 @@ def deploy(
     SETTINGS.outputs.clear()
     pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False)
     config = stack_config(config_from or stack, root)
-    unknown = sorted(set(overrides or {}) - set(config))
+    known = set(config) | {f"{PROJECT}:{key}" for key in CONFIG_KEYS}
+    unknown = sorted(set(overrides or {}) - known)
     if unknown:
-        raise KeyError(f"overrides name keys that stack {stack} does not configure: {unknown}")
+        raise KeyError(f"overrides name keys the program does not read: {unknown}")
     pulumi.runtime.set_all_config(config | (overrides or {}))
     exports: dict[str, Any] = {}
     resolved: dict[str, Any] = {}

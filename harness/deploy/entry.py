@@ -26,6 +26,10 @@ def http_api(emu: Any, name: str, inputs: dict[str, Any]) -> tuple[str, State]:
     }
     if inputs.get("description"):
         kwargs["Description"] = inputs["description"]
+    if inputs.get("corsConfiguration"):
+        kwargs["CorsConfiguration"] = {
+            _CORS_KEYS[key]: value for key, value in inputs["corsConfiguration"].items()
+        }
     api = emu.client("apigatewayv2").create_api(**kwargs)
     api_id = api["ApiId"]
     return api_id, {
@@ -36,6 +40,14 @@ def http_api(emu: Any, name: str, inputs: dict[str, Any]) -> tuple[str, State]:
     }
 
 
+_CORS_KEYS = {
+    "allowCredentials": "AllowCredentials",
+    "allowHeaders": "AllowHeaders",
+    "allowMethods": "AllowMethods",
+    "allowOrigins": "AllowOrigins",
+    "exposeHeaders": "ExposeHeaders",
+    "maxAge": "MaxAge",
+}
 _INTEGRATION_KEYS = {
     "integrationType": "IntegrationType",
     "integrationSubtype": "IntegrationSubtype",

@@ -27,8 +27,13 @@ from harness.serve.tls import TlsMotoServer, self_signed_certificate
 
 
 def serve(
-    stack: str, port: int, http_port: int | None = None, json_file: Path | None = None
+    stack: str,
+    port: int,
+    http_port: int | None = None,
+    json_file: Path | None = None,
+    config: dict[str, str] | None = None,
 ) -> int:
+    """Serve `stack`, its config values replaced or completed by `config` (fully qualified keys)."""
     http_port = port + 1 if http_port is None else http_port
     if json_file is not None:
         try:
@@ -58,7 +63,7 @@ def serve(
     # In-process mock_aws stays active: the interpreter and the functions are intercepted directly;
     # external clients reach the same backends through the threaded server on 127.0.0.1.
     with Emulator() as emulator, tempfile.TemporaryDirectory(prefix="harness-tls-") as tls_dir:
-        deployment = deploy(emulator, stack)
+        deployment = deploy(emulator, stack, overrides=config)
         if stop.is_set():  # a signal during the deploy: nothing to serve
             http_socket.close()
             print("harness serve: stopped", file=sys.stderr, flush=True)
@@ -68,10 +73,11 @@ def serve(
         server = TlsMotoServer(certificate, ip_address="127.0.0.1", port=port)
         server.start()
         # the stack's HTTP API on a second port (plain HTTP, as `curl` expects)
-        http_api = serve_deployed(emulator, deployment.outputs, http_socket)
+        http_api = serve_deployed(emulator, deployment.outputs, http_socket, stack)
         try:
             ready: dict[str, Any] = {
                 "http_api_url": http_api.url if http_api is not None else None,
+                "console_url": f"{http_api.url}console/" if http_api is not None else None,
                 "endpoint_url": f"https://127.0.0.1:{port}",
                 "ca_bundle": str(certificate.cert_path),
                 "region": emulator.region,

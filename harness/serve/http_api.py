@@ -13,8 +13,11 @@ What API Gateway documents for HTTP APIs, and the harness reproduces:
 - Routing (developer guide, "Routing API requests"): a full match of method and path, then
   ``ANY`` on the path, then ``$default``; no match answers 404 ``{"message":"Not Found"}``. The
   path is matched as sent, so ``//events``, ``/events/`` and other methods (``GET``, ``HEAD``,
-  ``OPTIONS``, ``PATCH``) are 404. Routes with path variables and CORS preflights are not served
-  (the server refuses to start on such an API rather than answer differently).
+  ``OPTIONS``, ``PATCH``) are 404. Routes with path variables are not served (the server
+  refuses to start on such an API rather than answer differently).
+- CORS ("Configure CORS for HTTP APIs"), for an API with a CORS configuration: preflights are
+  answered by the gateway, CORS headers are given to the configured origins only
+  (``harness.serve.cors``).
 - Throttling ("Throttling requests to your HTTP API"): a token bucket per route, a token per
   request, of size ``ThrottlingBurstLimit`` refilled at ``ThrottlingRateLimit`` per second — the
   route's ``RouteSettings`` over the stage's ``DefaultRouteSettings``, else the account quotas
@@ -35,7 +38,9 @@ limit with the margins for Ingest and SendToDLQ); a refused body gets that probl
 that is not a number or is longer than the body, a broken chunked encoding, both at once) is 400
 ``{"message":"Bad Request"}`` once the client stops sending or ``body_timeout`` passes. Route
 authorization (IAM / JWT) is recorded but not checked offline: there is no SigV4 or identity
-provider here.
+provider here. Paths under ``/console`` and ``/tracker/`` are the harness's own (the local
+console, ``harness.serve.console``), never the API's; ``RouteFaults`` make the route answer an
+error instead of its own, before or after its integration, for tests.
 """
 
 from __future__ import annotations
@@ -47,7 +52,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
 
@@ -59,6 +64,8 @@ from components.builders.entry import INTEGRATION_SUBTYPE
 from handlers.limits import execution_input_problem
 from harness.deploy.entry import deployed_api
 from harness.emulator import Emulator, RoleNotAssumable
+from harness.serve.console import Console, RouteFaults
+from harness.serve.cors import PREFLIGHT_STATUS, Cors, is_preflight
 
 API_GATEWAY = "apigateway.amazonaws.com"
 STAGE = "$default"
@@ -79,15 +86,16 @@ log = logging.getLogger(__name__)
 @dataclass
 class Answer:
     status: int
-    body: dict[str, Any]
+    body: dict[str, Any] | None  # None: no body (a preflight's 204)
     route_key: str = "-"
     integration_status: int | None = None
     integration_error: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
 
     @property
     def error_message(self) -> str | None:
         """``$context.error.message``: what API Gateway itself answered, if it did."""
-        return None if self.integration_status else self.body.get("message")
+        return None if self.integration_status or self.body is None else self.body.get("message")
 
 
 # API Gateway's messages are the classic reason phrases (Python 3.13 renamed 413's).
@@ -142,6 +150,8 @@ class HttpApiServer:
         self._buckets_lock = threading.Lock()
         self._log_lock = threading.Lock()
         self._log_stream: str | None = None
+        self.faults = RouteFaults()
+        self.console: Console | None = None  # the local console's paths, when serve adds it
         with listening or bind(host, port) as sock:
             _check_served(deployed_api(emulator, api_id))  # fails now if the API does not exist
             self._server = _Server(self, sock)
@@ -170,15 +180,21 @@ class HttpApiServer:
     def wsgi(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         started = time.monotonic()
         request_id = uuid.uuid4().hex[:16]
+        path = str(environ[REQUEST_TARGET]).split("?", 1)[0]
+        if self.console is not None and Console.handles(path):
+            return self._console_reply(self.console, environ, start_response, path)
         try:
-            answer = self.answer(environ)
+            answer = self.cors_answer(environ)
         except Exception:
             log.exception("harness: HTTP API request %s failed", request_id)
             answer = gateway_error(HTTPStatus.INTERNAL_SERVER_ERROR)
-        payload = json.dumps(answer.body).encode("utf-8")
+        payload = b"" if answer.body is None else json.dumps(answer.body).encode("utf-8")
+        content_type = None if answer.body is None else "application/json"
         response = Response(payload, f"{answer.status} {phrase(answer.status)}",
-                            {"apigw-requestid": request_id},
-                            content_type="application/json")  # fmt: skip
+                            {"apigw-requestid": request_id, **answer.headers},
+                            content_type=content_type)  # fmt: skip
+        if answer.body is None:
+            response.headers.remove("Content-Type")
         fields = {
             "requestId": request_id,
             "requestTime": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime()),
@@ -198,6 +214,51 @@ class HttpApiServer:
         except Exception:
             log.exception("harness: access log line of request %s not written", request_id)
         return response(environ, start_response)
+
+    def cors_answer(self, environ: dict[str, Any]) -> Answer:
+        """The answer with the API's CORS behaviour (harness.serve.cors) and the armed faults.
+
+        A preflight is the gateway's when no route takes OPTIONS on the path (a route for
+        ``OPTIONS``, ``ANY`` or ``$default`` receives it instead, as the developer guide says of
+        ``$default``). CORS headers go on the answers of requests that matched a route.
+        """
+        api = deployed_api(self.emulator, self.api_id)
+        cors = Cors.of(api.cors_configuration)
+        headers = {k[5:].replace("_", "-").lower(): str(v) for k, v in environ.items()
+                   if k.startswith("HTTP_")}  # fmt: skip
+        origin = headers.get("origin")
+        method = str(environ["REQUEST_METHOD"])
+        path = str(environ[REQUEST_TARGET]).split("?", 1)[0]
+        routes = {route.route_key for route in api.routes.values()}
+        if (
+            cors is not None
+            and is_preflight(method, headers)
+            and not {f"OPTIONS {path}", f"ANY {path}", "$default"} & routes
+        ):
+            return Answer(PREFLIGHT_STATUS, None, headers=cors.preflight_headers(origin))
+        fault = self.faults.take("before")
+        answer = gateway_error(HTTPStatus(fault)) if fault else self.answer(environ)
+        if answer.integration_status and (fault := self.faults.take("after")):
+            answer = gateway_error(HTTPStatus(fault), answer.route_key)
+        if cors is not None and answer.route_key != "-":
+            answer.headers.update(cors.response_headers(origin))
+        return answer
+
+    def _console_reply(
+        self, console: Console, environ: dict[str, Any], start_response: Any, path: str
+    ) -> Iterable[bytes]:
+        method = str(environ["REQUEST_METHOD"])
+        try:
+            reply = console.respond(method, path, lambda: self._read_console_body(environ))
+        except Exception:
+            log.exception("harness: console request %s %s failed", method, path)
+            reply = console.error(HTTPStatus.INTERNAL_SERVER_ERROR)
+        status = f"{reply.status} {HTTPStatus(reply.status).phrase}"
+        return Response(reply.body, status, reply.headers)(environ, start_response)
+
+    def _read_console_body(self, environ: dict[str, Any]) -> bytes:
+        body = self._read_body(environ)
+        return b"" if isinstance(body, HTTPStatus) else body
 
     def answer(self, environ: dict[str, Any]) -> Answer:
         api = deployed_api(self.emulator, self.api_id)
@@ -358,8 +419,6 @@ def bind(host: str, port: int) -> socket.socket:
 
 def _check_served(api: Any) -> None:
     """Fail closed on what this server would answer differently from API Gateway."""
-    if api.cors_configuration:
-        raise NotImplementedError("harness: CORS preflight responses are not served")
     for route in api.routes.values():
         if "{" in route.route_key:
             raise NotImplementedError(f"harness: route {route.route_key!r} has path variables")
@@ -414,12 +473,14 @@ class _RequestHandler(WSGIRequestHandler):
 
 
 def serve_deployed(
-    emulator: Emulator, outputs: dict[str, Any], listening: socket.socket
+    emulator: Emulator, outputs: dict[str, Any], listening: socket.socket, stack: str
 ) -> HttpApiServer | None:
-    """Start serving the stack's HTTP API (``http_api_id`` output) on ``listening``; without one,
-    close it and return None."""
+    """Start serving the stack's HTTP API (``http_api_id`` output) on ``listening``, with the local
+    console beside it; without one, close it and return None."""
     api_id = outputs.get("http_api_id")
     if not api_id:
         listening.close()
         return None
-    return HttpApiServer(emulator, str(api_id), listening=listening).start()
+    server = HttpApiServer(emulator, str(api_id), listening=listening)
+    server.console = Console(emulator, outputs, stack, server.faults)
+    return server.start()

@@ -373,7 +373,7 @@ def stack_config(stack: str) -> dict[str, str]:
 
 
 @dataclass
-class Deployment:
+class ProgramRun:
     mocks: PipelineMocks
     monitor: RecordingMonitor
     exports: dict[str, Any] = field(default_factory=dict)
@@ -427,17 +427,17 @@ def mocks() -> Iterator[PipelineMocks]:
 
 
 @pytest.fixture
-def deploy(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., Deployment]]:
-    """Run `__main__.py` fresh under `PipelineMocks` with a stack's config; returns a Deployment.
+def deploy(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., ProgramRun]]:
+    """Run `__main__.py` fresh under `PipelineMocks` with a stack's config; returns a ProgramRun.
 
     The program runs inside `@pulumi.runtime.test`, which waits for every registration; the exported
     outputs are resolved, so tests assert on plain values afterwards.
     """
 
-    def run(stack: str, overrides: dict[str, str] | None = None) -> Deployment:
+    def run(stack: str, overrides: dict[str, str] | None = None) -> ProgramRun:
         config = stack_config(stack) | (overrides or {})
         mocks = PipelineMocks(region=config["aws:region"])
-        deployment = Deployment(mocks, RecordingMonitor(mocks))
+        deployment = ProgramRun(mocks, RecordingMonitor(mocks))
         pulumi.runtime.set_mocks(
             mocks, project=PROJECT, stack=stack, preview=False, monitor=deployment.monitor
         )

@@ -7,7 +7,7 @@ PY := $(BIN)/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 STACK ?= dev
 
-.PHONY: help venv lint typecheck workflows test unit e2e test-browser browser-deps demo serve bench soak lock clean
+.PHONY: help venv lint typecheck workflows test unit e2e fuzz test-browser browser-deps demo serve bench soak lock clean
 
 help: ## list the targets
 	@awk -F':.*## ' '/^[a-z][a-z0-9-]*:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -47,6 +47,11 @@ unit: venv ## the tests that need no deployed stack
 
 e2e: venv ## the end-to-end tests (deploys into the emulator)
 	$(PY) -m pytest $(PYTEST_PARALLEL) tests/e2e
+
+# The property tests at four times their full example counts (make test runs a quarter: tests/examples.py)
+# and the hostile-input suite at depth.
+fuzz: venv ## the property tests and the hostile-input suite at depth (not part of make test)
+	HYPOTHESIS_SCALE=4 HOSTILE_EXAMPLES=40 $(PY) -m pytest $(PYTEST_PARALLEL) tests/handlers tests/e2e/test_hostile_inputs.py
 
 # tests/browser in headless Chromium (not part of `make test`). Debian's chromium and chromium-driver
 # are installed with apt-get when no browser and driver are on PATH (as root, else through sudo).

@@ -18,6 +18,7 @@ from handlers.errors import BatchRejected
 from handlers.normalize import anonymize_ip, normalize_action
 from handlers.reasons import REASONS
 from handlers.times import format_time, parse_event_time, truncate_ms
+from tests.examples import examples
 
 SNAKE_CASE = re.compile(r"[a-z0-9]+(_[a-z0-9]+)*")  # a normalized action
 
@@ -153,7 +154,7 @@ FIXED_LINEAGE = Lineage(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(batch=st.lists(events, max_size=5))
 def test_arbitrary_json_is_curated_or_rejected_with_reason(batch: list[Any]) -> None:
     lineage = FIXED_LINEAGE
@@ -262,7 +263,7 @@ valid_events = st.fixed_dictionaries(
 )
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.lists(valid_events, min_size=1, max_size=6))
 def test_an_item_is_derived_from_its_event_by_the_contract(events: list[dict[str, Any]]) -> None:
     """Ids, content hash, times and fields as the contract states them, computed independently."""
@@ -306,7 +307,7 @@ def test_an_item_is_derived_from_its_event_by_the_contract(events: list[dict[str
     assert next(items, None) is None
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(
     received=st.datetimes(
         min_value=datetime(1970, 1, 2),
@@ -379,7 +380,7 @@ def test_a_naive_or_unbounded_lineage_is_an_error_not_a_rejection(lineage: Linea
     assert outcomes == [True, "future_event_time", False]
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.lists(
         valid_events | events.filter(lambda e: not isinstance(e, str)), min_size=1, max_size=6

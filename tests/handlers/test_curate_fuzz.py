@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from handlers.canonical import to_ndjson
 from handlers.curate import Lineage, curate_body
 from handlers.reasons import REASONS
+from tests.examples import examples
 
 LINEAGE = Lineage(
     raw_key="ingest/yyyy=2024/mm=05/dd=01/hh=10/" + "f" * 32 + ".json",
@@ -74,7 +75,7 @@ lines = st.one_of(
 )
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(400), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(lines, min_size=1, max_size=6))
 def test_arbitrary_raw_lines_are_curated_or_rejected_with_a_reason(raw: list[str]) -> None:
     body = "\n".join(raw).encode("utf-8", "surrogatepass")

@@ -20,6 +20,7 @@ from handlers.jsontext import (
     read,
     strip,
 )
+from tests.examples import examples
 
 EDGE_NUMBERS = ["1e400", "-0", "0.12345678901234567890123", "1e-130", "-1E+2", "9" * 4301]
 
@@ -104,7 +105,7 @@ def _numbers_as_json(value: Any) -> Any:
     return value
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.lists(json_values, max_size=5), st.sampled_from([(",", ":"), (", ", ": "), (" ,", " :")]))
 def test_spans_and_values_agree_with_json_loads(events: list[Any], separators: Any) -> None:
     text = json.dumps({"events": events}, separators=separators, ensure_ascii=False)

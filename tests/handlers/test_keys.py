@@ -15,6 +15,7 @@ from components.builders.analytics_sql import PARTITION_KEYS, PROJECTION_DIGITS,
 from handlers import keys
 from handlers.curate import Lineage, curate_events
 from handlers.times import format_time
+from tests.examples import examples
 
 json_scalars = st.none() | st.booleans() | st.integers() | st.text(max_size=8)
 json_values = st.recursive(
@@ -107,7 +108,7 @@ def test_raw_partition_is_the_earliest_time_inside_the_window(
     assert keys.raw_key(events, "b", OLDEST) == f"ingest/{partition}b.json"
 
 
-@settings(max_examples=300)
+@settings(max_examples=examples(300), deadline=None)
 @given(
     st.lists(
         st.datetimes(timezones=st.just(UTC)).map(format_time)

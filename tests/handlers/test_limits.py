@@ -29,6 +29,7 @@ from handlers.limits import (
     input_size,
     sfn_size,
 )
+from tests.examples import examples
 
 FUNCTION_ARN = "arn:aws-us-gov:lambda:us-gov-west-1:123456789012:function:" + "f" * 140
 EXECUTION_ID = "x" * MAX_EXECUTION_ID  # the longest execution ARN's escaped bytes
@@ -75,7 +76,7 @@ json_values = st.recursive(
 )
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(json_values, st.sampled_from([None, 2]), st.booleans())
 def test_ingest_payload_size_is_the_parameters_the_state_machine_builds(
     value: Any, indent: int | None, ascii_only: bool

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from handlers import process, table, write
 from handlers.errors import BatchRejected, PermanentAwsError, TransientAwsError
+from tests.examples import examples
 from tests.handlers.conftest import BUCKET, TABLE
 
 pytestmark = pytest.mark.filterwarnings("ignore:No application metrics:UserWarning")
@@ -405,7 +406,7 @@ json_values = st.recursive(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(json_values)
 def test_attribute_values_are_what_boto3_would_build(value: Any) -> None:
     try:

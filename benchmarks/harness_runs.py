@@ -29,7 +29,7 @@ from benchmarks.stats import percentile
 from benchmarks.workload import batches, make_events, payload
 from harness.deploy import Deployment, deploy
 from harness.emulator import REPO_ROOT, Emulator
-from harness.pipeline import drain_dlq
+from harness.tools.pipeline import drain_dlq
 from ops.executions import Run, Runner, history
 
 HANDLER_MODULES = ("handlers.ingest", "handlers.process", "handlers.write")

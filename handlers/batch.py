@@ -24,7 +24,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from handlers import packing, sfn
 from handlers.aws import env, env_int
 from handlers.errors import ConfigurationError, PermanentAwsError, TransientAwsError
-from handlers.observability import configure, count, logger, metrics
+from handlers.observability import count, logger, metrics, require_settings
 
 WORKFLOW_TYPES = ("STANDARD", "EXPRESS")
 # Time kept back for the answer: an input is not started with less left than this.
@@ -47,7 +47,7 @@ def failures(message_ids: list[str]) -> dict[str, Any]:
 @metrics.log_metrics
 @event_source(data_class=SQSEvent)
 def handler(event: SQSEvent, context: LambdaContext) -> dict[str, Any]:
-    configure()
+    require_settings()
     state_machine_arn = env("STATE_MACHINE_ARN")
     max_events = env_int("MAX_BATCH_EVENTS", minimum=1)
     named = workflow_type() == "STANDARD"

@@ -8,9 +8,8 @@ one batch the first event of a key wins: a later one with other content is rejec
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from handlers import keys
@@ -18,7 +17,6 @@ from handlers.canonical import (
     canonical_bytes,
     iter_ndjson_lines,
     json_value_problem,
-    short_hash,
     short_hash_bytes,
 )
 from handlers.envelope import LINEAGE_ATTRIBUTES
@@ -35,16 +33,7 @@ from handlers.reasons import (
     SCHEMA_VIOLATION,
 )
 from handlers.schema import clip_detail, schema_problem
-from handlers.times import (
-    EPOCH,
-    FUTURE_TOLERANCE,
-    EventTimeError,
-    format_time,
-    is_future,
-    is_late,
-    normalize_event_time,
-    parse_event_time,
-)
+from handlers.times import EPOCH, EventTimeError, format_time, is_future, is_late, parse_event_time
 
 OPTIONAL_TEXT_FIELDS = ("session_id", "page", "referrer", "user_agent")
 
@@ -116,70 +105,6 @@ class EventRejected(Exception):
         self.detail = clip_detail(detail)
 
 
-class _Clock:
-    """The batch's time judgements, computed once per batch.
-
-    Normalized times (`YYYY-MM-DDTHH:MM:SS.sssZ`, fixed width) sort like the instants they name,
-    and an event time is a whole millisecond, so "more than 24 h after received_at" and "more than
-    the threshold before it" are string comparisons against two bounds rounded to the millisecond
-    (the future bound down, the late bound up), as is "before oldest_event_time". When a bound
-    cannot be formed (a naive or extreme received_at, a threshold no timedelta holds) every event
-    takes the datetime path instead.
-    """
-
-    def __init__(self, lineage: Lineage) -> None:
-        self.lineage = lineage
-        self.received_at = format_time(lineage.received_at)
-        self.oldest = format_time(lineage.oldest_event_time)
-        self.exact = True
-        self.future_after: str | None = None  # None: no time can be that far ahead
-        self.late_before: str | None = None  # None: no time can be that far behind
-        try:
-            if lineage.received_at.utcoffset() is None:
-                raise TypeError("naive received_at")
-            received = lineage.received_at.astimezone(UTC)  # instants, not wall-clock times
-            with contextlib.suppress(OverflowError):  # later than any time: nothing is future
-                self.future_after = format_time(received + FUTURE_TOLERANCE)
-            limit = timedelta(hours=lineage.late_threshold_hours)
-            try:
-                bound: datetime | None = received - limit
-            except OverflowError:
-                bound = None  # further back than any time: nothing is late
-            if bound is not None:
-                if bound.microsecond % 1000:  # round up: time < bound <=> time < ceil(bound)
-                    bound += timedelta(microseconds=1000 - bound.microsecond % 1000)
-                self.late_before = format_time(bound)
-        except (TypeError, ValueError, OverflowError):
-            self.exact = False
-
-    def judge(self, value: Any, occurred_at: str) -> bool:
-        """Whether a valid event is late (`occurred_at` = its normalized `value`), or
-        EventRejected(future_event_time | event_too_old)."""
-        if self.exact:
-            future = self.future_after is not None and occurred_at > self.future_after
-            late = self.late_before is not None and occurred_at < self.late_before
-            old = occurred_at < self.oldest
-        else:
-            moment = parse_event_time(value)
-            future = is_future(moment, self.lineage.received_at)
-            late = not future and is_late(
-                moment, self.lineage.received_at, self.lineage.late_threshold_hours
-            )
-            old = moment < self.lineage.oldest_event_time
-        if future:
-            raise EventRejected(
-                FUTURE_EVENT_TIME,
-                f"data.event_time {occurred_at} is more than 24h after received_at "
-                f"{self.received_at}",
-            )
-        if old:
-            raise EventRejected(
-                EVENT_TOO_OLD,
-                f"data.event_time {occurred_at} is before the oldest accepted time {self.oldest}",
-            )
-        return late
-
-
 def curate_event(event: Any, index: int, lineage: Lineage) -> dict[str, Any]:
     """The curated item for one received event, or EventRejected(reason, detail).
 
@@ -187,25 +112,21 @@ def curate_event(event: Any, index: int, lineage: Lineage) -> dict[str, Any]:
     (NaN/Infinity, DynamoDB number range), event_time rules, schema, action, future and too old.
     The item holds the per-event attributes; Lineage.attributes() completes it.
     """
-    return _curate(event, index, _Clock(lineage))
-
-
-def _curate(event: Any, index: int, clock: _Clock) -> dict[str, Any]:
-    data, is_utf8 = canonical_bytes(event)  # once: size, unicode pre-check, content hash
+    data = canonical_bytes(event)  # once: the event's size and its content hash
     if len(data) > MAX_EVENT_BYTES:
         raise EventRejected(EVENT_TOO_LARGE, f"{len(data)} bytes > {MAX_EVENT_BYTES} bytes")
     if not isinstance(event, dict):
         raise EventRejected(
             SCHEMA_VIOLATION, f"data must be object (rule: type), got {type(event).__name__}"
         )
-    problem = json_value_problem(event, check_unicode=not is_utf8)
+    problem = json_value_problem(event)
     if problem:
         raise EventRejected(SCHEMA_VIOLATION, problem)
-    occurred_at = None
+    moment = None
     if "event_time" in event:
         try:
             # Parsed before the schema runs (bad_event_time comes first); judged after it.
-            occurred_at = normalize_event_time(event["event_time"])
+            moment = parse_event_time(event["event_time"])
         except EventTimeError as exc:
             raise EventRejected(BAD_EVENT_TIME, f"data.event_time: {exc}") from None
     problem = schema_problem(event)
@@ -214,22 +135,24 @@ def _curate(event: Any, index: int, clock: _Clock) -> dict[str, Any]:
     action = normalize_action(event["action"])
     if not action:
         raise EventRejected(INVALID_ACTION, f"data.action {event['action']!r} normalizes to empty")
-    assert occurred_at is not None  # event_time is required by the schema
-    late = clock.judge(event["event_time"], occurred_at)
+    assert moment is not None  # event_time is required by the schema
+    occurred_at = format_time(moment)
+    if is_future(moment, lineage.received_at):
+        raise EventRejected(
+            FUTURE_EVENT_TIME,
+            f"data.event_time {occurred_at} is more than 24h after received_at "
+            f"{format_time(lineage.received_at)}",
+        )
+    late = is_late(moment, lineage.received_at, lineage.late_threshold_hours)
+    if moment < lineage.oldest_event_time:
+        raise EventRejected(
+            EVENT_TOO_OLD,
+            f"data.event_time {occurred_at} is before the oldest accepted time "
+            f"{format_time(lineage.oldest_event_time)}",
+        )
     content_hash = short_hash_bytes(data)
     given = keys.client_event_id(event)
     ident = content_hash if given is None else given
-    return _item(event, index, action, occurred_at, late, ident, content_hash)
-
-
-def enrich(
-    event: dict[str, Any], index: int, action: str, moment: datetime, lineage: Lineage
-) -> dict[str, Any]:
-    """The item of a validated event from its parsed time (per-event attributes only)."""
-    occurred_at = format_time(moment)
-    late = is_late(moment, lineage.received_at, lineage.late_threshold_hours)
-    content_hash = short_hash(event)
-    ident = keys.client_event_id(event) or content_hash
     return _item(event, index, action, occurred_at, late, ident, content_hash)
 
 
@@ -266,14 +189,14 @@ class _Batch:
     """Curated events of one batch in order, keeping the first event of each key."""
 
     def __init__(self, lineage: Lineage) -> None:
-        self.clock = _Clock(lineage)
+        self.lineage = lineage
         self.result = Curated()
         self.first: dict[tuple[str, str], dict[str, Any]] = {}
 
     def add(self, event: Any, index: int) -> None:
         """Append the event's item, or its rejection with the reason."""
         try:
-            item = _curate(event, index, self.clock)
+            item = curate_event(event, index, self.lineage)
         except EventRejected as exc:
             self.reject(Rejection(index, keys.event_id(event), exc.reason, exc.detail, event))
             return

@@ -17,7 +17,7 @@ from handlers.admission import read_lines
 from handlers.aws import env, env_int, env_time
 from handlers.envelope import check_payload_size, payload_base, received_lines
 from handlers.errors import BatchRejected
-from handlers.observability import bind, configure, count, logger, metrics
+from handlers.observability import bind, count, logger, metrics, require_settings
 from handlers.times import format_time
 
 
@@ -37,7 +37,7 @@ def step_payload(event: Any) -> tuple[str, str]:
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    configure()
+    require_settings()
     bucket, max_events = env("RAW_BUCKET"), env_int("MAX_BATCH_EVENTS", minimum=1)
     oldest = env_time("OLDEST_EVENT_TIME")
     text, execution_id = step_payload(event)

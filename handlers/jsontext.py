@@ -77,7 +77,7 @@ def nesting_depth(text: str) -> int:
 
 
 def too_deep(text: str, max_depth: int) -> bool:
-    """Whether `text` nests deeper than `max_depth` (cheap when it has few brackets)."""
+    """Whether `text` nests deeper than `max_depth` (it cannot with no more brackets than that)."""
     return text.count("[") + text.count("{") > max_depth and nesting_depth(text) > max_depth
 
 

@@ -6,13 +6,9 @@ import ipaddress
 import re
 import unicodedata
 
-ACTION_PATTERN = re.compile(r"^[a-z0-9]+(_[a-z0-9]+)*\Z")
 _ACRONYM_BOUNDARY = re.compile(r"([A-Z]+)([A-Z][a-z])")  # "HTTPRequest" -> "HTTP_Request"
 _CAMEL_BOUNDARY = re.compile(r"([a-z0-9])([A-Z])")  # "pageView" -> "page_View"
 _SEPARATORS = re.compile(r"[^a-z0-9]+")
-_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])"
-# Exactly the IPv4 text ipaddress accepts (4 decimal octets 0..255, ASCII, no leading zeros).
-_IPV4 = re.compile(rf"(?:{_OCTET}\.){{3}}{_OCTET}")
 
 
 def normalize_action(action: str) -> str:
@@ -21,12 +17,7 @@ def normalize_action(action: str) -> str:
     Accents are folded to ASCII ("Café" -> "cafe"); characters with no ASCII form are separators,
     so an action made only of them normalizes to "" (the caller rejects it as invalid_action).
     """
-    if ACTION_PATTERN.match(action):
-        return action  # already lower snake_case: every step below leaves it as it is
-    if action.isascii():
-        folded = action  # NFKD and the ASCII fold leave ASCII text unchanged
-    else:
-        folded = unicodedata.normalize("NFKD", action).encode("ascii", "ignore").decode("ascii")
+    folded = unicodedata.normalize("NFKD", action).encode("ascii", "ignore").decode("ascii")
     # camelCase boundaries only exist in mixed case: "STEP2DONE" stays one word, like "step2done".
     mixed = folded != folded.upper()
     split = (
@@ -47,7 +38,7 @@ def is_ip(value: str) -> bool:
 
 
 def is_ipv4(value: str) -> bool:
-    return _IPV4.fullmatch(value) is not None or (is_ip(value) and ":" not in value)
+    return is_ip(value) and ":" not in value
 
 
 def is_ipv6(value: str) -> bool:
@@ -59,13 +50,8 @@ def anonymize_ip(value: str) -> str:
 
     An IPv4-mapped IPv6 address is anonymized as the IPv4 address it carries.
     """
-    if _IPV4.fullmatch(value):
-        return value[: value.rindex(".")] + ".0"  # its octets are canonical already
     address = ipaddress.ip_address(value)
-    if isinstance(address, ipaddress.IPv6Address):
-        if address.ipv4_mapped is not None:
-            return str(
-                ipaddress.ip_network(f"{address.ipv4_mapped}/24", strict=False).network_address
-            )
-        return str(ipaddress.ip_network(f"{address}/48", strict=False).network_address)
-    return str(ipaddress.ip_network(f"{address}/24", strict=False).network_address)
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    host_bits = address.max_prefixlen - (24 if address.version == 4 else 48)
+    return str(type(address)(int(address) >> host_bits << host_bits))

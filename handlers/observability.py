@@ -1,27 +1,27 @@
-"""Powertools Logger (structured JSON) and Metrics (EMF), configured from the env per call."""
+"""Powertools Logger (structured JSON) and Metrics (EMF), configured by the environment when built.
+
+The workflow component sets ``POWERTOOLS_SERVICE_NAME``, ``POWERTOOLS_METRICS_NAMESPACE`` and
+``POWERTOOLS_LOG_LEVEL`` on each function.
+"""
 
 from __future__ import annotations
-
-import os
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
 from handlers.aws import env
 
+REQUIRED_SETTINGS = ("POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE")
+
 logger = Logger()
 metrics = Metrics()
 
 
-def configure() -> None:
-    """Read the Powertools settings at call time (the module may be imported before the env)."""
-    service = env("POWERTOOLS_SERVICE_NAME")
-    metrics.service = service
-    metrics.namespace = env("POWERTOOLS_METRICS_NAMESPACE")
-    logger.append_keys(service=service)
-    level = os.environ.get("POWERTOOLS_LOG_LEVEL")
-    if level:
-        logger.setLevel(level.upper())
+def require_settings() -> None:
+    """``ConfigurationError`` naming a missing Powertools setting (Metrics would only fail when it
+    flushes, after the work is done)."""
+    for name in REQUIRED_SETTINGS:
+        env(name)
 
 
 def bind(**keys: object) -> None:

@@ -14,7 +14,7 @@ from handlers.curate import Curated, Lineage, curate_body
 from handlers.envelope import runtime_size
 from handlers.errors import BatchRejected
 from handlers.limits import PROCESS_OUTPUT_LIMIT
-from handlers.observability import bind, configure, count, logger, metrics
+from handlers.observability import bind, count, logger, metrics, require_settings
 from handlers.times import EventTimeError, parse_timestamp
 
 
@@ -94,7 +94,7 @@ def shape_output(
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    configure()
+    require_settings()
     bucket = env("RAW_BUCKET")
     threshold = env_float("LATE_EVENT_THRESHOLD_HOURS", minimum=0)
     oldest = env_time("OLDEST_EVENT_TIME")

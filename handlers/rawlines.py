@@ -75,8 +75,9 @@ def _integer(text: str) -> int | HugeInteger:
         return HugeInteger(text)
 
 
-# Built once (json.loads would build a decoder a line). The second pair is only used for a line
-# whose integer int() refused: the common path keeps the C scanner's own int conversion.
+# Each decoder twice: a line is decoded with the stdlib's integers and, only when int() refuses a
+# literal (over 4,300 digits), again with such integers kept as HugeInteger (so a line says whether
+# it holds one without a walk over its value).
 _DECODER = json.JSONDecoder(object_pairs_hook=_unique_keys)
 _DECODER_HUGE = json.JSONDecoder(object_pairs_hook=_unique_keys, parse_int=_integer)
 _LAST_WINS = json.JSONDecoder()

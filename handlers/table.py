@@ -38,7 +38,6 @@ BASE_DELAY = 0.05
 MAX_DELAY = 2.0
 CONDITION_FAILED = "ConditionalCheckFailedException"
 _DECIMAL = Context(prec=38, traps=[Inexact, Rounded])
-_INT_LIMIT = 10**38  # DynamoDB numbers: 38 significant digits
 _serializer = TypeSerializer()
 
 Key = tuple[str, str]
@@ -99,25 +98,7 @@ def backoff(attempt: int, rng: Callable[[float, float], float] = random.uniform)
 
 
 def attribute_value(value: Any) -> Any:
-    """The DynamoDB AttributeValue of a JSON value: `TypeSerializer().serialize(to_dynamo(value))`.
-
-    Strings, booleans, null, integers within 38 digits, maps and lists are built directly (the
-    same result); anything else (floats, larger integers, other types) goes through boto3's
-    TypeSerializer, with its checks and errors.
-    """
-    cls = type(value)
-    if cls is str:
-        return {"S": value}
-    if cls is dict:
-        return {"M": {str(k): attribute_value(v) for k, v in value.items()}}
-    if cls is bool:
-        return {"BOOL": value}
-    if cls is int and -_INT_LIMIT < value < _INT_LIMIT:
-        return {"N": str(value)}
-    if value is None:
-        return {"NULL": True}
-    if cls is list:
-        return {"L": [attribute_value(v) for v in value]}
+    """The DynamoDB AttributeValue of a JSON value (boto3's TypeSerializer over to_dynamo)."""
     return _serializer.serialize(to_dynamo(value))
 
 

@@ -15,15 +15,8 @@ _RFC3339 = re.compile(
     r"(?P<date>[0-9]{4}-[0-9]{2}-[0-9]{2})[Tt](?P<h>[0-9]{2}):(?P<m>[0-9]{2}):(?P<s>[0-9]{2})"
     r"(?:\.(?P<frac>[0-9]{1,9}))?(?P<tz>[Zz]|[+-][0-9]{2}:[0-9]{2})?"
 )
-# Already normalized (ASCII digits, `T`, milliseconds, `Z`): the text is its own normal form.
-_NORMALIZED = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z")
-# An offset, no fraction or milliseconds (ASCII digits, `T`): datetime.fromisoformat reads it as is.
-_WITH_OFFSET = re.compile(
-    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{3})?[+-][0-9]{2}:[0-9]{2}"
-)
 _MIN = datetime.min.replace(tzinfo=UTC)
 _MAX = datetime.max.replace(tzinfo=UTC)
-_MIN_TEXT = "0001-01-01T00:00:00.000Z"  # datetime.min: out of range (bounds are exclusive)
 
 
 class EventTimeError(ValueError):
@@ -48,8 +41,6 @@ def _from_epoch_ms(ms: int) -> datetime:
 
 
 def _parse_number(value: int | float) -> datetime:
-    if type(value) is int:  # exact already: no Decimal needed
-        return _from_epoch_ms(value if abs(value) >= MS_THRESHOLD else value * 1000)
     if isinstance(value, float) and not math.isfinite(value):
         raise EventTimeError("epoch value is not a finite number")
     try:
@@ -102,54 +93,6 @@ def parse_event_time(value: object) -> datetime:
     if not _MIN < moment < _MAX:
         raise EventTimeError("time is out of range")
     return truncate_ms(moment)
-
-
-def normalize_event_time(value: object) -> str:
-    """`format_time(parse_event_time(value))`: the same result and the same EventTimeError.
-
-    Common forms skip the general path: a normalized time (`YYYY-MM-DDTHH:MM:SS.sssZ`) is its own
-    result; an offset time with whole seconds or milliseconds is read by datetime.fromisoformat;
-    an integer epoch needs no Decimal. Anything unusual, and every error, takes the general path.
-    """
-    cls = type(value)
-    if cls is str:
-        text: str = value  # type: ignore[assignment]
-        if (
-            _NORMALIZED.fullmatch(text)
-            and text[11:13] != "24"  # whatever fromisoformat makes of hour 24: general path
-            and text > _MIN_TEXT
-        ):
-            try:
-                datetime.fromisoformat(text[:19])  # the general path's own validity check
-            except ValueError:
-                pass
-            else:
-                return text
-        elif (
-            _WITH_OFFSET.fullmatch(text)
-            and text[11:13] != "24"
-            and text[-5:-3] <= "23"  # fromisoformat takes "+00:60"; the rules do not
-            and text[-2:] <= "59"
-        ):
-            try:
-                moment = datetime.fromisoformat(text).astimezone(UTC)
-            except (ValueError, OverflowError):
-                pass
-            else:
-                if _MIN < moment < _MAX:  # whole milliseconds already
-                    return moment.isoformat(timespec="milliseconds")[:-6] + "Z"
-    elif cls is int:
-        number: int = value  # type: ignore[assignment]
-        try:
-            moment = EPOCH + timedelta(
-                milliseconds=number if abs(number) >= MS_THRESHOLD else number * 1000
-            )
-        except OverflowError:
-            pass
-        else:
-            if _MIN < moment < _MAX:
-                return moment.isoformat(timespec="milliseconds")[:-6] + "Z"
-    return format_time(parse_event_time(value))
 
 
 def parse_timestamp(value: str) -> datetime:

@@ -23,7 +23,7 @@ from handlers.canonical import to_ndjson
 from handlers.curate import Rejection
 from handlers.envelope import LINEAGE_ATTRIBUTES
 from handlers.errors import BatchRejected
-from handlers.observability import bind, configure, count, logger, metrics
+from handlers.observability import bind, count, logger, metrics, require_settings
 from handlers.reasons import CONFLICTING_DUPLICATE
 
 PASSTHROUGH = ("batch_id", "raw_key", "rejected", "rejected_key", "counts")
@@ -98,7 +98,7 @@ def conflict_rejection(conflict: table.Conflict) -> Rejection:
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    configure()
+    require_settings()
     table_name, bucket = env("TABLE_NAME"), env("RAW_BUCKET")
     items, lineage = step_payload(event)
     again = redelivery(event)

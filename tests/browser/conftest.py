@@ -35,8 +35,6 @@ window.createTracker = createTracker;
 window.trackerLoaded = true;
 </script>"""
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
-# Every origin a test's pages used: clean_browser clears their storage.
-ORIGINS: set[str] = set()
 
 
 def chromium() -> tuple[str, str]:
@@ -72,14 +70,20 @@ def browser() -> Iterator[webdriver.Chrome]:
         chrome.quit()
 
 
+@pytest.fixture(scope="session")
+def origins() -> set[str]:
+    """Every origin the tests' pages use: clean_browser clears their storage."""
+    return set()
+
+
 @pytest.fixture
-def clean_browser(browser: webdriver.Chrome) -> Iterator[webdriver.Chrome]:
+def clean_browser(browser: webdriver.Chrome, origins: set[str]) -> Iterator[webdriver.Chrome]:
     """The browser on a blank page with no storage left by another test, before and after."""
 
     def clear() -> None:
         browser.get("about:blank")
         browser.execute_cdp_cmd("Network.clearBrowserCookies", {})
-        for origin in ORIGINS:
+        for origin in sorted(origins):
             browser.execute_cdp_cmd(
                 "Storage.clearDataForOrigin", {"origin": origin, "storageTypes": "all"}
             )
@@ -131,7 +135,7 @@ class Collector:
 
 
 @pytest.fixture
-def collector(clean_browser: webdriver.Chrome) -> Iterator[Collector]:
+def collector(clean_browser: webdriver.Chrome, origins: set[str]) -> Iterator[Collector]:
     state: dict[str, Collector] = {}
 
     class Handler(http.server.BaseHTTPRequestHandler):
@@ -165,7 +169,7 @@ def collector(clean_browser: webdriver.Chrome) -> Iterator[Collector]:
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     url = f"http://127.0.0.1:{server.server_address[1]}"
     state["collector"] = Collector(url)
-    ORIGINS.add(url)
+    origins.add(url)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -23,6 +23,7 @@ from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockMonitor
 
 from components.builders.settings import load_stack_config
+from harness.deploy import ensure_event_loop
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PROJECT = "activity-pipeline"
@@ -384,7 +385,7 @@ def stack_config(stack: str) -> dict[str, str]:
 
 
 @dataclass
-class Deployment:
+class ProgramRun:
     mocks: PipelineMocks
     monitor: RecordingMonitor
     exports: dict[str, Any] = field(default_factory=dict)
@@ -417,6 +418,11 @@ def _settle(build: Callable[[], Any]) -> Any:
     return box["value"]
 
 
+@pytest.fixture(autouse=True, scope="session")
+def event_loop_for_pulumi() -> None:
+    ensure_event_loop()
+
+
 @pytest.fixture
 def settle() -> Callable[[Callable[[], Any]], Any]:
     """``settle(build)``: ``build()``'s value once every registration has finished (see _settle)."""
@@ -433,17 +439,17 @@ def mocks() -> Iterator[PipelineMocks]:
 
 
 @pytest.fixture
-def deploy(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., Deployment]]:
-    """Run `__main__.py` fresh under `PipelineMocks` with a stack's config; returns a Deployment.
+def deploy(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., ProgramRun]]:
+    """Run `__main__.py` fresh under `PipelineMocks` with a stack's config; returns a ProgramRun.
 
     The program runs inside `@pulumi.runtime.test`, which waits for every registration; the exported
     outputs are resolved, so tests assert on plain values afterwards.
     """
 
-    def run(stack: str, overrides: dict[str, str] | None = None) -> Deployment:
+    def run(stack: str, overrides: dict[str, str] | None = None) -> ProgramRun:
         config = stack_config(stack) | (overrides or {})
         mocks = PipelineMocks(region=config["aws:region"])
-        deployment = Deployment(mocks, RecordingMonitor(mocks))
+        deployment = ProgramRun(mocks, RecordingMonitor(mocks))
         pulumi.runtime.set_mocks(
             mocks, project=PROJECT, stack=stack, preview=False, monitor=deployment.monitor
         )

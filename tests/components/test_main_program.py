@@ -57,22 +57,22 @@ DIRECT = {
     },
 }
 
-Deployment = Any  # conftest.Deployment (fixtures only: test modules do not import conftest)
-Deploy = Callable[..., Deployment]
+ProgramRun = Any  # conftest.ProgramRun (fixtures only: test modules do not import conftest)
+Deploy = Callable[..., ProgramRun]
 
 
 @pytest.fixture
-def dev(deploy: Deploy) -> Deployment:
+def dev(deploy: Deploy) -> ProgramRun:
     return deploy("dev")
 
 
-def arn(deployment: Deployment, typ: str, name: str) -> str:
+def arn(deployment: ProgramRun, typ: str, name: str) -> str:
     value = deployment.find(typ, name).state["arn"]
     assert isinstance(value, str)
     return value
 
 
-def policy_of(deployment: Deployment, name: str) -> dict[str, Any]:
+def policy_of(deployment: ProgramRun, name: str) -> dict[str, Any]:
     document = json.loads(deployment.find(ROLE_POLICY, name).inputs["policy"])
     assert isinstance(document, dict)
     return document
@@ -90,7 +90,7 @@ def own_logs(log_group_arn: str) -> dict[str, Any]:
 # -- program shape ---------------------------------------------------------------------------
 
 
-def test_exports_exactly_the_contract_outputs(dev: Deployment) -> None:
+def test_exports_exactly_the_contract_outputs(dev: ProgramRun) -> None:
     bucket = f"{PREFIX}-raw-20250101000000000000000001"
     assert dev.exports == {
         "raw_bucket_name": bucket,
@@ -147,7 +147,7 @@ def test_exports_exactly_the_contract_outputs(dev: Deployment) -> None:
     }
 
 
-def test_registers_exactly_these_resource_types(dev: Deployment) -> None:
+def test_registers_exactly_these_resource_types(dev: ProgramRun) -> None:
     counts: dict[str, int] = {}
     for registration in dev.mocks.registrations:
         counts[registration.typ] = counts.get(registration.typ, 0) + 1
@@ -220,7 +220,7 @@ def test_stack_files_set_every_required_key_and_no_unknown_one(stack: str) -> No
 # -- IAM -------------------------------------------------------------------------------------
 
 
-def test_ingest_role_policy_is_exactly_the_contract(dev: Deployment) -> None:
+def test_ingest_role_policy_is_exactly_the_contract(dev: ProgramRun) -> None:
     bucket = dev.exports["raw_bucket_arn"]
     assert policy_of(dev, "workflow-ingest-policy") == {
         "Version": "2012-10-17",
@@ -243,7 +243,7 @@ def test_ingest_role_policy_is_exactly_the_contract(dev: Deployment) -> None:
     }
 
 
-def test_process_role_policy_is_exactly_the_contract(dev: Deployment) -> None:
+def test_process_role_policy_is_exactly_the_contract(dev: ProgramRun) -> None:
     bucket = dev.exports["raw_bucket_arn"]
     assert policy_of(dev, "workflow-process-policy") == {
         "Version": "2012-10-17",
@@ -271,7 +271,7 @@ def test_process_role_policy_is_exactly_the_contract(dev: Deployment) -> None:
     }
 
 
-def test_write_role_policy_is_exactly_the_contract(dev: Deployment) -> None:
+def test_write_role_policy_is_exactly_the_contract(dev: ProgramRun) -> None:
     assert policy_of(dev, "workflow-write-policy") == {
         "Version": "2012-10-17",
         "Statement": [
@@ -298,7 +298,7 @@ def test_write_role_policy_is_exactly_the_contract(dev: Deployment) -> None:
     }
 
 
-def test_state_machine_role_policy_is_exactly_the_contract(dev: Deployment) -> None:
+def test_state_machine_role_policy_is_exactly_the_contract(dev: ProgramRun) -> None:
     functions = [arn(dev, FUNCTION, f"workflow-{fn}") for fn in FUNCTIONS]
     assert policy_of(dev, "workflow-workflow-policy") == {
         "Version": "2012-10-17",
@@ -334,7 +334,7 @@ def test_state_machine_role_policy_is_exactly_the_contract(dev: Deployment) -> N
     }
 
 
-def test_recovery_role_policy_invokes_the_functions_and_sends_nowhere(dev: Deployment) -> None:
+def test_recovery_role_policy_invokes_the_functions_and_sends_nowhere(dev: ProgramRun) -> None:
     main = policy_of(dev, "workflow-workflow-policy")
     invoke, _send, logs = main["Statement"]
     assert policy_of(dev, "workflow-recovery-policy") == {
@@ -343,7 +343,7 @@ def test_recovery_role_policy_invokes_the_functions_and_sends_nowhere(dev: Deplo
     }
 
 
-def test_no_entry_role_may_start_the_recovery_state_machine(dev: Deployment) -> None:
+def test_no_entry_role_may_start_the_recovery_state_machine(dev: ProgramRun) -> None:
     main, recovery = dev.exports["state_machine_arn"], dev.exports["recovery_state_machine_arn"]
     documents = {
         p.name: json.loads(p.inputs["policy"])
@@ -391,7 +391,7 @@ def test_no_entry_role_may_start_the_recovery_state_machine_in_direct_mode(deplo
 
 
 @pytest.mark.parametrize("role", [*FUNCTIONS, "workflow", "recovery"])
-def test_each_role_has_one_inline_policy_and_nothing_else(dev: Deployment, role: str) -> None:
+def test_each_role_has_one_inline_policy_and_nothing_else(dev: ProgramRun, role: str) -> None:
     registration = dev.find(ROLE, f"workflow-{role}-role")
     assert {"managedPolicyArns", "inlinePolicies", "permissionsBoundary"}.isdisjoint(
         registration.inputs
@@ -401,7 +401,7 @@ def test_each_role_has_one_inline_policy_and_nothing_else(dev: Deployment, role:
 
 
 @pytest.mark.parametrize("fn", FUNCTIONS)
-def test_function_roles_trust_lambda_only(dev: Deployment, fn: str) -> None:
+def test_function_roles_trust_lambda_only(dev: ProgramRun, fn: str) -> None:
     trust = json.loads(dev.find(ROLE, f"workflow-{fn}-role").inputs["assumeRolePolicy"])
     assert trust["Statement"] == [
         {
@@ -413,7 +413,7 @@ def test_function_roles_trust_lambda_only(dev: Deployment, fn: str) -> None:
 
 
 @pytest.mark.parametrize("machine", ["workflow", "recovery"])
-def test_state_machine_roles_trust_states_in_this_account(dev: Deployment, machine: str) -> None:
+def test_state_machine_roles_trust_states_in_this_account(dev: ProgramRun, machine: str) -> None:
     trust = json.loads(dev.find(ROLE, f"workflow-{machine}-role").inputs["assumeRolePolicy"])
     assert trust["Statement"] == [
         {
@@ -429,7 +429,7 @@ def test_state_machine_roles_trust_states_in_this_account(dev: Deployment, machi
 
 
 @pytest.mark.parametrize("fn", FUNCTIONS)
-def test_function_configuration(dev: Deployment, fn: str) -> None:
+def test_function_configuration(dev: ProgramRun, fn: str) -> None:
     inputs = dev.find(FUNCTION, f"workflow-{fn}").inputs
     assert inputs["name"] == f"{PREFIX}-{fn}"
     assert inputs["runtime"] == "python3.13"
@@ -447,7 +447,7 @@ def test_function_configuration(dev: Deployment, fn: str) -> None:
     }
 
 
-def test_function_environments_follow_the_contract(dev: Deployment) -> None:
+def test_function_environments_follow_the_contract(dev: ProgramRun) -> None:
     common = {
         "POWERTOOLS_SERVICE_NAME": PREFIX,
         "POWERTOOLS_METRICS_NAMESPACE": "ActivityPipeline",
@@ -474,7 +474,7 @@ def test_function_environments_follow_the_contract(dev: Deployment) -> None:
         assert environment == {"variables": expected[fn]}, fn
 
 
-def test_one_code_archive_with_the_handlers_package(dev: Deployment) -> None:
+def test_one_code_archive_with_the_handlers_package(dev: ProgramRun) -> None:
     archives = [dev.find(FUNCTION, f"workflow-{fn}").inputs["code"] for fn in FUNCTIONS]
     contents = [
         {key: asset.path for key, asset in archive.assets["handlers"].assets.items()}
@@ -493,7 +493,7 @@ def test_one_code_archive_with_the_handlers_package(dev: Deployment) -> None:
 
 
 @pytest.mark.parametrize("fn", FUNCTIONS)
-def test_function_log_groups_have_retention(dev: Deployment, fn: str) -> None:
+def test_function_log_groups_have_retention(dev: ProgramRun, fn: str) -> None:
     inputs = dev.find(LOG_GROUP, f"workflow-{fn}-logs").inputs
     assert inputs == {"name": f"/aws/lambda/{PREFIX}-{fn}", "retentionInDays": 14}
 
@@ -501,7 +501,7 @@ def test_function_log_groups_have_retention(dev: Deployment, fn: str) -> None:
 # -- state machine and DLQ -------------------------------------------------------------------
 
 
-def test_dead_letter_queue(dev: Deployment) -> None:
+def test_dead_letter_queue(dev: ProgramRun) -> None:
     assert dev.find(QUEUE, "workflow-dlq").inputs == {
         "name": f"{PREFIX}-dlq",
         "messageRetentionSeconds": 14 * 24 * 3600,
@@ -510,7 +510,7 @@ def test_dead_letter_queue(dev: Deployment) -> None:
     }
 
 
-def test_state_machine_resource(dev: Deployment) -> None:
+def test_state_machine_resource(dev: ProgramRun) -> None:
     inputs = dev.find(STATE_MACHINE, "workflow-state-machine").inputs
     assert inputs["name"] == f"{PREFIX}-workflow"
     assert inputs["type"] == "STANDARD"
@@ -526,7 +526,7 @@ def test_state_machine_resource(dev: Deployment) -> None:
     }
 
 
-def test_recovery_state_machine_resource(dev: Deployment) -> None:
+def test_recovery_state_machine_resource(dev: ProgramRun) -> None:
     inputs = dev.find(STATE_MACHINE, "workflow-recovery-state-machine").inputs
     assert inputs["name"] == f"{PREFIX}-recovery"
     assert inputs["type"] == "STANDARD"
@@ -542,7 +542,7 @@ def test_recovery_state_machine_resource(dev: Deployment) -> None:
     assert "SendToDLQ" not in states
 
 
-def test_definition_wires_the_real_functions_and_dlq(dev: Deployment) -> None:
+def test_definition_wires_the_real_functions_and_dlq(dev: ProgramRun) -> None:
     definition = json.loads(dev.find(STATE_MACHINE, "workflow-state-machine").inputs["definition"])
     states = definition["States"]
     for fn, state in zip(FUNCTIONS, ("Ingest", "Process", "Write"), strict=True):
@@ -711,7 +711,7 @@ def test_prod_sizes_functions_and_logs_from_its_config(deploy: Deploy) -> None:
 # -- monitoring ------------------------------------------------------------------------------
 
 
-def alarms_by_metric(deployment: Deployment) -> dict[tuple[str, str], dict[str, Any]]:
+def alarms_by_metric(deployment: ProgramRun) -> dict[tuple[str, str], dict[str, Any]]:
     """(metric, its one dimension's value, or its namespace when it has none) -> inputs."""
     return {
         (
@@ -724,7 +724,7 @@ def alarms_by_metric(deployment: Deployment) -> dict[tuple[str, str], dict[str, 
     }
 
 
-def test_alarms_cover_functions_executions_and_dlq(dev: Deployment) -> None:
+def test_alarms_cover_functions_executions_and_dlq(dev: ProgramRun) -> None:
     alarms = alarms_by_metric(dev)
     sm_arn, topic = dev.exports["state_machine_arn"], dev.exports["alarm_topic_arn"]
     expected = {
@@ -766,7 +766,7 @@ def test_alarms_cover_functions_executions_and_dlq(dev: Deployment) -> None:
         assert alarm["comparisonOperator"] == "GreaterThanThreshold"
 
 
-def test_alarm_topic_is_encrypted_with_a_key_cloudwatch_can_use(dev: Deployment) -> None:
+def test_alarm_topic_is_encrypted_with_a_key_cloudwatch_can_use(dev: ProgramRun) -> None:
     topic = dev.find(TOPIC, "monitoring-topic").inputs
     assert topic == {
         "name": f"{PREFIX}-alarms",
@@ -785,7 +785,7 @@ def test_alarm_topic_is_encrypted_with_a_key_cloudwatch_can_use(dev: Deployment)
     }
 
 
-def test_no_email_subscription_without_alarm_email(dev: Deployment) -> None:
+def test_no_email_subscription_without_alarm_email(dev: ProgramRun) -> None:
     assert dev.of_type(SUBSCRIPTION) == []
 
 
@@ -798,7 +798,7 @@ def test_alarm_email_subscribes_to_the_topic(deploy: Deploy) -> None:
     }
 
 
-def test_dashboard(dev: Deployment) -> None:
+def test_dashboard(dev: ProgramRun) -> None:
     inputs = dev.find(DASHBOARD, "monitoring-dashboard").inputs
     assert inputs["dashboardName"] == PREFIX
     body = json.loads(inputs["dashboardBody"])

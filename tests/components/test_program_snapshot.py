@@ -37,8 +37,8 @@ HANDLERS = ROOT / "handlers"
 STACK_TYPE = "pulumi:pulumi:Stack"
 RECORD = os.environ.get("RECORD_PROGRAM_SNAPSHOT") == "1"
 
-Deployment = Any  # conftest.Deployment (fixtures only: test modules do not import conftest)
-Deploy = Callable[..., Deployment]
+ProgramRun = Any  # conftest.ProgramRun (fixtures only: test modules do not import conftest)
+Deploy = Callable[..., ProgramRun]
 
 
 def _urn(stack: str, project: str, parent: str | None, typ: str, name: str) -> str:
@@ -125,7 +125,7 @@ def _is_handlers_package(archive: pulumi.AssetArchive) -> bool:
     )
 
 
-def snapshot(deployment: Deployment, stack: str, recorded: Any = ()) -> dict[str, Any]:
+def snapshot(deployment: ProgramRun, stack: str, recorded: Any = ()) -> dict[str, Any]:
     """The registrations by the URN ``recorded`` holds for each (their own URN if none)."""
     requests = list(deployment.monitor.requests)
     known = known_urns(requests, stack, "activity-pipeline")

@@ -30,6 +30,21 @@ def load_event(name: str) -> Any:
     return json.loads((EVENTS / name).read_text(encoding="utf-8"))
 
 
+def items_for_user(deployment: Deployment, user_id: str) -> list[dict[str, Any]]:
+    ddb = deployment.client("dynamodb")
+    items: list[dict[str, Any]] = ddb.query(
+        TableName=deployment.outputs["table_name"],
+        KeyConditionExpression="user_id = :u",
+        ExpressionAttributeValues={":u": {"S": user_id}},
+    )["Items"]
+    return items
+
+
+def count_items(deployment: Deployment) -> int:
+    ddb = deployment.client("dynamodb")
+    return int(ddb.scan(TableName=deployment.outputs["table_name"], Select="COUNT")["Count"])
+
+
 @pytest.fixture(autouse=True)
 def _quiet_interpreter() -> Iterator[None]:
     # moto's ASL interpreter logs every caught failure at ERROR with the whole state tree.

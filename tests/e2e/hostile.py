@@ -2,10 +2,10 @@
 
 The entries: StartExecution with the harness admin's credentials (an operator's own script: nothing
 of ours checks the input before Step Functions), the stack's HTTP route served by
-``harness.http_api.HttpApiServer``, and PutEvents on the stack's bus. A ``Ledger`` sends each input,
-keeps what the entry answered and the execution it started, and accounts (``Ledger.account``) for
-every event by id, from ``harness.soak.collect``'s view of the table, the rejected set and the two
-dead-letter queues:
+``harness.serve.http_api.HttpApiServer``, and PutEvents on the stack's bus. A ``Ledger`` sends each
+input, keeps what the entry answered and the execution it started, and accounts
+(``Ledger.account``) for every event by id, from ``harness.tools.soak.collect``'s view of the
+table, the rejected set and the two dead-letter queues:
 
 - every sent event ends in exactly one place: a new item; the item its identical content is stored
   as already (PRESENT); a rejection with a reason of ``handlers.reasons``; its whole input in a
@@ -46,9 +46,9 @@ from handlers.limits import execution_input_problem
 from handlers.rawlines import text_id
 from handlers.reasons import REASONS
 from harness.deploy import Deployment
-from harness.http_api import HttpApiServer
-from harness.patches import stepfunctions_json
-from harness.soak import Found, collect
+from harness.emulator.patches import stepfunctions_json
+from harness.serve.http_api import HttpApiServer
+from harness.tools.soak import Found, collect
 from ops import executions, sweep
 from ops.names import execution_arn
 from tests.e2e.integrity import Snapshot, snapshot

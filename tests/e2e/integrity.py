@@ -9,7 +9,7 @@ from typing import Any
 
 from harness.deploy import Deployment, deploy
 from harness.emulator import Emulator
-from harness.faults import FaultConfig
+from harness.emulator.faults import FaultConfig
 from ops.executions import Outcome, Run, Runner
 
 Snapshot = dict[tuple[str, str], dict[str, Any]]

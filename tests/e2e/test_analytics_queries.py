@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness import analytics, pipeline
 from harness.deploy import Deployment
+from harness.tools import analytics, pipeline
 
 NOVEMBER_20 = [  # raw partition 2025-11-20 hh=09 (the earliest event_time of the batch)
     {"user_id": "u1", "action": "Page View", "event_time": "2025-11-20T09:00:00Z", "page": "/"},

@@ -24,8 +24,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from harness.deploy import Deployment
-from harness.http_api import HttpApiServer
-from harness.soak import collect
+from harness.serve.http_api import HttpApiServer
+from harness.tools.soak import collect
 from ops import sweep
 from ops.executions import wait
 from tests.e2e.integrity import deployed

@@ -11,12 +11,12 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from harness import pipeline
 from harness.deploy import Deployment
-from harness.http_api import HttpApiServer
-from harness.resources_entry import deployed_api, http_authorizer
+from harness.deploy.entry import deployed_api, http_authorizer
+from harness.serve.http_api import HttpApiServer
+from harness.tools import pipeline
 from ops.executions import wait
-from tests.e2e.conftest import load_event
+from tests.e2e.conftest import items_for_user, load_event
 
 DENIED = {"AccessDenied", "AccessDeniedException"}
 
@@ -69,7 +69,7 @@ def test_post_events_starts_the_pipeline_and_ends_in_the_table(
     )
     sfn = dev.client("stepfunctions")
     assert wait(sfn, body["executionArn"], 60)["status"] == "SUCCEEDED"
-    items = pipeline.items_for_user(dev, "http-u1")
+    items = items_for_user(dev, "http-u1")
     assert [i["event_id"]["S"] for i in items] == ["http-e1"]
 
 
@@ -86,7 +86,7 @@ def test_put_events_on_the_bus_ends_in_the_table(dev: Deployment) -> None:
     described = wait(sfn, delivery.execution_arn, 60)
     assert described["status"] == "SUCCEEDED"
     assert json.loads(described["input"]) == batch  # InputPath $.detail
-    items = pipeline.items_for_user(dev, "bus-u1")
+    items = items_for_user(dev, "bus-u1")
     assert sorted(i["event_id"]["S"] for i in items) == ["bus-e1", "bus-e2"]
 
 
@@ -134,7 +134,7 @@ def test_failed_delivery_goes_to_the_entry_dlq(dev: Deployment) -> None:
     assert attributes["ERROR_CODE"] == "AccessDeniedException"
     rule = "activity-pipeline-dev-activity/activity-pipeline-dev-activity-to-workflow"
     assert attributes["RULE_ARN"].endswith(f":rule/{rule}")
-    assert pipeline.items_for_user(dev, "bus-u3") == []
+    assert items_for_user(dev, "bus-u3") == []
 
 
 # -- the entry roles start exactly this state machine ---------------------------------------------
@@ -187,7 +187,7 @@ def test_jwt_authorizer_is_created_in_the_emulator(dev: Deployment) -> None:
             "jwtConfiguration": {"issuer": "https://id.example.com/", "audiences": ["pipeline"]},
         },
     )
-    # read from moto's backend: its SigV4 check refuses apigatewayv2 GETs (harness.resources_entry)
+    # read from moto's backend: its SigV4 check refuses apigatewayv2 GETs (harness.deploy.entry)
     held = deployed_api(dev.emulator, api_id).authorizers[authorizer_id].to_json()
     assert held["jwtConfiguration"] == {
         "issuer": "https://id.example.com/",

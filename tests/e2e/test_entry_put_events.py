@@ -13,9 +13,10 @@ import pytest
 from botocore.exceptions import ClientError
 
 from handlers.limits import execution_input_problem
-from harness import pipeline
 from harness.deploy import Deployment
+from harness.tools import pipeline
 from ops.executions import wait
+from tests.e2e.conftest import items_for_user
 
 SOURCE, DETAIL_TYPE = "activity.web", "UserActivity"
 
@@ -142,7 +143,7 @@ def test_malformed_details_fail_their_entry_only(dev: Deployment) -> None:
     for delivery in dev.emulator.event_targets.deliveries[-len(MALFORMED) :]:
         assert delivery.execution_arn is not None
         wait(sfn, delivery.execution_arn, 60)
-    assert [i["event_id"]["S"] for i in pipeline.items_for_user(dev, "pe-mixed")] == ["pe-mixed-1"]
+    assert [i["event_id"]["S"] for i in items_for_user(dev, "pe-mixed")] == ["pe-mixed-1"]
 
 
 def test_details_eventbridge_accepts_at_its_bounds(dev: Deployment) -> None:
@@ -173,7 +174,7 @@ def test_the_target_input_is_the_detail_as_sent(dev: Deployment) -> None:
     assert delivery.execution_arn is not None
     described = wait(dev.client("stepfunctions"), delivery.execution_arn, 60)
     assert described["input"] == detail  # InputPath $.detail: the text, not a re-serialization
-    assert [i["event_id"]["S"] for i in pipeline.items_for_user(dev, "pe-raw")] == ["pe-raw-1"]
+    assert [i["event_id"]["S"] for i in items_for_user(dev, "pe-raw")] == ["pe-raw-1"]
 
 
 REFUSED_AT_THE_TARGET = {

@@ -14,8 +14,8 @@ from moto.s3.exceptions import S3ClientError
 from moto.s3.models import S3Backend
 
 from handlers import table
-from harness import pipeline
 from harness.deploy import Deployment
+from harness.tools import pipeline
 from tests.e2e.conftest import load_event
 
 # The handlers' boto3 clients retry 3 times themselves: fail more often than that so the error

@@ -16,7 +16,7 @@ from tests.e2e.conftest import ROOT
 SCRIPT = """
 import json, sys
 import handlers.ingest, handlers.process, handlers.write  # Loggers bound to the real stdout
-from harness import pipeline
+from harness.tools import pipeline
 from harness.deploy import deploy
 from harness.emulator import Emulator
 

@@ -29,7 +29,7 @@ from handlers import envelope, keys, limits
 from handlers.canonical import utf8_size
 from handlers.ingest import read_lines
 from harness.deploy import Deployment
-from harness.http_api import HttpApiServer
+from harness.serve.http_api import HttpApiServer
 from tests.e2e.hostile import (
     ANY,
     BUS,
@@ -64,7 +64,10 @@ INPUTS = int(os.environ.get("HOSTILE_INPUTS", "4"))
 
 @pytest.fixture(scope="module")
 def ledger(dev: Deployment) -> Iterator[Ledger]:
-    with HttpApiServer(dev.emulator, dev.outputs["http_api_id"], body_timeout=0.3) as api:
+    # The server's default read timeout: every request here ends its body (SHUT_WR), so none waits
+    # for it, and a client thread starved on a loaded machine is not cut off before its request
+    # line.
+    with HttpApiServer(dev.emulator, dev.outputs["http_api_id"]) as api:
         yield Ledger(dev, api)
 
 

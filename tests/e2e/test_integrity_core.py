@@ -9,8 +9,8 @@ from typing import Any
 
 from handlers import limits
 from handlers.times import format_time
-from harness import pipeline
 from harness.deploy import Deployment
+from harness.tools import pipeline
 from tests.e2e.integrity import raw_keys, snapshot
 
 NOW = datetime.now(UTC)

@@ -11,8 +11,9 @@ import pytest
 from botocore.exceptions import ClientError
 
 from handlers.times import format_time
-from harness import pipeline
 from harness.deploy import Deployment
+from harness.tools import pipeline
+from tests.e2e.conftest import items_for_user
 from tests.e2e.integrity import deployed, raw_keys, snapshot
 
 
@@ -97,7 +98,7 @@ def test_time_rules(entry: Deployment) -> None:
         "t-future": "future_event_time",
         "t-naive": "bad_event_time",
     }
-    items = {i["event_id"]["S"]: i for i in pipeline.items_for_user(entry, "u-time")}
+    items = {i["event_id"]["S"]: i for i in items_for_user(entry, "u-time")}
     occurred = {k.removeprefix("t-"): v["occurred_at"]["S"] for k, v in items.items()}
     assert occurred["offset"] == "2025-05-05T05:00:00.123Z"
     assert occurred["epoch-s"] == "2025-05-05T05:00:00.000Z"

@@ -1,6 +1,6 @@
-"""Injected faults (harness.faults) are absorbed by the SDK retries and the state machine's Retry;
-a lost response is the hardest case: the request was carried out, the retry must change nothing.
-Also: an EXPRESS workflow run twice on the same input, and the scaled-down soak."""
+"""Injected faults (harness.emulator.faults) are absorbed by the SDK retries and the state machine's
+Retry; a lost response is the hardest case: the request was carried out, the retry must change
+nothing. Also: an EXPRESS workflow run twice on the same input, and the scaled-down soak."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from harness.faults import FaultConfig
-from harness.soak import run_soak
+from harness.emulator.faults import FaultConfig
+from harness.tools.soak import run_soak
 from ops.names import batch_name
 from tests.e2e.integrity import deployed, dlq_messages, execute, raw_keys, snapshot
 

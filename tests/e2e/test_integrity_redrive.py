@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from harness.faults import FaultConfig
+from harness.emulator.faults import FaultConfig
 from ops import executions
 from ops.dlq import listing
 from ops.names import batch_name

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from harness.deploy import Deployment
-from harness.http_api import HttpApiServer
+from harness.serve.http_api import HttpApiServer
 from ops import executions
 from ops.executions import Run, Runner
 from ops.names import batch_name, execution_arn

@@ -14,7 +14,7 @@ from typing import Any
 
 from components.builders.log_metrics import failed_without_dead_letter_pattern
 from harness.deploy import Deployment
-from harness.faults import FaultConfig
+from harness.emulator.faults import FaultConfig
 from ops.dlq import listing
 from ops.redrive import redrive
 from ops.sweep import sweep

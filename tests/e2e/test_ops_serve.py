@@ -1,4 +1,4 @@
-"""`python -m ops send|query|status` and `python -m harness.analytics` against `harness serve`.
+"""`python -m ops send|query|status` and `python -m harness analytics` against `harness serve`.
 
 The CLIs run as subprocesses with the JSON line `serve` printed as their --outputs file, exactly as
 the README shows them.
@@ -93,7 +93,7 @@ def test_send_query_status_and_named_queries_against_serve(
     assert sum(e["rejected"] for e in executions) == 1
     assert all(e["name"].startswith("b-") for e in executions)
 
-    report = cli("harness.analytics", "--month", "2025-11", "--json", *target)
+    report = cli("harness", "analytics", "--month", "2025-11", "--json", *target)
     assert report.returncode == 0, report.stderr
     figures = json.loads(report.stdout)
     assert figures["daily_active_users"] == [

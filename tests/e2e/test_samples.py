@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from harness import pipeline
 from harness.deploy import Deployment
-from tests.e2e.conftest import EVENTS, load_event
+from harness.tools import pipeline
+from tests.e2e.conftest import EVENTS, count_items, items_for_user, load_event
 
 # sample -> (events written, rejection reasons by index)
 EXPECTED: dict[str, tuple[int, dict[int, str]]] = {
@@ -38,7 +38,7 @@ def test_every_sample_file_has_an_expected_outcome() -> None:
 @pytest.mark.parametrize("sample", sorted(REFUSED))
 def test_refused_sample_lands_in_the_dlq_with_nothing_written(dev: Deployment, sample: str) -> None:
     payload = load_event(sample)
-    before = pipeline.count_items(dev)
+    before = count_items(dev)
     report = pipeline.run(dev, payload)
 
     assert report.status == "FAILED"
@@ -47,7 +47,7 @@ def test_refused_sample_lands_in_the_dlq_with_nothing_written(dev: Deployment, s
     assert message["input"] == payload
     assert message["failed_state"] == "Ingest"
     assert message["error"]["Error"] == REFUSED[sample]
-    assert pipeline.count_items(dev) == before
+    assert count_items(dev) == before
     batch = report.name.removeprefix("b-")
     listed = dev.client("s3").list_objects_v2(Bucket=dev.outputs["raw_bucket_name"])
     assert not any(batch in obj["Key"] for obj in listed.get("Contents", []))
@@ -73,9 +73,7 @@ def test_batch_with_one_invalid_stores_the_rest_and_keeps_the_reason(dev: Deploy
     output: dict[str, Any] = report.output or {}
 
     stored = {
-        item["event_id"]["S"]
-        for user in ("u-4001", "u-4002")
-        for item in pipeline.items_for_user(dev, user)
+        item["event_id"]["S"] for user in ("u-4001", "u-4002") for item in items_for_user(dev, user)
     }
     assert stored == {"bw-01", "bw-02", "bw-04"}
     assert output["counts"] == {"received": 4, "valid": 3, "rejected": 1}
@@ -95,7 +93,7 @@ def test_batch_with_one_invalid_stores_the_rest_and_keeps_the_reason(dev: Deploy
 def test_curated_item_is_normalized_enriched_and_anonymized(dev: Deployment) -> None:
     report = pipeline.run(dev, load_event("page_view.json"), name="page-view-item-check")
     assert report.status == "SUCCEEDED"
-    [item] = pipeline.items_for_user(dev, "u-1001")
+    [item] = items_for_user(dev, "u-1001")
     assert item["action"]["S"] == "page_view"
     assert item["event_time"]["S"] == "2025-11-20T13:03:12.345Z#pv-0001"
     assert item["ip"]["S"] == "203.0.113.0"
@@ -111,7 +109,7 @@ def test_same_input_twice_leaves_no_duplicate(dev: Deployment) -> None:
     assert (first.status, second.status) == ("SUCCEEDED", "SUCCEEDED")
     assert second.output is not None
     assert second.output["raw_key"] == first.raw_key
-    assert len(pipeline.items_for_user(dev, "u-replay")) == 1
+    assert len(items_for_user(dev, "u-replay")) == 1
 
 
 def test_duplicates_inside_one_batch_are_removed_before_batch_write(dev: Deployment) -> None:
@@ -121,7 +119,7 @@ def test_duplicates_inside_one_batch_are_removed_before_batch_write(dev: Deploym
     assert report.status == "SUCCEEDED", (report.error, report.cause)
     assert report.output is not None
     assert report.output["duplicates_removed"] == 2
-    assert len(pipeline.items_for_user(dev, "u-dup")) == 1
+    assert len(items_for_user(dev, "u-dup")) == 1
 
 
 def test_definition_executed_is_the_one_the_component_emitted(dev: Deployment) -> None:

@@ -1,10 +1,12 @@
-"""Fixtures for the handler tests: moto, environment, a fake Lambda context, clean metrics."""
+"""Fixtures for the handler tests: moto, environment, a fake Lambda context, clean metrics; and
+for the pure core (no AWS): a batch lineage and an event."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
@@ -13,12 +15,15 @@ from aws_lambda_powertools.metrics.provider import cold_start
 from moto import mock_aws
 
 from handlers import aws
+from handlers.curate import Lineage
 from handlers.observability import metrics
+from harness.runtime import sandbox
 
 REGION = "us-east-1"
 BUCKET = "raw-bucket-test"
 TABLE = "activity-pipeline-test-events"
 EXECUTION_ID = "arn:aws:states:us-east-1:123456789012:execution:activity-pipeline-test-workflow:b-1"
+RECEIVED_AT = datetime(2024, 5, 1, 12, 0, 0, 500_000, tzinfo=UTC)
 
 
 @dataclass
@@ -74,6 +79,7 @@ def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LATE_EVENT_THRESHOLD_HOURS", "72")
     monkeypatch.setenv("OLDEST_EVENT_TIME", "2000-01-01T00:00:00Z")
     monkeypatch.setenv("TABLE_NAME", TABLE)
+    sandbox.reset("handlers")  # the Powertools settings of a sandbox with this environment
 
 
 @pytest.fixture
@@ -137,3 +143,28 @@ def emf(capsys: pytest.CaptureFixture[str]) -> Any:
         }
 
     return read
+
+
+@pytest.fixture
+def lineage() -> Lineage:
+    return Lineage(
+        raw_key="ingest/yyyy=2024/mm=05/dd=01/hh=10/" + "b" * 32 + ".json",
+        batch_id="b" * 32,
+        execution_id="arn:aws:states:us-east-1:123456789012:execution:wf:b-" + "b" * 32,
+        received_at=RECEIVED_AT,
+        processed_at=datetime(2024, 5, 1, 12, 0, 1, tzinfo=UTC),
+        late_threshold_hours=72,
+    )
+
+
+@pytest.fixture
+def event() -> dict[str, object]:
+    return {
+        "user_id": "user-1",
+        "action": "Page View",
+        "event_time": "2024-05-01T12:00:00.123+02:00",
+        "session_id": "s-1",
+        "page": "/home",
+        "ip": "203.0.113.77",
+        "properties": {"price": 9.99, "tags": ["a", "b"], "nested": {"n": 1}},
+    }

@@ -10,7 +10,7 @@ import pytest
 
 from components.builders import analytics_sql
 from handlers.normalize import normalize_action
-from harness import analytics
+from harness.tools import analytics
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,170 @@
+"""The Athena named queries, offline: the same SQL text on DuckDB over the emulator's raw objects.
+
+The raw layer (`ingest/`, `rejected/`) is copied from S3 into a temporary directory with the same
+hive layout (`yyyy=/mm=/dd=/hh=`), DuckDB reads it with `read_json(..., hive_partitioning=true)`
+(local files only: no httpfs, no network) into views named like the Glue tables, with the Glue
+columns and types. The SQL is read back from the deployed named queries (`athena:GetNamedQuery`),
+so what runs is what Athena stores. The one shim is `array_join` (Trino) as a DuckDB macro.
+
+    python -m harness analytics daily_active_users --month 2025-11 --outputs serve.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import duckdb
+
+from components.builders import analytics_sql
+from ops.table import text_table
+from ops.target import TargetError, add_target_arguments, target_from_args
+
+PREFIXES = {analytics_sql.RAW_TABLE: "ingest/", analytics_sql.REJECTED_TABLE: "rejected/"}
+COLUMNS = {
+    analytics_sql.RAW_TABLE: analytics_sql.RAW_COLUMNS,
+    analytics_sql.REJECTED_TABLE: analytics_sql.REJECTED_COLUMNS,
+}
+SHIMS = ("CREATE MACRO array_join(items, separator) AS array_to_string(items, separator)",)
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    columns: list[str]
+    rows: list[tuple[Any, ...]]
+
+    def records(self) -> list[dict[str, Any]]:
+        return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
+
+
+def download_layer(s3: Any, bucket: str, root: Path) -> int:
+    """Copy every object under `ingest/` and `rejected/` to `root/<key>`; returns the count."""
+    count = 0
+    for prefix in PREFIXES.values():
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+            for entry in page.get("Contents", []):
+                key = PurePosixPath(entry["Key"])
+                if ".." in key.parts or key.is_absolute():
+                    raise ValueError(f"refusing object key {entry['Key']!r}")
+                target = root.joinpath(*key.parts)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                body = s3.get_object(Bucket=bucket, Key=entry["Key"])["Body"].read()
+                target.write_bytes(body)
+                count += 1
+    return count
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _view_sql(root: Path, table: str) -> str:
+    columns = COLUMNS[table]
+    names = ", ".join(f'"{name}"' for name, _ in columns)
+    partitions = ", ".join(analytics_sql.PARTITION_KEYS)
+    files = sorted((root / PREFIXES[table]).glob("*/*/*/*/*.json"))
+    if not files:  # read_json refuses an empty glob: an empty view with the same columns
+        typed = ", ".join(
+            f'CAST(NULL AS {analytics_sql.DUCKDB_TYPES[typ]}) AS "{name}"' for name, typ in columns
+        )
+        keys = ", ".join(f"CAST(NULL AS VARCHAR) AS {key}" for key in analytics_sql.PARTITION_KEYS)
+        return f"CREATE VIEW {table} AS SELECT {typed}, {keys} WHERE false"
+    struct = ", ".join(
+        f"{_literal(name)}: {_literal(analytics_sql.DUCKDB_TYPES[typ])}" for name, typ in columns
+    )
+    hive = ", ".join(f"{_literal(key)}: 'VARCHAR'" for key in analytics_sql.PARTITION_KEYS)
+    pattern = _literal(str(root / PREFIXES[table]) + "/*/*/*/*/*.json")
+    # Table and column names are constants; the path is a quoted literal.
+    return (
+        f"CREATE VIEW {table} AS SELECT {names}, {partitions} FROM read_json({pattern}, "  # noqa: S608
+        f"format='newline_delimited', hive_partitioning=true, columns={{{struct}}}, "
+        f"hive_types={{{hive}}}, ignore_errors=true)"
+    )
+
+
+def connect(root: Path) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with the Glue tables as views over `root` (the copied raw layer)."""
+    connection = duckdb.connect(":memory:")
+    for statement in SHIMS:
+        connection.execute(statement)
+    for table in PREFIXES:
+        connection.execute(_view_sql(root, table))
+    return connection
+
+
+def run_sql(
+    connection: duckdb.DuckDBPyConnection, sql: str, parameters: Sequence[str]
+) -> QueryResult:
+    cursor = connection.execute(sql, list(parameters))
+    columns = [d[0] for d in cursor.description or []]
+    return QueryResult(columns, [tuple(row) for row in cursor.fetchall()])
+
+
+def deployed_sql(athena: Any, query_id: str) -> str:
+    """The SQL text of a deployed named query, as Athena stores it."""
+    return str(athena.get_named_query(NamedQueryId=query_id)["NamedQuery"]["QueryString"])
+
+
+def run_named_queries(
+    s3: Any,
+    athena: Any,
+    outputs: dict[str, Any],
+    month: str,
+    names: Sequence[str] | None = None,
+) -> dict[str, QueryResult]:
+    """Run the deployed named queries for one month (`YYYY-MM`) over the emulator's raw layer."""
+    queries = outputs.get("named_queries")
+    if not isinstance(queries, dict) or not queries:
+        raise LookupError("the stack has no named queries (is analyticsEnabled true?)")
+    unknown = sorted(set(names or ()) - set(queries))
+    if unknown:
+        raise LookupError(f"no named query {', '.join(unknown)}; known: {', '.join(queries)}")
+    parameters = analytics_sql.month_parameters(month)
+    with tempfile.TemporaryDirectory(prefix="activity-analytics-") as directory:
+        root = Path(directory)
+        download_layer(s3, str(outputs["raw_bucket_name"]), root)
+        connection = connect(root)
+        try:
+            return {
+                name: run_sql(connection, deployed_sql(athena, str(queries[name])), parameters)
+                for name in (names or list(queries))
+            }
+        finally:
+            connection.close()
+
+
+def format_table(result: QueryResult) -> str:
+    return text_table(result.columns, result.rows)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("names", nargs="*", metavar="NAME", help="named queries (default: all)")
+    parser.add_argument("--month", required=True, help="YYYY-MM: the month to report")
+    parser.add_argument("--json", action="store_true", help="print records as JSON")
+    add_target_arguments(parser)
+
+
+def main(args: argparse.Namespace) -> int:
+    try:
+        target = target_from_args(args)
+        analytics_sql.month_parameters(args.month)
+        results = run_named_queries(
+            target.client("s3"), target.client("athena"), target.outputs, args.month, args.names
+        )
+    except (TargetError, OSError, LookupError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps({name: r.records() for name, r in results.items()}, indent=2))
+    else:
+        for name, result in results.items():
+            print(f"== {name} ({args.month}, {len(result.rows)} rows)")
+            print(format_table(result))
+            print()
+    return 0

@@ -1,0 +1,61 @@
+"""``harness demo``: deploy a stack into the emulator, run sample events, say where each ended."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from harness.deploy import deploy
+from harness.emulator import REPO_ROOT, Emulator
+from harness.tools import pipeline
+
+DEFAULT_EVENTS = REPO_ROOT / "tests" / "events"
+
+
+def demo(stack: str, files: list[Path]) -> int:
+    started = time.monotonic()
+    paths = files or sorted(DEFAULT_EVENTS.glob("*.json"))
+    sent = stored = rejected = dead = 0
+    with Emulator() as emulator:
+        deployment = deploy(emulator, stack)
+        print(f"deployed stack {stack}: {len(deployment.records)} resources registered")
+        for path in paths:
+            payload = pipeline.load_events(path)
+            events = payload.get("events") if isinstance(payload, dict) else None
+            sent += len(events) if isinstance(events, list) else 1
+            report = pipeline.run(deployment, payload)
+            stored += report.written
+            rejected += len(report.rejected)
+            dead += len(report.dlq_messages)
+            print(f"\n== {path.name}: {report.status} in {report.seconds:.2f}s ({report.name})")
+            print(f"   states:   {' -> '.join(report.states)}")
+            if report.raw_key:
+                print(f"   raw key:  {report.raw_key}")
+            print(f"   written:  {report.written}")
+            for item in report.rejected:
+                print(
+                    f"   rejected: #{item.get('index')} {item.get('reason')}: {item.get('detail')}"
+                )
+            for message in report.dlq_messages:
+                error = message.get("error") or {}
+                print(
+                    f"   DLQ:      failed_state={message.get('failed_state')} "
+                    f"error={error.get('Error')}: {error_message(error.get('Cause'))}"
+                )
+    print(
+        f"\nsummary: {sent} events sent, {stored} stored, {rejected} rejected, "
+        f"{dead} execution(s) sent to the DLQ ({time.monotonic() - started:.1f}s)"
+    )
+    return 0
+
+
+def error_message(cause: Any, limit: int = 200) -> str:
+    """A Lambda error's message from a Step Functions ``Cause`` (a JSON string), else the cause."""
+    try:
+        parsed = json.loads(cause)
+    except (TypeError, ValueError):
+        parsed = None
+    text = parsed.get("errorMessage") if isinstance(parsed, dict) else None
+    return str(text if text is not None else cause)[:limit]

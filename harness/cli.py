@@ -24,6 +24,17 @@ class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
         return super()._get_help_string(action)
 
 
+def positive_scale(text: str) -> float:
+    """An argparse type: a time scale above 0 and at most 1."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"{text} must be above 0 and at most 1")
+    return value
+
+
 def parser() -> argparse.ArgumentParser:
     formatter = HelpFormatter
     root = argparse.ArgumentParser(
@@ -74,6 +85,13 @@ def parser() -> argparse.ArgumentParser:
         help="a stack config value for this run, as `pulumi config set` takes it "
         "(`httpApiAuth=NONE` or `activity-pipeline:httpApiAuth=NONE`); repeatable",
     )
+    serving.add_argument(
+        "--buffer-time-scale",
+        type=positive_scale,
+        default=1.0,
+        metavar="SCALE",
+        help="scale of the entry buffer's batching window and visibility timeout (tests: 0.1)",
+    )
     soak.add_arguments(
         commands.add_parser(
             "soak",
@@ -115,7 +133,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "demo":
         return demo(args.stack, args.files)
     if args.command == "serve":
-        return serve(args.stack, args.port, args.http_port, args.json_file, dict(args.config))
+        return serve(
+            args.stack,
+            args.port,
+            args.http_port,
+            args.json_file,
+            dict(args.config),
+            args.buffer_time_scale,
+        )
     if args.command == "soak":
         return soak.main(args)
     return analytics.main(args)

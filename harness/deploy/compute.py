@@ -82,3 +82,31 @@ def state_machine(emu: Any, name: str, inputs: dict[str, Any]) -> tuple[str, Sta
         kwargs["tracingConfiguration"] = {"enabled": inputs["tracingConfiguration"]["enabled"]}
     arn = emu.client("stepfunctions").create_state_machine(**kwargs)["stateMachineArn"]
     return arn, {**inputs, "name": machine_name, "arn": arn, "status": "ACTIVE"}
+
+
+def event_source_mapping(emu: Any, name: str, inputs: dict[str, Any]) -> tuple[str, State]:
+    """An event-source mapping; an SQS one is then run by a poller of the emulator's
+    (harness.emulator.patches.lambda_.sqs_event_sources)."""
+    kwargs: dict[str, Any] = {
+        "EventSourceArn": inputs["eventSourceArn"],
+        "FunctionName": inputs["functionName"],
+        "Enabled": bool(inputs.get("enabled", True)),
+    }
+    for key, api in (
+        ("batchSize", "BatchSize"),
+        ("maximumBatchingWindowInSeconds", "MaximumBatchingWindowInSeconds"),
+        ("functionResponseTypes", "FunctionResponseTypes"),
+    ):
+        if inputs.get(key) not in (None, []):
+            kwargs[api] = inputs[key]
+    mapping = emu.client("lambda").create_event_source_mapping(**kwargs)
+    return str(mapping["UUID"]), {
+        **inputs,
+        "uuid": mapping["UUID"],
+        "arn": mapping.get(
+            "EventSourceMappingArn",
+            f"arn:aws:lambda:{emu.region}:{emu.account_id}:event-source-mapping:{mapping['UUID']}",
+        ),
+        "functionArn": mapping["FunctionArn"],
+        "state": mapping.get("State", "Enabled"),
+    }

@@ -32,6 +32,7 @@ CREATORS: dict[str, Creator] = {
     "aws:iam/policy:Policy": iam.iam_policy,
     # compute
     "aws:lambda/function:Function": compute.lambda_function,
+    "aws:lambda/eventSourceMapping:EventSourceMapping": compute.event_source_mapping,
     "aws:sfn/stateMachine:StateMachine": compute.state_machine,
     # monitoring
     "aws:cloudwatch/logGroup:LogGroup": monitoring.log_group,

@@ -311,6 +311,7 @@ NAMELESS = frozenset(
         "aws:apigatewayv2/route:Route",
         "aws:cloudwatch/eventTarget:EventTarget",
         "aws:sqs/queuePolicy:QueuePolicy",
+        "aws:lambda/eventSourceMapping:EventSourceMapping",
     }
 )
 

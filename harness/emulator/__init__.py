@@ -34,6 +34,7 @@ from harness.emulator.credentials import Credentials
 from harness.emulator.faults import FaultConfig, FaultInjector
 from harness.emulator.patches.events import StateMachineTargets
 from harness.runtime import LambdaRuntime
+from harness.runtime.event_sources import SqsEventSources
 
 REGION = "us-east-1"
 ADMIN_USER = "harness-admin"
@@ -94,6 +95,8 @@ class Emulator:
         self.event_targets = StateMachineTargets(
             self.assume_role, self.client, self.account_id, self.region
         )
+        # SQS event-source mappings and their pollers (harness.runtime.event_sources)
+        self.event_sources = SqsEventSources(self)
 
     def start(self) -> Emulator:
         if Emulator._active is not None:
@@ -110,6 +113,7 @@ class Emulator:
                 state_machine_client=self.state_machine_client,
                 retry_time_scale=self.retry_time_scale,
                 event_targets=self.event_targets,
+                event_sources=self.event_sources,
             ):
                 self._stack.enter_context(patch)
         except BaseException:

@@ -1,5 +1,9 @@
 """``harness serve``: the emulator as an HTTPS server with the stack deployed, and its HTTP API.
 
+With the entry buffer, its consumer runs for as long as the server does: the event-source
+mapping's poller (harness.runtime.event_sources) hands batches to the Batch function, its batching
+window and the queue's visibility timeout scaled by ``buffer_time_scale``.
+
 Both ports are claimed before the deploy, so a taken one ends the command at once with one line
 naming it. When ready, one JSON line on stdout (and in ``json_file``, when given) gives a client
 everything it needs: ``http_api_url`` (the HTTP API served here), ``endpoint_url``, ``ca_bundle``,
@@ -32,6 +36,7 @@ def serve(
     http_port: int | None = None,
     json_file: Path | None = None,
     config: dict[str, str] | None = None,
+    buffer_time_scale: float = 1.0,
 ) -> int:
     """Serve `stack`, its config values replaced or completed by `config` (fully qualified keys)."""
     http_port = port + 1 if http_port is None else http_port
@@ -74,6 +79,8 @@ def serve(
         server.start()
         # the stack's HTTP API on a second port (plain HTTP, as `curl` expects)
         http_api = serve_deployed(emulator, deployment.outputs, http_socket, stack)
+        emulator.event_sources.scale(buffer_time_scale)
+        emulator.event_sources.start()
         try:
             ready: dict[str, Any] = {
                 "http_api_url": http_api.url if http_api is not None else None,
@@ -92,6 +99,7 @@ def serve(
             while not stop.wait(0.2):
                 pass
         finally:
+            emulator.event_sources.stop()
             if http_api is not None:
                 http_api.stop()
             server.stop()

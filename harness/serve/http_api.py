@@ -3,10 +3,11 @@
 moto stores an HTTP API's routes, integrations and stages but does not serve them. ``HttpApiServer``
 answers on 127.0.0.1 with werkzeug's threaded WSGI server (a listen backlog of ``LISTEN_BACKLOG``,
 one thread per connection): it looks the request's route up in what was deployed and, for an
-``AWS_PROXY`` integration of subtype ``StepFunctions-StartExecution``, assumes the integration's
-credentials role as ``apigateway.amazonaws.com`` and calls StartExecution with that role's
-credentials — so the role's IAM policy is what allows it, as in AWS. Request parameters are
-resolved as API Gateway does (``$request.body``, ``$request.header.<name>``, literals).
+``AWS_PROXY`` integration of subtype ``StepFunctions-StartExecution`` or ``SQS-SendMessage``,
+assumes the integration's credentials role as ``apigateway.amazonaws.com`` and calls
+StartExecution or SendMessage with that role's credentials — so the role's IAM policy is what
+allows it, as in AWS. Request parameters are resolved as API Gateway does (``$request.body``,
+``$request.header.<name>``, literals).
 
 What API Gateway documents for HTTP APIs, and the harness reproduces:
 
@@ -30,12 +31,18 @@ What API Gateway documents for HTTP APIs, and the harness reproduces:
   ``{"__type", "message"}``; a failure to call it at all (the role cannot be assumed) is 500
   ``{"message":"Internal Server Error"}``.
 
-Beyond API Gateway, the body must be an execution input the pipeline can accept
+Beyond API Gateway, for StartExecution the body must be an execution input the pipeline can accept
 (``handlers.limits.execution_input_problem``: JSON, standard, not too deep, within Step Functions'
 limit with the margins for Ingest and SendToDLQ); a refused body gets that problem's status
 (400/413) and message and starts nothing. On AWS, Step Functions refuses what is not JSON or over
-256 KB with a 400. A request body that cannot be read as its headers declare (a ``Content-Length``
-that is not a number or is longer than the body, a broken chunked encoding, both at once) is 400
+256 KB with a 400. For SendMessage (the entry buffer) any body is sent as received, as AWS sends it
+— the pipeline judges it — except one over the queue's ``MaximumMessageSize`` (UTF-8 bytes, what
+SQS measures), which is 413 with the limit; on AWS, SendMessage refuses it with a 400
+(``InvalidParameterValue``) and keeps nothing either. SendMessage's answer is the route's 200:
+``{"MessageId", "MD5OfMessageBody"}``.
+
+A request body that cannot be read as its headers declare (a ``Content-Length`` that is not a
+number or is longer than the body, a broken chunked encoding, both at once) is 400
 ``{"message":"Bad Request"}`` once the client stops sending or ``body_timeout`` passes. Route
 authorization (IAM / JWT) is recorded but not checked offline: there is no SigV4 or identity
 provider here. Paths under ``/console`` and ``/tracker/`` are the harness's own (the local
@@ -57,10 +64,11 @@ from http import HTTPStatus
 from typing import Any
 
 from botocore.exceptions import ClientError
+from moto.sqs.models import sqs_backends
 from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 from werkzeug.wrappers import Response
 
-from components.builders.entry import INTEGRATION_SUBTYPE
+from components.builders.entry import INTEGRATION_SUBTYPE, SEND_MESSAGE_SUBTYPE
 from handlers.limits import execution_input_problem
 from harness.deploy.entry import deployed_api
 from harness.emulator import Emulator, RoleNotAssumable
@@ -80,6 +88,8 @@ REQUEST_TARGET = "harness.request_target"
 # Python parser's text instead.
 INVALID_INPUT_MESSAGE = "The provided JSON input data is not valid."
 NOT_UTF8_MESSAGE = "execution input refused: the body is not UTF-8 text"
+# The request parameters of SQS-SendMessage that the harness passes on (the rest are FIFO's).
+SEND_MESSAGE_PARAMETERS = ("QueueUrl", "MessageBody", "DelaySeconds")
 log = logging.getLogger(__name__)
 
 
@@ -273,11 +283,12 @@ class HttpApiServer:
         if not self._bucket(api, route_key).take():
             return gateway_error(HTTPStatus.TOO_MANY_REQUESTS, route_key)
         integration = api.integrations[routes[route_key].target.split("/", 1)[1]]
-        if (integration.integration_type, integration.integration_subtype) != (
-            "AWS_PROXY",
+        subtype = integration.integration_subtype
+        if integration.integration_type != "AWS_PROXY" or subtype not in (
             INTEGRATION_SUBTYPE,
+            SEND_MESSAGE_SUBTYPE,
         ):
-            raise NotImplementedError(f"harness: integration {integration.integration_subtype}")
+            raise NotImplementedError(f"harness: integration {subtype}")
         body = self._read_body(environ)
         if isinstance(body, HTTPStatus):
             return gateway_error(body, route_key)
@@ -285,10 +296,13 @@ class HttpApiServer:
             text = body.decode("utf-8")
         except UnicodeDecodeError:
             return Answer(HTTPStatus.BAD_REQUEST, {"message": NOT_UTF8_MESSAGE}, route_key)
-        problem = execution_input_problem(text)
-        if problem is not None:
-            return Answer(problem.status, {"message": problem.message}, route_key)
-        answer = self._start_execution(integration, environ, text)
+        if subtype == SEND_MESSAGE_SUBTYPE:
+            answer = self._send_message(integration, environ, text)
+        else:
+            problem = execution_input_problem(text)
+            if problem is not None:
+                return Answer(problem.status, {"message": problem.message}, route_key)
+            answer = self._start_execution(integration, environ, text)
         answer.route_key = route_key
         return answer
 
@@ -334,12 +348,49 @@ class HttpApiServer:
             return HTTPStatus.BAD_REQUEST
         return HTTPStatus.REQUEST_ENTITY_TOO_LARGE if len(body) > PAYLOAD_QUOTA else bytes(body)
 
-    def _start_execution(self, integration: Any, environ: dict[str, Any], body: str) -> Answer:
+    def _parameters(self, integration: Any, environ: dict[str, Any], body: str) -> dict[str, str]:
         headers = {key[5:].replace("_", "-"): str(value) for key, value in environ.items()
                    if key.startswith("HTTP_")}  # fmt: skip
         if "CONTENT_TYPE" in environ:
             headers["CONTENT-TYPE"] = str(environ["CONTENT_TYPE"])
-        params = resolve_parameters(integration.request_parameters or {}, headers, body)
+        return resolve_parameters(integration.request_parameters or {}, headers, body)
+
+    def _send_message(self, integration: Any, environ: dict[str, Any], body: str) -> Answer:
+        params = self._parameters(integration, environ, body)
+        queue_url, message = params.get("QueueUrl"), params.get("MessageBody")
+        if queue_url and message is not None:
+            name = queue_url.rstrip("/").rsplit("/", 1)[1]
+            limit = int(sqs_backends[self.emulator.account_id][self.emulator.region]
+                        .get_queue(name).maximum_message_size)  # fmt: skip
+            size = len(message.encode("utf-8", "surrogatepass"))
+            if size > limit:
+                return Answer(
+                    HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+                    {"message": f"body refused: {size} bytes, over the buffer's {limit}-byte "
+                                "message limit; send smaller bodies"},
+                )  # fmt: skip
+        try:
+            credentials = self.emulator.assume_role(integration.credentials_arn, API_GATEWAY)
+            response = self.emulator.client("sqs", credentials).send_message(
+                **{k: v for k, v in params.items() if k in SEND_MESSAGE_PARAMETERS}
+            )
+        except RoleNotAssumable as error:
+            answer = gateway_error(HTTPStatus.INTERNAL_SERVER_ERROR)
+            answer.integration_error = str(error)
+            return answer
+        except ClientError as error:
+            status = int(error.response["ResponseMetadata"].get("HTTPStatusCode", 400))
+            code, text = error.response["Error"]["Code"], error.response["Error"]["Message"]
+            return Answer(status, {"__type": code, "message": text}, "-", status, text)
+        return Answer(
+            HTTPStatus.OK,
+            {"MessageId": response["MessageId"], "MD5OfMessageBody": response["MD5OfMessageBody"]},
+            "-",
+            HTTPStatus.OK,
+        )
+
+    def _start_execution(self, integration: Any, environ: dict[str, Any], body: str) -> Answer:
+        params = self._parameters(integration, environ, body)
         kwargs = {"stateMachineArn": params.get("StateMachineArn"), "input": params.get("Input")}
         # Without a mapped Name, Step Functions names the execution (a UUID); moto would use "None".
         kwargs["name"] = params.get("Name") or str(uuid.uuid4())

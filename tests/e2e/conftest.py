@@ -1,7 +1,9 @@
 """e2e fixtures: the dev stack deployed into the embedded emulator.
 
 ``dev`` is deployed once per module where tests only add data; tests that break or patch the
-emulator take ``fresh_dev`` (a new emulator and deployment each time, ~2 s).
+emulator take ``fresh_dev`` (a new emulator and deployment each time, ~2 s). ``dev_direct`` is the
+dev stack with its entry points direct (tests.e2e.modes.DIRECT), for the tests of the direct route
+and rule.
 Retry waits are scaled by 0.01 so Retry paths stay fast; the retry counts are unchanged.
 """
 
@@ -21,6 +23,7 @@ import pytest
 
 from harness.deploy import Deployment, deploy
 from harness.emulator import Emulator
+from tests.e2e.modes import DIRECT
 
 ROOT = Path(__file__).resolve().parents[2]
 EVENTS = ROOT / "tests" / "events"
@@ -55,14 +58,19 @@ def _quiet_interpreter() -> Iterator[None]:
     logger.setLevel(level)
 
 
-def _deploy() -> Iterator[Deployment]:
+def _deploy(overrides: dict[str, str] | None = None) -> Iterator[Deployment]:
     with Emulator(retry_time_scale=0.01) as emulator:
-        yield deploy(emulator, "dev")
+        yield deploy(emulator, "dev", overrides=overrides)
 
 
 @pytest.fixture(scope="module")
 def dev() -> Iterator[Deployment]:
     yield from _deploy()
+
+
+@pytest.fixture(scope="module")
+def dev_direct() -> Iterator[Deployment]:
+    yield from _deploy(DIRECT)
 
 
 @pytest.fixture

@@ -23,12 +23,21 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+import pytest
+
 from harness.deploy import Deployment
 from harness.serve.http_api import HttpApiServer
 from harness.tools.soak import collect
 from ops import sweep
 from ops.executions import wait
 from tests.e2e.integrity import deployed
+
+
+@pytest.fixture(scope="module")
+def dev(dev_direct: Deployment) -> Deployment:
+    """This module tests the direct entry points: the dev stack with entryMode direct."""
+    return dev_direct
+
 
 REQUESTS = 200
 BURST, RATE = (int(n) for n in os.environ.get("BURST_STAGE", "10,1").split(","))

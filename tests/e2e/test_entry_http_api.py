@@ -27,6 +27,13 @@ from harness.serve.http_api import (
 from harness.tools import pipeline
 from ops.executions import wait
 
+
+@pytest.fixture(scope="module")
+def dev(dev_direct: Deployment) -> Deployment:
+    """This module tests the direct entry points: the dev stack with entryMode direct."""
+    return dev_direct
+
+
 LOG_GROUP = "/aws/apigateway/activity-pipeline-dev-http"
 EVENT = b'{"user_id": "gw-u1", "action": "click", "event_time": "2025-06-01T00:00:00Z"}'
 

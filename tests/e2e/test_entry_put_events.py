@@ -18,6 +18,13 @@ from harness.tools import pipeline
 from ops.executions import wait
 from tests.e2e.conftest import items_for_user
 
+
+@pytest.fixture(scope="module")
+def dev(dev_direct: Deployment) -> Deployment:
+    """This module tests the direct entry points: the dev stack with entryMode direct."""
+    return dev_direct
+
+
 SOURCE, DETAIL_TYPE = "activity.web", "UserActivity"
 
 

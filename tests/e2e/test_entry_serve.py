@@ -21,6 +21,8 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_serve_posts_to_the_local_route_and_honours_the_bus_rule(
     harness_serve: dict[str, Any],
 ) -> None:
+    """Buffered (the dev stack): the route answers SendMessage's message id, the rule sends the
+    detail to the buffer, and serve's consumer starts the executions that store both."""
     ready = harness_serve
     assert ready["http_api_url"].startswith("http://127.0.0.1:")
     body = (ROOT / "tests/events/page_view.json").read_bytes()
@@ -28,7 +30,8 @@ def test_serve_posts_to_the_local_route_and_honours_the_bus_rule(
     request = urllib.request.Request(url, data=body, method="POST")  # noqa: S310 - local http
     with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - local http
         assert response.status == 200
-        started = json.loads(response.read())
+        sent = json.loads(response.read())
+    assert set(sent) == {"MessageId", "MD5OfMessageBody"}
     kwargs = {
         "endpoint_url": ready["endpoint_url"],
         "region_name": ready["region"],
@@ -37,6 +40,7 @@ def test_serve_posts_to_the_local_route_and_honours_the_bus_rule(
         "aws_secret_access_key": ready["aws_secret_access_key"],
     }
     outputs = ready["outputs"]
+    assert outputs["entry_mode"] == "buffered"
     detail = json.loads((ROOT / "tests/events/click.json").read_text())
     put = boto3.client("events", **kwargs).put_events(
         Entries=[
@@ -49,16 +53,20 @@ def test_serve_posts_to_the_local_route_and_honours_the_bus_rule(
         ]
     )
     assert put["FailedEntryCount"] == 0
-    sfn = boto3.client("stepfunctions", **kwargs)
+    ddb = boto3.client("dynamodb", **kwargs)
     deadline = time.monotonic() + 60
     while True:
-        executions = sfn.list_executions(stateMachineArn=outputs["state_machine_arn"])
-        statuses = {e["executionArn"]: e["status"] for e in executions["executions"]}
-        if len(statuses) == 2 and set(statuses.values()) == {"SUCCEEDED"}:
+        stored = {
+            item["event_id"]["S"] for item in ddb.scan(TableName=outputs["table_name"])["Items"]
+        }
+        if stored >= {"pv-0001", "ck-0001"}:
             break
-        assert time.monotonic() < deadline, statuses
+        assert time.monotonic() < deadline, stored
         time.sleep(0.1)
-    assert started["executionArn"] in statuses
+    executions = boto3.client("stepfunctions", **kwargs).list_executions(
+        stateMachineArn=outputs["state_machine_arn"]
+    )["executions"]
+    assert all(e["name"].startswith("b-") for e in executions)  # the Batch function's names
 
 
 def test_serve_ends_at_once_when_a_port_is_taken() -> None:

@@ -19,6 +19,7 @@ from ops.executions import Run, Runner
 from ops.names import batch_name, execution_arn
 from ops.replay import replay
 from tests.e2e.integrity import deployed, dlq_messages, execute, raw_keys, snapshot
+from tests.e2e.modes import DIRECT
 
 DAY = datetime(2025, 3, 10, tzinfo=UTC)
 NEXT_DAY = datetime(2025, 3, 11, tzinfo=UTC)
@@ -49,7 +50,9 @@ OTHER_DAY = batch("2025-03-11T00", 4, "u-r5")  # hour 00 of the next day: outsid
 
 @pytest.fixture(scope="module")
 def loaded() -> Iterator[Deployment]:
-    with deployed() as deployment:
+    # the direct entry points: each entry's input is the execution input (the buffered path is
+    # tests/e2e/test_entry_buffer.py's)
+    with deployed(overrides=DIRECT) as deployment:
         for payload in [*DAY_BATCHES, OTHER_DAY]:
             outcome = execute(deployment, payload, batch_name(payload))
             assert outcome.status == "SUCCEEDED", outcome.error

@@ -40,6 +40,7 @@ from harness.emulator.patches import (
 if TYPE_CHECKING:
     from harness.emulator.faults import FaultInjector
     from harness.runtime import LambdaRuntime
+    from harness.runtime.event_sources import SqsEventSources
 
 
 def in_order(
@@ -49,6 +50,7 @@ def in_order(
     state_machine_client: stepfunctions_roles.ClientFactory,
     retry_time_scale: float,
     event_targets: events.StateMachineTargets,
+    event_sources: SqsEventSources,
 ) -> list[AbstractContextManager[Any]]:
     """Every patch, in the order it is installed (the module docstring says why)."""
     return [
@@ -66,5 +68,6 @@ def in_order(
         ),
         runtime.installed(),  # Lambda: handler modules importable, output captured
         lambda_.in_process_invoke(runtime),  # Lambda: Invoke runs the in-process runtime
+        lambda_.sqs_event_sources(event_sources),  # Lambda: SQS mappings run by pollers
         events.state_machine_targets(event_targets),  # EventBridge: PutEvents, SFN targets
     ]

@@ -1,4 +1,4 @@
-"""EventBridge in the emulator: PutEvents' limits, and rules that target Step Functions.
+"""EventBridge in the emulator: PutEvents' limits, and rules that target Step Functions or SQS.
 
 PutEvents (EventBridge API reference, PutEvents; user guide, "Calculating PutEvents event entry
 size"), where moto 5.2.5 is lenient: the entries of one request may total at most 256 KB, each
@@ -27,6 +27,16 @@ that does not exist straight to the DLQ, and retries the others up to the target
 dead-letter queue — if the queue policy lets ``events.amazonaws.com`` send for this rule's ARN
 (``aws:SourceArn``), as AWS requires — with EventBridge's message attributes. Other target types
 keep moto's delivery.
+
+SQS targets are delivered the same way where moto is lenient (moto sends to any queue, whatever
+its policy or key): EventBridge sends to a queue as ``events.amazonaws.com``, which only the
+queue's policy can allow (user guide, "Using resource-based policies for Amazon EventBridge",
+Amazon SQS permissions) — here a statement for ``sqs:SendMessage`` with ``aws:SourceArn`` = the
+rule; to a queue encrypted with a customer managed key, the key's policy must let the service use
+it (SQS developer guide, "Configure KMS permissions for AWS services": ``kms:GenerateDataKey``
+and ``kms:Decrypt``), here for the rule's ARN. A refusal is ``AccessDenied`` /
+``KMS.AccessDeniedException``, not retried: the event goes to the target's DLQ. ``InputPath``
+``$.detail`` sends the Detail as the producer sent it as the message body.
 """
 
 from __future__ import annotations
@@ -44,6 +54,8 @@ from typing import Any
 from botocore.exceptions import ClientError
 from moto.events.exceptions import ValidationException
 from moto.events.models import EventsBackend, Rule
+from moto.kms.exceptions import NotFoundException
+from moto.kms.models import kms_backends
 from moto.sqs.models import sqs_backends
 
 from handlers.limits import execution_input_problem
@@ -55,6 +67,7 @@ MAX_HARNESS_RETRIES = 2
 NOT_RETRIED = {
     "AccessDenied",
     "AccessDeniedException",
+    "KMS.AccessDeniedException",
     "InvalidArn",
     "StateMachineDeleting",
     "StateMachineDoesNotExist",
@@ -77,10 +90,15 @@ class Delivery:
     error_message: str | None = None
     attempts: int = 1
     dead_lettered: bool = False
+    message_id: str | None = None  # an SQS target's message
+
+    @property
+    def delivered(self) -> bool:
+        return self.execution_arn is not None or self.message_id is not None
 
 
 class StateMachineTargets:
-    """Delivers to state machine targets; keeps a record of every delivery (for tests/serve)."""
+    """Delivers to state machine and SQS targets; keeps a record of every delivery (tests/serve)."""
 
     def __init__(
         self,
@@ -106,10 +124,14 @@ class StateMachineTargets:
         retry = target.get("RetryPolicy") or {}
         retries = min(int(retry.get("MaximumRetryAttempts", 185)), MAX_HARNESS_RETRIES)
         delivery = Delivery(rule.arn, target["Arn"], None)
+        to_queue = target["Arn"].split(":")[2] == "sqs"
         for attempt in range(1, retries + 2):
             delivery.attempts = attempt
             try:
-                delivery.execution_arn = self._start(target, event, detail_text)
+                if to_queue:
+                    delivery.message_id = self._send(rule, target, event, detail_text)
+                else:
+                    delivery.execution_arn = self._start(target, event, detail_text)
                 delivery.error_code = delivery.error_message = None
                 break
             except ClientError as error:
@@ -120,7 +142,7 @@ class StateMachineTargets:
             except Exception as error:  # no role, a role events.amazonaws.com cannot assume
                 delivery.error_code, delivery.error_message = type(error).__name__, str(error)
                 break
-        if delivery.execution_arn is None:
+        if not delivery.delivered:
             delivery.dead_lettered = self._dead_letter(rule, target, event, detail_text, delivery)
         self.deliveries.append(delivery)
         return delivery
@@ -143,6 +165,42 @@ class StateMachineTargets:
             name=str(uuid.uuid4()),
         )
         return str(response["executionArn"])
+
+    def _send(
+        self, rule: Any, target: dict[str, Any], event: dict[str, Any], detail_text: str | None
+    ) -> str:
+        queue_arn = target["Arn"]
+        queue_name = queue_arn.rsplit(":", 1)[1]
+        queue = sqs_backends[self._account_id][self._region].get_queue(queue_name)
+        if not admits_rule(queue.policy, queue_arn, rule.arn):
+            raise ClientError(
+                {"Error": {"Code": "AccessDenied", "Message": f"{EVENTS} may not send to "
+                           f"{queue_arn} for {rule.arn} (queue policy)"}},
+                "SendMessage",
+            )  # fmt: skip
+        key = queue.kms_master_key_id
+        if key and not key_admits_rule(self._key_policy(key), rule.arn):
+            raise ClientError(
+                {"Error": {"Code": "KMS.AccessDeniedException", "Message": f"{EVENTS} may not "
+                           f"use {key} for {rule.arn} (key policy)"}},
+                "SendMessage",
+            )  # fmt: skip
+        # Sent as the service principal, which has no credentials here: the queue's and the key's
+        # policies were checked above, the message is sent with the harness admin's.
+        sqs = self._client("sqs", None)
+        response = sqs.send_message(
+            QueueUrl=sqs.get_queue_url(QueueName=queue_name)["QueueUrl"],
+            MessageBody=target_input(target, event, detail_text),
+        )
+        return str(response["MessageId"])
+
+    def _key_policy(self, key: str) -> str | None:
+        """The key policy of the queue's key (an ARN, id or alias); None when it does not exist."""
+        kms = kms_backends[self._account_id][self._region]
+        try:
+            return str(kms.get_key_policy(kms.any_id_to_key_id(key)))
+        except NotFoundException:  # a key that does not exist admits nobody
+            return None
 
     def _dead_letter(
         self,
@@ -287,6 +345,29 @@ def admits_rule(policy: str | None, queue_arn: str, rule_arn: str) -> bool:
     return False
 
 
+def key_admits_rule(policy: str | None, rule_arn: str) -> bool:
+    """The key policy lets events.amazonaws.com generate data keys for ``rule_arn``."""
+    if not policy:
+        return False
+    document = json.loads(policy)
+    statements = document.get("Statement", [])
+    for statement in statements if isinstance(statements, list) else [statements]:
+        principal = (statement.get("Principal") or {}).get("Service")
+        principals = [principal] if isinstance(principal, str) else principal or []
+        actions = statement.get("Action")
+        actions = [actions] if isinstance(actions, str) else actions or []
+        condition = statement.get("Condition") or {}
+        sources = [condition.get(op, {}).get("aws:SourceArn") for op in ("ArnEquals", "ArnLike")]
+        if (
+            statement.get("Effect") == "Allow"
+            and EVENTS in principals
+            and "kms:GenerateDataKey" in actions
+            and rule_arn in sources
+        ):
+            return True
+    return False
+
+
 @contextmanager
 def state_machine_targets(targets: StateMachineTargets) -> Iterator[StateMachineTargets]:
     """Patch moto's PutEvents (the limits above) and its rule delivery, so that state machine
@@ -318,7 +399,7 @@ def state_machine_targets(targets: StateMachineTargets) -> Iterator[StateMachine
             return
         others = []
         for target in self.targets:
-            if target["Arn"].split(":")[2] == "states":
+            if target["Arn"].split(":")[2] in ("states", "sqs"):
                 targets.deliver(self, target, original_event, getattr(_delivering, "detail", None))
             else:
                 others.append(target)

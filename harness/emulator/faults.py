@@ -10,11 +10,20 @@ and the state machine's Retry takes over from there.
   (S3 ``SlowDown`` 503, DynamoDB ``ProvisionedThroughputExceededException``), ``server_error``
   (S3 ``InternalError`` 500, DynamoDB ``InternalServerError`` 500) or ``timeout`` — the request IS
   carried out, then the response is lost (``ReadTimeoutError``), the hardest case for idempotency.
-- Lambda ``Invoke`` by the state machine: ``throttle`` (``TooManyRequestsException`` 429 ->
-  ``Lambda.TooManyRequestsException``), ``server_error`` (``ServiceException`` 500 ->
-  ``Lambda.ServiceException``), or ``timeout``: the function runs to the end, then the invocation
-  reports ``Sandbox.Timedout`` as Lambda does for a function over its timeout (not retried by the
-  state machine: the execution goes to the DLQ, and a redrive must not duplicate anything).
+- Lambda ``Invoke`` by the state machine or by an SQS event-source mapping's poller (the Batch
+  function): ``throttle`` (``TooManyRequestsException`` 429 -> ``Lambda.TooManyRequestsException``),
+  ``server_error`` (``ServiceException`` 500 -> ``Lambda.ServiceException``), or ``timeout``: the
+  function runs to the end, then the invocation reports ``Sandbox.Timedout`` as Lambda does for a
+  function over its timeout (not retried by the state machine: the execution goes to the DLQ, and
+  a redrive must not duplicate anything; the poller's batch returns to the queue, and a second
+  delivery must not duplicate anything either).
+- SQS ``SendMessage``/``ReceiveMessage`` that an AWS service makes on the stack's behalf (the HTTP
+  API's integration, Lambda's poller: ``on_behalf`` marks them): ``throttle`` (``RequestThrottled``
+  400), ``server_error`` (``InternalError`` 500) or ``timeout`` (carried out, the response lost: a
+  message sent that the route cannot confirm, a receive that counts without delivering).
+- Step Functions ``StartExecution`` made by a function (the Batch function): ``throttle``
+  (``ThrottlingException`` 400), ``server_error`` (``InternalServerError`` 500) or ``timeout``
+  (the execution started, the answer lost).
 
 Each eligible call draws from one ``random.Random(seed)``: ``rate`` is the probability that a call
 fails, the kind is drawn uniformly from ``kinds``; ``after`` lets the first calls pass and ``limit``
@@ -38,15 +47,21 @@ from botocore.exceptions import ReadTimeoutError
 from moto.core.exceptions import JsonRESTError
 from moto.dynamodb.responses import DynamoHandler
 from moto.s3.responses import S3Response
+from moto.sqs.responses import SQSResponse
+from moto.stepfunctions.responses import StepFunctionResponse
 
 KINDS = ("throttle", "server_error", "timeout")
-TARGETS = ("s3", "dynamodb", "lambda")
+TARGETS = ("s3", "dynamodb", "lambda", "sqs", "stepfunctions")
 _DDB = "com.amazonaws.dynamodb.v20120810#"
 _S3_OPERATIONS = {"PUT": "PutObject", "GET": "GetObject"}
+SQS_OPERATIONS = {"send_message": "SendMessage", "receive_message": "ReceiveMessage"}
+_SQS_URL = "https://sqs.us-east-1.amazonaws.com/"
+_SFN_URL = "https://states.us-east-1.amazonaws.com/"
 
 _in_function_scope: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "in_function", default=False
 )
+_on_behalf_scope: contextvars.ContextVar[bool] = contextvars.ContextVar("on_behalf", default=False)
 
 
 @dataclass(frozen=True)
@@ -78,6 +93,10 @@ def _in_function() -> bool:
     return _in_function_scope.get()
 
 
+def _faultable() -> bool:
+    return _in_function_scope.get() or _on_behalf_scope.get()
+
+
 class FaultInjector:
     def __init__(self, config: FaultConfig) -> None:
         self.config = config
@@ -96,6 +115,17 @@ class FaultInjector:
             yield
         finally:
             _in_function_scope.reset(token)
+
+    @staticmethod
+    @contextmanager
+    def on_behalf() -> Iterator[None]:
+        """Marks calls an AWS service makes for the stack (the HTTP API's integration, Lambda's
+        SQS poller): their SQS calls may be faulted."""
+        token = _on_behalf_scope.set(True)
+        try:
+            yield
+        finally:
+            _on_behalf_scope.reset(token)
 
     @property
     def total(self) -> int:
@@ -154,6 +184,18 @@ class FaultInjector:
             f"{_DDB}InternalServerError", "Internal server error (harness fault)", 500
         )
 
+    @staticmethod
+    def _sqs_error(kind: str) -> Exception:
+        if kind == "throttle":
+            return _JsonFault("RequestThrottled", "Request is throttled (harness fault)", 400)
+        return _JsonFault("InternalError", "Internal error (harness fault)", 500)
+
+    @staticmethod
+    def _stepfunctions_error(kind: str) -> Exception:
+        if kind == "throttle":
+            return _JsonFault("ThrottlingException", "Rate exceeded (harness fault)", 400)
+        return _JsonFault("InternalServerError", "Internal server error (harness fault)", 500)
+
     def _around(
         self,
         target: str,
@@ -163,7 +205,7 @@ class FaultInjector:
         url: str,
     ) -> Any:
         """The call's response, an error response (returned or raised), or a lost response."""
-        kind = self.decide(target, operation) if _in_function() else None
+        kind = self.decide(target, operation) if _faultable() else None
         if kind is None:
             return call()
         if kind == "timeout":
@@ -181,6 +223,8 @@ class FaultInjector:
             name: DynamoHandler.__dict__[name]
             for name in ("put_item", "batch_write_item", "batch_get_item")
         }
+        sqs_originals = {name: SQSResponse.__dict__[name] for name in SQS_OPERATIONS}
+        start_execution = StepFunctionResponse.__dict__["start_execution"]
         injector = self
 
         def key_response(response: Any, request: Any, full_url: str) -> Any:
@@ -209,13 +253,41 @@ class FaultInjector:
 
             return method
 
+        def around(
+            target: str,
+            operation: str,
+            original: Callable[[Any], Any],
+            error: Callable[[str], Exception],
+            url: str,
+        ) -> Callable[[Any], Any]:
+            def method(response: Any) -> Any:
+                return injector._around(target, operation, lambda: original(response), error, url)
+
+            return method
+
         S3Response._key_response = key_response
         DynamoHandler.put_item = ddb("put_item", "PutItem")
         DynamoHandler.batch_write_item = ddb("batch_write_item", "BatchWriteItem")
         DynamoHandler.batch_get_item = ddb("batch_get_item", "BatchGetItem")
+        for name, operation in SQS_OPERATIONS.items():
+            setattr(
+                SQSResponse,
+                name,
+                around("sqs", operation, sqs_originals[name], injector._sqs_error, _SQS_URL),
+            )
+        StepFunctionResponse.start_execution = around(
+            "stepfunctions",
+            "StartExecution",
+            start_execution,
+            injector._stepfunctions_error,
+            _SFN_URL,
+        )
         try:
             yield
         finally:
             S3Response._key_response = original_key_response
             for name, method in originals.items():
                 setattr(DynamoHandler, name, method)
+            for name, method in sqs_originals.items():
+                setattr(SQSResponse, name, method)
+            StepFunctionResponse.start_execution = start_execution

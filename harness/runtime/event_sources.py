@@ -29,8 +29,9 @@ SQS": "Polling and batching behavior", "Handling errors for an SQS event source 
   receives exceed ``maxReceiveCount`` (moto's redrive, on receive).
 
 Time: the batching window and the visibility timeout the poller receives with are the mapping's
-and the queue's, scaled by ``time_scale`` (tests and ``serve`` run them faster; the visibility
-timeout stays at least one second, SQS's unit).
+and the queue's, scaled by ``window_scale`` and ``visibility_scale`` (tests and ``serve`` run them
+faster; the soak keeps the window as deployed, for its latency figure, and shortens only the wait
+before a failed batch comes back; the visibility timeout stays at least one second, SQS's unit).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ import logging
 import math
 import threading
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -88,10 +90,17 @@ class BatchOutcome:
 
 
 class SqsPoller:
-    def __init__(self, host: Host, mapping: Mapping, time_scale: float = 1.0) -> None:
+    def __init__(
+        self,
+        host: Host,
+        mapping: Mapping,
+        window_scale: float = 1.0,
+        visibility_scale: float = 1.0,
+    ) -> None:
         self.host = host
         self.mapping = mapping
-        self.time_scale = time_scale
+        self.window_scale = window_scale
+        self.visibility_scale = visibility_scale
         self.outcomes: list[BatchOutcome] = []
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -115,7 +124,7 @@ class SqsPoller:
     def _visibility(self, sqs: Any, url: str) -> int:
         value = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["VisibilityTimeout"])
         seconds = int(value["Attributes"]["VisibilityTimeout"])
-        return max(1, math.ceil(seconds * self.time_scale))
+        return max(1, math.ceil(seconds * self.visibility_scale))
 
     # one batch
 
@@ -134,15 +143,17 @@ class SqsPoller:
             return outcome
 
     def _receive(self, sqs: Any, url: str, count: int, visibility: int, wait: int) -> list[Any]:
+        faults = getattr(self.host, "faults", None)
         try:
-            response = sqs.receive_message(
-                QueueUrl=url,
-                MaxNumberOfMessages=min(MAX_RECEIVE, count),
-                VisibilityTimeout=visibility,
-                WaitTimeSeconds=wait,
-                AttributeNames=ATTRIBUTES,
-                MessageAttributeNames=ATTRIBUTES,
-            )
+            with faults.on_behalf() if faults is not None else nullcontext():
+                response = sqs.receive_message(
+                    QueueUrl=url,
+                    MaxNumberOfMessages=min(MAX_RECEIVE, count),
+                    VisibilityTimeout=visibility,
+                    WaitTimeSeconds=wait,
+                    AttributeNames=ATTRIBUTES,
+                    MessageAttributeNames=ATTRIBUTES,
+                )
         except (ClientError, BotoCoreError) as error:  # Lambda retries the poll later
             log.warning("poll of %s failed: %s", self.mapping.queue_arn, error)
             return []
@@ -156,7 +167,7 @@ class SqsPoller:
         first = self._receive(sqs, url, size, visibility, wait)
         if not first:
             return batch
-        window = self.mapping.window_seconds * self.time_scale
+        window = self.mapping.window_seconds * self.window_scale
         deadline = time.monotonic() + window
         pending = list(first)
         while True:
@@ -305,11 +316,11 @@ class SqsEventSources:
 
     def __init__(self, host: Host) -> None:
         self.host = host
-        self.time_scale = 1.0
+        self.window_scale = self.visibility_scale = 1.0
         self.pollers: dict[str, SqsPoller] = {}
 
     def add(self, mapping: Mapping) -> SqsPoller:
-        poller = SqsPoller(self.host, mapping, self.time_scale)
+        poller = SqsPoller(self.host, mapping, self.window_scale, self.visibility_scale)
         self.pollers[mapping.uuid] = poller
         return poller
 
@@ -319,10 +330,12 @@ class SqsEventSources:
             raise LookupError(f"{len(found)} event-source mappings on {queue_arn}")
         return found[0]
 
-    def scale(self, time_scale: float) -> None:
-        self.time_scale = time_scale
+    def scale(self, window: float, visibility: float | None = None) -> None:
+        """Scale every poller's batching window and visibility timeout (the same unless given)."""
+        self.window_scale = window
+        self.visibility_scale = window if visibility is None else visibility
         for poller in self.pollers.values():
-            poller.time_scale = time_scale
+            poller.window_scale, poller.visibility_scale = self.window_scale, self.visibility_scale
 
     def drain(self, timeout: float = 60.0) -> list[BatchOutcome]:
         """Poll every mapping until none has a visible message."""

@@ -59,6 +59,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
@@ -369,11 +370,13 @@ class HttpApiServer:
                     {"message": f"body refused: {size} bytes, over the buffer's {limit}-byte "
                                 "message limit; send smaller bodies"},
                 )  # fmt: skip
+        faults = self.emulator.faults
         try:
             credentials = self.emulator.assume_role(integration.credentials_arn, API_GATEWAY)
-            response = self.emulator.client("sqs", credentials).send_message(
-                **{k: v for k, v in params.items() if k in SEND_MESSAGE_PARAMETERS}
-            )
+            with faults.on_behalf() if faults is not None else nullcontext():
+                response = self.emulator.client("sqs", credentials).send_message(
+                    **{k: v for k, v in params.items() if k in SEND_MESSAGE_PARAMETERS}
+                )
         except RoleNotAssumable as error:
             answer = gateway_error(HTTPStatus.INTERNAL_SERVER_ERROR)
             answer.integration_error = str(error)

@@ -31,7 +31,9 @@ SQS": "Polling and batching behavior", "Handling errors for an SQS event source 
 Time: the batching window and the visibility timeout the poller receives with are the mapping's
 and the queue's, scaled by ``window_scale`` and ``visibility_scale`` (tests and ``serve`` run them
 faster; the soak keeps the window as deployed, for its latency figure, and shortens only the wait
-before a failed batch comes back; the visibility timeout stays at least one second, SQS's unit).
+before a failed batch comes back). The visibility timeout stays at least what gathering a batch
+takes — the scaled window and the emulator's receives of ``BatchSize`` messages — plus
+``GATHER_MARGIN`` seconds, as the deployed one covers the window.
 """
 
 from __future__ import annotations
@@ -56,6 +58,10 @@ MAX_RECEIVE = 10  # ReceiveMessage's MaxNumberOfMessages
 MAX_PAYLOAD = 6 * 1024 * 1024  # Lambda's synchronous invocation payload
 REPORT_BATCH_ITEM_FAILURES = "ReportBatchItemFailures"
 IDLE_WAIT_SECONDS = 1  # a long poll of an empty queue; short so that stop() is prompt
+# What a receive of 10 messages takes in the emulator (IAM enforced), at most, and the seconds a
+# scaled visibility timeout keeps beyond a whole batch's gathering.
+RECEIVE_SECONDS = 0.15
+GATHER_MARGIN = 2
 ATTRIBUTES = ["All"]
 log = logging.getLogger(__name__)
 
@@ -122,9 +128,15 @@ class SqsPoller:
         return url
 
     def _visibility(self, sqs: Any, url: str) -> int:
+        """The queue's visibility timeout, scaled, and never shorter than the time a batch takes
+        to gather (the scaled window, and the emulator's receives of a full batch): a message
+        received early in a batch must not come back before the batch is handed over (why Lambda
+        wants the timeout to cover the window)."""
         value = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["VisibilityTimeout"])
         seconds = int(value["Attributes"]["VisibilityTimeout"])
-        return max(1, math.ceil(seconds * self.visibility_scale))
+        window = self.mapping.window_seconds * self.window_scale
+        gather = math.ceil(window + RECEIVE_SECONDS * self.mapping.batch_size / MAX_RECEIVE)
+        return max(1, math.ceil(seconds * self.visibility_scale), gather + GATHER_MARGIN)
 
     # one batch
 
@@ -170,17 +182,24 @@ class SqsPoller:
         window = self.mapping.window_seconds * self.window_scale
         deadline = time.monotonic() + window
         pending = list(first)
+        held: dict[str, dict[str, Any]] = {}  # message id -> its record in the batch
         while True:
+            fresh = False
             for message in pending:
+                if message["MessageId"] in held:
+                    # received again while the batch gathers: only the newest receipt is valid
+                    held[message["MessageId"]]["receiptHandle"] = message["ReceiptHandle"]
+                    continue
                 record = self._record(message)
                 grown = payload + len(json.dumps(record)) + 2
                 if batch and grown > MAX_PAYLOAD:
                     # Lambda keeps it for the next batch: here it reappears after the timeout.
                     continue
                 batch.append(record)
-                payload = grown
+                held[record["messageId"]] = record
+                payload, fresh = grown, True
             remaining = deadline - time.monotonic()
-            if len(batch) >= size or payload >= MAX_PAYLOAD or (remaining <= 0 and not pending):
+            if len(batch) >= size or payload >= MAX_PAYLOAD or (remaining <= 0 and not fresh):
                 return batch
             pending = self._receive(
                 sqs, url, size - len(batch), visibility, max(0, min(20, int(remaining)))

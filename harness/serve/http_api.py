@@ -39,7 +39,8 @@ limit with the margins for Ingest and SendToDLQ); a refused body gets that probl
 — the pipeline judges it — except one over the queue's ``MaximumMessageSize`` (UTF-8 bytes, what
 SQS measures), which is 413 with the limit; on AWS, SendMessage refuses it with a 400
 (``InvalidParameterValue``) and keeps nothing either. SendMessage's answer is the route's 200:
-``{"MessageId", "MD5OfMessageBody"}``.
+``{"MessageId", "MD5OfMessageBody"}``; SendMessage's answer lost on the way back is 503
+``{"message":"Service Unavailable"}`` (the message may be in the queue: a client sends it again).
 
 A request body that cannot be read as its headers declare (a ``Content-Length`` that is not a
 number or is longer than the body, a broken chunked encoding, both at once) is 400
@@ -64,7 +65,7 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 from moto.sqs.models import sqs_backends
 from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 from werkzeug.wrappers import Response
@@ -385,6 +386,10 @@ class HttpApiServer:
             status = int(error.response["ResponseMetadata"].get("HTTPStatusCode", 400))
             code, text = error.response["Error"]["Code"], error.response["Error"]["Message"]
             return Answer(status, {"__type": code, "message": text}, "-", status, text)
+        except BotoCoreError as error:  # the integration's answer never came back
+            answer = gateway_error(HTTPStatus.SERVICE_UNAVAILABLE)
+            answer.integration_error = str(error)
+            return answer
         return Answer(
             HTTPStatus.OK,
             {"MessageId": response["MessageId"], "MD5OfMessageBody": response["MD5OfMessageBody"]},

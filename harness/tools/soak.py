@@ -307,18 +307,49 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--malformed-rate", type=float, default=0.01, help="share of the events that are malformed"
     )
     parser.add_argument("--seed", type=int, default=1, help="seed of the workload and the faults")
-    parser.add_argument("--concurrency", type=int, default=4, help="executions run at once")
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=None,
+        help="executions run at once (batches: 4), or clients sending at once (single: 8)",
+    )
     parser.add_argument("--stack", default="dev", help="stack whose Pulumi.<stack>.yaml to deploy")
+    parser.add_argument(
+        "--mode",
+        choices=("batches", "single"),
+        default="batches",
+        help="batches: micro-batches started directly; single: one POST /events per event "
+        "through the entry buffer (harness.tools.soak_single), with the latency from the 200 "
+        "to the item",
+    )
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=None,
+        metavar="EVENTS_PER_SECOND",
+        help="single mode: send at this steady rate (default: as fast as the clients go)",
+    )
 
 
 def main(args: argparse.Namespace) -> int:
+    if args.mode == "single":
+        from harness.tools import soak_single
+
+        return soak_single.main(
+            events=args.events,
+            fault_rate=args.fault_rate,
+            malformed_rate=args.malformed_rate,
+            seed=args.seed,
+            concurrency=args.concurrency or 8,
+            rate=args.rate,
+        )
     report = run_soak(
         events=args.events,
         batch_size=args.batch_size,
         fault_rate=args.fault_rate,
         malformed_rate=args.malformed_rate,
         seed=args.seed,
-        concurrency=args.concurrency,
+        concurrency=args.concurrency or 4,
         stack=args.stack,
     )
     print("\n".join(report.lines()), flush=True)

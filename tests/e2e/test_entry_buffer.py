@@ -5,7 +5,7 @@ executions the Batch function started.
 
 One module deployment where tests only add data (each test has users of its own), time scaled
 (window 5 s -> 50 ms, visibility 185 s -> 2 s); the DLQ test breaks the Batch role and takes a
-deployment of its own (test_entry_buffer_dlq.py).
+deployment of its own, as does the sweep's (test_entry_buffer_recovery.py).
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -25,7 +24,6 @@ from handlers import keys
 from harness.deploy import Deployment
 from harness.serve.http_api import HttpApiServer
 from ops.executions import wait
-from ops.sweep import sweep
 from tests.e2e.conftest import items_for_user
 
 SCALE = 0.01
@@ -207,27 +205,3 @@ def test_the_rule_sends_the_detail_to_the_buffer(dev: Deployment, api: HttpApiSe
     dev.emulator.event_sources.drain()
     executions(dev)  # every one ended
     assert len(items_for_user(dev, "u-buf-bus")) == 2
-
-
-def test_the_sweep_covers_a_batch_execution_that_ended_without_a_dead_letter(
-    dev: Deployment, api: HttpApiServer
-) -> None:
-    since = datetime.now(UTC) - timedelta(minutes=1)
-    sfn = dev.client("stepfunctions")
-    for i in range(2):
-        assert post(api, json.dumps(event("u-buf-sweep", i)).encode())[0] == 200
-    before = set(executions(dev))
-    poller = dev.emulator.event_sources.for_queue(dev.outputs["buffer_queue_arn"])
-    # start the batch, then abort its execution before it can finish (no dead letter)
-    outcome = poller.poll_once(wait_seconds=2)
-    assert outcome is not None
-    listed = sfn.list_executions(stateMachineArn=dev.outputs["state_machine_arn"])["executions"]
-    (aborted,) = [e for e in listed if e["name"] not in before]
-    sfn.stop_execution(executionArn=aborted["executionArn"])
-    assert wait(sfn, aborted["executionArn"], 60)["status"] == "ABORTED"
-    until = datetime.now(UTC) + timedelta(minutes=1)
-    summary = sweep(dev.as_target(), since, until, wait=0).as_dict()
-    actions = {r["execution"]: r["action"] for r in summary["results"]}
-    assert actions[aborted["name"]] == "resubmitted"
-    assert summary["failed"] == 0
-    assert len(items_for_user(dev, "u-buf-sweep")) == 2

@@ -27,6 +27,7 @@ from tests.e2e.modes import DIRECT
 
 ROOT = Path(__file__).resolve().parents[2]
 EVENTS = ROOT / "tests" / "events"
+SERVE_BUFFER_TIME_SCALE = 0.2
 
 
 def load_event(name: str) -> Any:
@@ -88,10 +89,20 @@ def free_port() -> int:
 def harness_serve() -> Iterator[dict[str, Any]]:
     """``python -m harness serve`` as a subprocess; yields the JSON line it printed when ready.
 
-    Teardown sends SIGTERM and asserts a clean exit (status 0).
+    The entry buffer's window and visibility timeout run at ``SERVE_BUFFER_TIME_SCALE`` (the
+    window 5 s -> 1 s). Teardown sends SIGTERM and asserts a clean exit (status 0).
     """
     proc = subprocess.Popen(  # noqa: S603 - fixed argv, our own module
-        [sys.executable, "-m", "harness", "serve", "--port", str(free_port())],
+        [
+            sys.executable,
+            "-m",
+            "harness",
+            "serve",
+            "--port",
+            str(free_port()),
+            "--buffer-time-scale",
+            str(SERVE_BUFFER_TIME_SCALE),
+        ],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,

@@ -205,3 +205,33 @@ def test_the_rule_sends_the_detail_to_the_buffer(dev: Deployment, api: HttpApiSe
     dev.emulator.event_sources.drain()
     executions(dev)  # every one ended
     assert len(items_for_user(dev, "u-buf-bus")) == 2
+
+
+@pytest.mark.parametrize(
+    ("sid", "code"),
+    [
+        ("SendToEntryBuffer", "AccessDenied"),
+        ("EncryptBufferMessages", "KMS.AccessDeniedException"),
+    ],
+)
+def test_the_route_sends_with_the_api_role_and_nothing_else(
+    dev: Deployment, api: HttpApiServer, sid: str, code: str
+) -> None:
+    """Without one of its two statements the API role's SendMessage is refused, and the refusal
+    passes through as SQS's."""
+    iam = dev.client("iam")
+    policy = dev.find("aws:iam/rolePolicy:RolePolicy", "http-api-policy")
+    role = dev.find("aws:iam/role:Role", "http-api-role").physical_id
+    document = json.loads(policy.inputs["policy"])
+    document["Statement"] = [s for s in document["Statement"] if s["Sid"] != sid]
+    iam.put_role_policy(
+        RoleName=role, PolicyName=policy.state["name"], PolicyDocument=json.dumps(document)
+    )
+    try:
+        status, answer = post(api, json.dumps(event("u-buf-denied", 1)).encode())
+    finally:
+        iam.put_role_policy(
+            RoleName=role, PolicyName=policy.state["name"], PolicyDocument=policy.inputs["policy"]
+        )
+    assert status in (400, 403)
+    assert answer["__type"] == code

@@ -21,3 +21,14 @@ def whoami(event: Any, context: Any) -> dict[str, Any]:
     s3.list_buckets()
     arn = boto3.client("sts").get_caller_identity()["Arn"]
     return {"arn": arn, "s3_endpoint": s3.meta.endpoint_url}
+
+
+def partial(event: Any, context: Any) -> dict[str, Any]:
+    """A partial batch response: every record whose body is "fail" failed; "crash" raises."""
+    bodies = [record["body"] for record in event["Records"]]
+    if "crash" in bodies:
+        raise RuntimeError("crash")
+    failed = [r["messageId"] for r in event["Records"] if r["body"] == "fail"]
+    if "bad-id" in bodies:
+        failed.append("not-a-message-of-the-batch")
+    return {"batchItemFailures": [{"itemIdentifier": m} for m in failed]}

@@ -1,4 +1,5 @@
-"""SQS: SendMessage refuses a message over the queue's MaximumMessageSize, counted in bytes.
+"""SQS: SendMessage refuses a message over the queue's MaximumMessageSize, counted in bytes; and
+a queue encrypted with a customer managed key needs the caller's KMS permissions (below).
 
 moto 5.2.5 compares the body's *character* count with the limit and ignores message attributes,
 so a body of 262,144 characters of which some are not ASCII — more bytes than the limit — is
@@ -16,8 +17,16 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-from moto.sqs.exceptions import InvalidParameterValue
-from moto.sqs.models import SQSBackend
+from moto import settings
+from moto.core.authorization import ActionAuthenticatorMixin
+from moto.core.exceptions import JsonRESTError
+from moto.iam.access_control import IAMRequest
+from moto.kms.exceptions import NotFoundException
+from moto.kms.models import kms_backends
+from moto.sqs.exceptions import InvalidParameterValue, QueueDoesNotExist
+from moto.sqs.models import SQSBackend, sqs_backends
+from moto.sqs.responses import SQSResponse
+from werkzeug.exceptions import HTTPException
 
 
 def message_size(body: str, attributes: Mapping[str, Mapping[str, Any]] | None) -> int:
@@ -62,3 +71,88 @@ def message_size_in_bytes() -> Iterator[None]:
         yield
     finally:
         SQSBackend.send_message = original
+
+
+# SQS developer guide, "Amazon SQS Key management", "Configuring AWS KMS permissions": with a
+# customer managed key, a producer needs kms:GenerateDataKey and kms:Decrypt on the key, a consumer
+# kms:Decrypt; a caller without them is refused ("KMS.AccessDeniedException ... is not authorized to
+# perform: kms:GenerateDataKey on resource: <key>").
+KEY_ACTIONS: dict[str, tuple[str, ...]] = {
+    "SendMessage": ("kms:GenerateDataKey", "kms:Decrypt"),
+    "SendMessageBatch": ("kms:GenerateDataKey", "kms:Decrypt"),
+    "ReceiveMessage": ("kms:Decrypt",),
+}
+AUTH_METHOD = "_authenticate_and_authorize_normal_action"
+
+
+class KmsAccessDenied(JsonRESTError):  # type: ignore[misc]
+    def __init__(self, caller: str, action: str, key_arn: str) -> None:
+        super().__init__(
+            "KMS.AccessDeniedException",
+            f"User: {caller} is not authorized to perform: {action} on resource: {key_arn}",
+        )
+
+
+def _key_arn(response: Any) -> str | None:
+    """The ARN of the customer managed key of the request's queue, or None (no SSE-KMS)."""
+    url = response._get_param("QueueUrl") or ""
+    name = url.rstrip("/").rsplit("/", 1)[-1]
+    backend = sqs_backends[response.current_account][response.region]
+    try:
+        key = backend.get_queue(name).kms_master_key_id
+    except QueueDoesNotExist:
+        return None
+    if not key:
+        return None
+    kms = kms_backends[response.current_account][response.region]
+    try:
+        return str(kms.describe_key(kms.any_id_to_key_id(key)).arn)
+    except NotFoundException:
+        return None
+
+
+def _key_checked(original: Callable[..., None]) -> Callable[..., None]:
+    def authorize(response: Any, resource: str = "*") -> None:
+        original(response, resource)
+        if ActionAuthenticatorMixin.request_count < settings.INITIAL_NO_AUTH_ACTION_COUNT:
+            return
+        actions = KEY_ACTIONS.get(response._get_action(), ())
+        key_arn = _key_arn(response) if actions else None
+        if key_arn is None:
+            return
+        for action in actions:
+            request = IAMRequest(
+                account_id=response.current_account,
+                method=response.method,
+                path=response.raw_path,
+                data=response.data,
+                body=response.raw_body,
+                headers=response.headers,
+                action=response._get_action(),
+            )
+            request._action = action
+            try:
+                request.check_action_permitted(key_arn)
+            except HTTPException:
+                raise KmsAccessDenied(request._access_key.arn, action, key_arn) from None
+
+    return authorize
+
+
+@contextmanager
+def kms_key_permissions() -> Iterator[None]:
+    """SendMessage/ReceiveMessage on a queue encrypted with a customer managed key need the
+    caller's KMS permissions on that key.
+
+    moto 5.2.5 stores a queue's ``KmsMasterKeyId`` and never uses it: any caller allowed to send or
+    receive does, whatever its KMS permissions. AWS refuses the call with
+    ``KMS.AccessDeniedException`` (``KEY_ACTIONS``: what each call needs). Installed after
+    ``iam_enforcement.enforced_iam`` (it wraps that authorization): the queue's own permission is
+    checked first, then the key's.
+    """
+    original = SQSResponse.__dict__[AUTH_METHOD]
+    setattr(SQSResponse, AUTH_METHOD, _key_checked(original))
+    try:
+        yield
+    finally:
+        setattr(SQSResponse, AUTH_METHOD, original)

@@ -23,21 +23,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-import pytest
-
 from harness.deploy import Deployment
 from harness.serve.http_api import HttpApiServer
 from harness.tools.soak import collect
 from ops import sweep
 from ops.executions import wait
 from tests.e2e.integrity import deployed
-
-
-@pytest.fixture(scope="module")
-def dev(dev_direct: Deployment) -> Deployment:
-    """This module tests the direct entry points: the dev stack with entryMode direct."""
-    return dev_direct
-
+from tests.e2e.modes import DIRECT
 
 REQUESTS = 200
 BURST, RATE = (int(n) for n in os.environ.get("BURST_STAGE", "10,1").split(","))
@@ -48,6 +40,7 @@ def stack() -> Iterator[Deployment]:
     overrides = {
         "activity-pipeline:httpApiThrottleBurst": str(BURST),
         "activity-pipeline:httpApiThrottleRate": str(RATE),
+        **DIRECT,  # the direct route: each accepted request is an execution to follow
     }
     with deployed(overrides=overrides) as deployment:
         yield deployment

@@ -17,6 +17,7 @@ from harness.emulator import Emulator
 from harness.serve.http_api import HttpApiServer, bind, serve_deployed
 from harness.tools import pipeline
 from ops.executions import wait
+from tests.e2e.modes import DIRECT
 
 P = "activity-pipeline:"
 SHOP = "https://shop.example.com"
@@ -42,6 +43,7 @@ def web() -> Iterator[Deployment]:
         f"{P}httpApiAllowUnauthenticated": "true",
         f"{P}httpApiCorsAllowOrigins": f"{SHOP}, http://localhost:3000",
         f"{P}httpApiCorsMaxAge": "600",
+        **DIRECT,  # the direct route: each request's execution is what these tests follow
     }
     with Emulator(retry_time_scale=0.01) as emulator:
         yield deploy(emulator, "dev", overrides=overrides)

@@ -63,6 +63,13 @@ INPUTS = int(os.environ.get("HOSTILE_INPUTS", "4"))
 
 
 @pytest.fixture(scope="module")
+def dev(dev_direct: Deployment) -> Deployment:
+    """The hostile inputs through the direct entry points (each input is an execution's): the
+    dev stack with entryMode direct."""
+    return dev_direct
+
+
+@pytest.fixture(scope="module")
 def ledger(dev: Deployment) -> Iterator[Ledger]:
     # The server's default read timeout: every request here ends its body (SHUT_WR), so none waits
     # for it, and a client thread starved on a loaded machine is not cut off before its request

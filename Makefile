@@ -7,7 +7,7 @@ PY := $(BIN)/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 STACK ?= dev
 
-.PHONY: help venv lint typecheck workflows test unit e2e fuzz test-browser browser-deps demo serve bench soak lock clean
+.PHONY: help venv lint typecheck workflows test unit e2e fuzz test-browser browser-deps demo serve bench soak soak-single lock clean
 
 help: ## list the targets
 	@awk -F':.*## ' '/^[a-z][a-z0-9-]*:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -79,6 +79,10 @@ bench: venv ## the benchmarks (cost and latency per event)
 # exactly-once accounting (exit 1 if anything is lost or duplicated). SOAK_ARGS="--seed 7" etc.
 soak: venv ## >= 10,000 events under injected faults, then the accounting
 	$(PY) -m harness soak $(SOAK_ARGS)
+
+# One POST per event through the entry buffer, 8 clients; SOAK_ARGS="--rate 100 --fault-rate 0" etc.
+soak-single: venv ## >= 10,000 single-event POSTs through the entry buffer, faults, latency, accounting
+	$(PY) -m harness soak --mode single $(SOAK_ARGS)
 
 # Re-resolve the pinned tree from pyproject.toml into requirements.lock.
 lock: ## re-resolve requirements.lock from pyproject.toml

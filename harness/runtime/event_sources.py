@@ -142,7 +142,9 @@ class SqsPoller:
 
     def poll_once(self, wait_seconds: int = IDLE_WAIT_SECONDS) -> BatchOutcome | None:
         """Gather one batch (waiting up to ``wait_seconds`` for its first message) and invoke the
-        function with it; None when no message came."""
+        function with it; None when no message came (or the mapping is disabled)."""
+        if not self.mapping.enabled:
+            return None
         with self._lock:
             sqs = self.host.client("sqs", self._role_credentials())
             url = self._queue_url()

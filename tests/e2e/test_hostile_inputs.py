@@ -71,9 +71,9 @@ def dev(dev_direct: Deployment) -> Deployment:
 
 @pytest.fixture(scope="module")
 def ledger(dev: Deployment) -> Iterator[Ledger]:
-    # The server's default read timeout: every request here ends its body (SHUT_WR), so none waits
-    # for it, and a client thread starved on a loaded machine is not cut off before its request
-    # line.
+    # The server's default read timeout: every request here ends its body (SHUT_WR), so none
+    # waits for it, and a client thread starved on a loaded machine is not cut off before its
+    # request line.
     with HttpApiServer(dev.emulator, dev.outputs["http_api_id"]) as api:
         yield Ledger(dev, api)
 

@@ -5,10 +5,9 @@ the Lambda developer guide shows one (``Records``, each with its message id, rec
 attributes, MD5 and source ARN), with a receipt handle as long as SQS allows (1,024 characters), so
 the bytes of a record are an upper bound. ``pack`` reads the bodies and packs them, in order, into
 execution inputs ``{"records": [...]}`` of at most ``max_events`` records that Ingest accepts for
-their size (``benchmarks.workload.fits_records_limit``: handlers.limits and Process's estimate).
-It stands in for the Batch function's packer (an upper bound: every candidate chunk is re-checked
-whole); ``measure`` times it, and the cost model scales the CPU per record to the function's share
-of a vCPU.
+their size: it runs the Batch function's own packer (handlers.packing, which checks every input
+whole as Ingest would); ``measure`` times it, and the cost model scales the CPU per record to the
+function's share of a vCPU.
 """
 
 from __future__ import annotations
@@ -16,16 +15,12 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from collections.abc import Callable
 from typing import Any, Final
 
 from benchmarks.cpu import time_per_item
-from benchmarks.workload import (
-    fits_records_limit,
-    largest_fitting_batch,
-    make_events,
-    record_text,
-)
+from benchmarks.workload import make_events, record_text
+from handlers.packing import Message
+from handlers.packing import pack as handlers_pack
 
 RECEIPT_HANDLE_CHARS: Final = 1024
 QUEUE_ARN: Final = "arn:aws:sqs:us-east-1:123456789012:" + "q" * 80  # a queue name is <= 80
@@ -63,30 +58,18 @@ def record_bytes(body: str) -> int:
     return len(json.dumps(sqs_record(body, 0)).encode("utf-8")) + 2
 
 
-def parse_body(body: str) -> Any:
-    """A body that is JSON counts as its value for the size estimate; anything else as its text."""
-    try:
-        return json.loads(body)
-    except ValueError:
-        return body
-
-
-def pack(
-    event_text: str,
-    max_events: int,
-    fits: Callable[[list[Any]], bool] = fits_records_limit,
-) -> list[list[str]]:
-    """The batch's bodies in execution-sized chunks: at most ``max_events`` each, the largest
-    prefix that ``fits`` (a single record always goes alone: Ingest rejects it if it must)."""
-    bodies = [r["body"] for r in json.loads(event_text)["Records"]]
-    values = [parse_body(b) for b in bodies]
-    chunks: list[list[str]] = []
-    start = 0
-    while start < len(bodies):
-        size = max(1, largest_fitting_batch(values[start:], max_events, fits))
-        chunks.append(bodies[start : start + size])
-        start += size
-    return chunks
+def pack(event_text: str, max_events: int) -> list[list[str]]:
+    """The batch's bodies packed as the Batch function packs them (handlers.packing, the function's
+    own core): the event parsed as Lambda hands it over, one Message per record, each execution
+    input's record texts."""
+    messages = [
+        Message(r["messageId"], r["body"], int(r["attributes"]["ApproximateReceiveCount"]))
+        for r in json.loads(event_text)["Records"]
+    ]
+    plan = handlers_pack(messages, max_events)
+    if plan.refused:
+        raise ValueError(f"the workload's bodies must all travel; refused: {plan.refused}")
+    return [[record.text for record in chunk.records] for chunk in plan.chunks]
 
 
 def measure(max_events: int, seed: int = 13, repeats: int = 7) -> dict[str, Any]:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+
+import pytest
 
 from benchmarks import packing
 from benchmarks.workload import fits_records_limit, make_events, record_text
@@ -33,21 +34,16 @@ def test_pack_keeps_order_and_max_events_and_each_chunk_fits() -> None:
     assert all(fits_records_limit([json.loads(t) for t in c]) for c in chunks)
 
 
-def test_pack_splits_by_size_when_the_limit_binds_first() -> None:
-    texts = bodies(10)
+def test_pack_splits_by_size_when_the_payload_limit_binds_first() -> None:
+    big = [
+        json.dumps({"user_id": f"u{i}", "action": "view", "pad": "x" * 30_000}) for i in range(20)
+    ]
+    chunks = packing.pack(packing.sqs_event(big), 500)
+    assert len(chunks) > 1
+    assert [t for c in chunks for t in c] == big
+    assert all(fits_records_limit([json.loads(t) for t in c]) for c in chunks)
 
-    def at_most_three(batch: list[Any]) -> bool:
-        return len(batch) <= 3
 
-    chunks = packing.pack(packing.sqs_event(texts), 500, at_most_three)
-    assert [len(c) for c in chunks] == [3, 3, 3, 1]
-
-
-def test_a_body_that_is_not_json_goes_alone_if_it_cannot_fit() -> None:
-    def nothing_fits(batch: list[Any]) -> bool:
-        return False
-
-    chunks = packing.pack(packing.sqs_event(["not json", "{}"]), 500, nothing_fits)
-    assert chunks == [["not json"], ["{}"]]
-    assert packing.parse_body("not json") == "not json"
-    assert packing.parse_body('{"a": 1}') == {"a": 1}
+def test_a_workload_body_that_cannot_travel_is_an_error_not_a_silent_drop() -> None:
+    with pytest.raises(ValueError, match="must all travel"):
+        packing.pack(packing.sqs_event(["x" * 300_000]), 500)

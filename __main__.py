@@ -29,6 +29,8 @@ raw = RawStorage(
         kms_key_deletion_window_days=settings.kms_key_deletion_window_days,
         force_destroy=settings.force_destroy_bucket,
         noncurrent_version_expiration_days=settings.noncurrent_version_expiration_days,
+        raw_retention_days=settings.retention.raw_days,
+        rejected_retention_days=settings.retention.rejected_days,
     ),
 )
 processed = ProcessedStorage(
@@ -55,6 +57,7 @@ workflow = Workflow(
         kms_key_arn=raw.kms_key_arn,
         table_name=processed.table_name,
         table_arn=processed.table_arn,
+        item_retention_days=settings.retention.item_days,
     ),
 )
 pulumi.export("raw_bucket_name", raw.bucket_name)

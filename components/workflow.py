@@ -22,6 +22,7 @@ from components.builders.definition import build_definition, build_recovery_defi
 from components.builders.settings import (
     Architecture,
     BatchEvents,
+    ItemRetentionDays,
     LateEventHours,
     MemoryMb,
     RetentionDays,
@@ -55,6 +56,7 @@ class WorkflowArgs:
     kms_key_arn: pulumi.Input[str]
     table_name: pulumi.Input[str]
     table_arn: pulumi.Input[str]
+    item_retention_days: ItemRetentionDays
     log_level: WorkflowLogLevel = "ERROR"
 
     def __post_init__(self) -> None:
@@ -171,7 +173,11 @@ class Workflow(pulumi.ComponentResource):
                 "LATE_EVENT_THRESHOLD_HOURS": str(args.late_event_threshold_hours),
                 "OLDEST_EVENT_TIME": format_time(args.oldest_event_time),
             },
-            "write": {"TABLE_NAME": args.table_name, "RAW_BUCKET": args.raw_bucket_name},
+            "write": {
+                "TABLE_NAME": args.table_name,
+                "RAW_BUCKET": args.raw_bucket_name,
+                "ITEM_RETENTION_DAYS": str(args.item_retention_days),
+            },
         }
         functions = {
             fn: aws.lambda_.Function(

@@ -121,6 +121,12 @@ def dynamodb_table(emu: Any, name: str, inputs: dict[str, Any]) -> tuple[str, St
             "WriteCapacityUnits": inputs.get("writeCapacity", 1),
         }
     description = ddb.create_table(**kwargs)["TableDescription"]
+    ttl = inputs.get("ttl") or {}
+    if ttl.get("enabled"):
+        ddb.update_time_to_live(
+            TableName=table,
+            TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl["attributeName"]},
+        )
     if (inputs.get("pointInTimeRecovery") or {}).get("enabled"):
         ddb.update_continuous_backups(
             TableName=table,

@@ -467,7 +467,8 @@ def test_function_environments_follow_the_contract(dev: ProgramRun) -> None:
             "LATE_EVENT_THRESHOLD_HOURS": "72",
             "OLDEST_EVENT_TIME": "2000-01-01T00:00:00.000Z",
         },
-        "write": common | {"TABLE_NAME": f"{PREFIX}-events", "RAW_BUCKET": bucket},
+        "write": common
+        | {"TABLE_NAME": f"{PREFIX}-events", "RAW_BUCKET": bucket, "ITEM_RETENTION_DAYS": "30"},
     }
     for fn in FUNCTIONS:
         environment = dev.find(FUNCTION, f"workflow-{fn}").inputs["environment"]
@@ -597,6 +598,7 @@ def test_workflow_type_and_log_level_come_from_stack_config(
 def test_raw_bucket_protections(
     deploy: Deploy, stack: str, force_destroy: bool, window: int, noncurrent_days: int
 ) -> None:
+    raw_days, rejected_days = {"dev": (30, 14), "prod": (400, 90)}[stack]
     deployment = deploy(stack)
     bucket = deployment.find(BUCKET, "raw-storage-bucket")
     bucket_id, bucket_arn = bucket.id, bucket.state["arn"]
@@ -670,10 +672,28 @@ def test_raw_bucket_protections(
         "bucket": bucket_id,
         "rules": [
             {
+                "id": "expire-raw-objects",
+                "status": "Enabled",
+                "filter": {"prefix": "ingest/"},
+                "expiration": {"days": raw_days},
+            },
+            {
+                "id": "expire-rejected-objects",
+                "status": "Enabled",
+                "filter": {"prefix": "rejected/"},
+                "expiration": {"days": rejected_days},
+            },
+            {
                 "id": "expire-noncurrent-versions",
                 "status": "Enabled",
                 "filter": {},
                 "noncurrentVersionExpiration": {"noncurrentDays": noncurrent_days},
+            },
+            {
+                "id": "remove-expired-delete-markers",
+                "status": "Enabled",
+                "filter": {},
+                "expiration": {"expiredObjectDeleteMarker": True},
             },
             {
                 "id": "abort-incomplete-multipart-uploads",
@@ -694,6 +714,7 @@ def test_table_keys_and_settings(deploy: Deploy, stack: str, protected: bool) ->
         "hashKey": "user_id",
         "rangeKey": "event_time",
         "attributes": [{"name": "user_id", "type": "S"}, {"name": "event_time", "type": "S"}],
+        "ttl": {"attributeName": "expires_at", "enabled": True},
         "pointInTimeRecovery": {"enabled": True},
         "serverSideEncryption": {"enabled": True},
         "deletionProtectionEnabled": protected,

@@ -50,6 +50,7 @@ def workflow_args(handlers_dir: Path, **overrides: Any) -> WorkflowArgs:
         "kms_key_arn": "arn:aws:kms:us-east-1:123456789012:key/k",
         "table_name": "app-test-events",
         "table_arn": "arn:aws:dynamodb:us-east-1:123456789012:table/app-test-events",
+        "item_retention_days": 30,
     }
     return WorkflowArgs(**(values | overrides))
 

@@ -79,6 +79,7 @@ def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LATE_EVENT_THRESHOLD_HOURS", "72")
     monkeypatch.setenv("OLDEST_EVENT_TIME", "2000-01-01T00:00:00Z")
     monkeypatch.setenv("TABLE_NAME", TABLE)
+    monkeypatch.setenv("ITEM_RETENTION_DAYS", "30")
     sandbox.reset("handlers")  # the Powertools settings of a sandbox with this environment
 
 

@@ -57,6 +57,9 @@ class WorkflowArgs:
     table_name: pulumi.Input[str]
     table_arn: pulumi.Input[str]
     item_retention_days: ItemRetentionDays
+    suppression_table_name: pulumi.Input[str]
+    suppression_table_arn: pulumi.Input[str]
+    salt_secret_arn: pulumi.Input[str]
     log_level: WorkflowLogLevel = "ERROR"
 
     def __post_init__(self) -> None:
@@ -135,6 +138,8 @@ class Workflow(pulumi.ComponentResource):
                 bucket_arn=args.raw_bucket_arn,
                 kms_key_arn=args.kms_key_arn,
                 log_group_arn=log_groups["ingest"].arn,
+                suppression_table_arn=args.suppression_table_arn,
+                salt_secret_arn=args.salt_secret_arn,
             ).apply(lambda v: policies.ingest_policy(**v)),
             "process": pulumi.Output.all(
                 bucket_arn=args.raw_bucket_arn,
@@ -167,6 +172,8 @@ class Workflow(pulumi.ComponentResource):
                 "RAW_BUCKET": args.raw_bucket_name,
                 "MAX_BATCH_EVENTS": str(args.max_batch_events),
                 "OLDEST_EVENT_TIME": format_time(args.oldest_event_time),
+                "SUPPRESSION_TABLE": args.suppression_table_name,
+                "SUPPRESSION_SALT_SECRET_ARN": args.salt_secret_arn,
             },
             "process": {
                 "RAW_BUCKET": args.raw_bucket_name,

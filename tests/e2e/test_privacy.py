@@ -288,3 +288,21 @@ def _no_leftover_progress(loaded: Loaded) -> Iterator[None]:
         Bucket=loaded.dev.outputs["raw_bucket_name"], Prefix="erasure/progress/"
     )
     assert listing.get("KeyCount", 0) == 0
+
+
+def test_retention_is_deployed(loaded: Loaded) -> None:
+    dev = loaded.dev
+    ttl = dev.client("dynamodb").describe_time_to_live(TableName=dev.outputs["table_name"])
+    assert ttl["TimeToLiveDescription"] == {
+        "TimeToLiveStatus": "ENABLED",
+        "AttributeName": "expires_at",
+    }
+    rules = dev.client("s3").get_bucket_lifecycle_configuration(
+        Bucket=dev.outputs["raw_bucket_name"]
+    )["Rules"]
+    expiring = {r["ID"]: r["Expiration"] for r in rules if "Expiration" in r}
+    assert expiring["expire-raw-objects"] == {"Days": 30}
+    assert expiring["expire-rejected-objects"] == {"Days": 14}
+    stored = items(dev, B)[0]
+    received = datetime.fromisoformat(stored["received_at"]["S"].replace("Z", "+00:00"))
+    assert int(stored["expires_at"]["N"]) == int(received.timestamp()) + 30 * 86_400

@@ -12,6 +12,7 @@ from components.entry_buffer import BufferTarget, EntryBuffer, EntryBufferArgs
 from components.event_entry import EventEntry, EventEntryArgs
 from components.http_api import HttpApi, HttpApiArgs
 from components.monitoring import BufferMonitoring, Monitoring, MonitoringArgs
+from components.privacy import Privacy, PrivacyArgs
 from components.processed_storage import ProcessedStorage, ProcessedStorageArgs
 from components.raw_storage import RawStorage, RawStorageArgs
 from components.workflow import Workflow, WorkflowArgs
@@ -29,11 +30,24 @@ raw = RawStorage(
         kms_key_deletion_window_days=settings.kms_key_deletion_window_days,
         force_destroy=settings.force_destroy_bucket,
         noncurrent_version_expiration_days=settings.noncurrent_version_expiration_days,
+        raw_retention_days=settings.retention.raw_days,
+        rejected_retention_days=settings.retention.rejected_days,
     ),
 )
 processed = ProcessedStorage(
     "processed-storage",
     ProcessedStorageArgs(name_prefix=name_prefix, deletion_protection=settings.deletion_protection),
+)
+privacy = Privacy(
+    "privacy",
+    PrivacyArgs(
+        name_prefix=name_prefix,
+        kms_key_arn=raw.kms_key_arn,
+        raw_bucket_arn=raw.bucket_arn,
+        table_arn=processed.table_arn,
+        deletion_protection=settings.deletion_protection,
+        force_destroy=settings.force_destroy_bucket,
+    ),
 )
 workflow = Workflow(
     "workflow",
@@ -55,6 +69,10 @@ workflow = Workflow(
         kms_key_arn=raw.kms_key_arn,
         table_name=processed.table_name,
         table_arn=processed.table_arn,
+        item_retention_days=settings.retention.item_days,
+        suppression_table_name=privacy.suppression_table_name,
+        suppression_table_arn=privacy.suppression_table_arn,
+        salt_secret_arn=privacy.salt_secret_arn,
     ),
 )
 pulumi.export("raw_bucket_name", raw.bucket_name)
@@ -73,6 +91,10 @@ pulumi.export("function_names", workflow.function_names)
 pulumi.export("log_group_names", workflow.log_group_names)
 pulumi.export("region", settings.region)
 pulumi.export("max_batch_events", settings.max_batch_events)  # `ops send` splits batches by it
+# Erasure and suppression (`ops forget`): attach the policy to the operators who erase users.
+pulumi.export("suppression_table_name", privacy.suppression_table_name)
+pulumi.export("suppression_salt_secret_arn", privacy.salt_secret_arn)
+pulumi.export("operator_erasure_policy_arn", privacy.operator_erasure_policy_arn)
 
 # Optional per stack (PipelineSettings): analytics, the HTTP API, the EventBridge entry.
 if settings.analytics is not None:

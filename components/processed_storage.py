@@ -1,4 +1,7 @@
-"""ProcessedStorage: the curated event table (DynamoDB, PK user_id, SK event_time)."""
+"""ProcessedStorage: the curated event table (DynamoDB, PK user_id, SK event_time).
+
+Items expire by TTL on `expires_at` (epoch seconds, set by Write: handlers.retention).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +10,8 @@ from typing import Final
 
 import pulumi
 import pulumi_aws as aws
+
+from handlers.retention import EXPIRY_ATTRIBUTE
 
 TYPE: Final = "activity-pipeline:processed_storage:ProcessedStorage"
 
@@ -46,6 +51,9 @@ class ProcessedStorage(pulumi.ComponentResource):
                 # "<YYYY-MM-DDTHH:MM:SS.sssZ>#<event_id>": time-ordered, unique per event.
                 {"name": "event_time", "type": "S"},
             ],
+            # DynamoDB deletes an item some time after its expires_at has passed (typically within
+            # days, not at the second: DynamoDB developer guide, "Using time to live (TTL)").
+            ttl={"attribute_name": EXPIRY_ATTRIBUTE, "enabled": True},
             point_in_time_recovery={"enabled": True},
             # Encrypted with the AWS-managed aws/dynamodb key, whose key policy lets account
             # principals use it through DynamoDB: the Write role needs no KMS statement.

@@ -1,4 +1,10 @@
-"""RawStorage: the immutable raw copy of every batch (S3, SSE-KMS with a key per stack)."""
+"""RawStorage: the immutable raw copy of every batch (S3, SSE-KMS with a key per stack).
+
+Retention by lifecycle: the current versions under `ingest/` and `rejected/` expire after their
+stack settings' days (a versioned bucket turns each into a noncurrent version behind a delete
+marker), noncurrent versions are deleted after `noncurrentVersionExpirationDays`, and a delete
+marker left with no version behind it is removed.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +16,12 @@ import pulumi_aws as aws
 
 from components import building_blocks
 from components.builders import arns
-from components.builders.settings import KeyDeletionWindowDays, NoncurrentVersionDays
+from components.builders.settings import (
+    KeyDeletionWindowDays,
+    NoncurrentVersionDays,
+    ObjectRetentionDays,
+)
+from handlers.keys import RAW_PREFIX, REJECTED_PREFIX
 
 TYPE: Final = "activity-pipeline:raw_storage:RawStorage"
 
@@ -21,6 +32,8 @@ class RawStorageArgs:
     kms_key_deletion_window_days: KeyDeletionWindowDays
     force_destroy: bool
     noncurrent_version_expiration_days: NoncurrentVersionDays
+    raw_retention_days: ObjectRetentionDays
+    rejected_retention_days: ObjectRetentionDays
     abort_incomplete_multipart_upload_days: int = 7
 
     def __post_init__(self) -> None:
@@ -75,12 +88,33 @@ class RawStorage(pulumi.ComponentResource):
             bucket=bucket.id,
             rules=[
                 {
+                    "id": "expire-raw-objects",
+                    "status": "Enabled",
+                    "filter": {"prefix": RAW_PREFIX},
+                    "expiration": {"days": args.raw_retention_days},
+                },
+                {
+                    "id": "expire-rejected-objects",
+                    "status": "Enabled",
+                    "filter": {"prefix": REJECTED_PREFIX},
+                    "expiration": {"days": args.rejected_retention_days},
+                },
+                {
                     "id": "expire-noncurrent-versions",
                     "status": "Enabled",
                     "filter": {},
                     "noncurrent_version_expiration": {
                         "noncurrent_days": args.noncurrent_version_expiration_days
                     },
+                },
+                {
+                    # Not in the rules above: "ExpiredObjectDeleteMarker ... cannot be specified
+                    # with Days or Date in a Lifecycle Expiration Policy" (S3 API reference,
+                    # LifecycleExpiration).
+                    "id": "remove-expired-delete-markers",
+                    "status": "Enabled",
+                    "filter": {},
+                    "expiration": {"expired_object_delete_marker": True},
                 },
                 {
                     "id": "abort-incomplete-multipart-uploads",

@@ -22,6 +22,7 @@ from components.builders.definition import build_definition, build_recovery_defi
 from components.builders.settings import (
     Architecture,
     BatchEvents,
+    ItemRetentionDays,
     LateEventHours,
     MemoryMb,
     RetentionDays,
@@ -55,6 +56,10 @@ class WorkflowArgs:
     kms_key_arn: pulumi.Input[str]
     table_name: pulumi.Input[str]
     table_arn: pulumi.Input[str]
+    item_retention_days: ItemRetentionDays
+    suppression_table_name: pulumi.Input[str]
+    suppression_table_arn: pulumi.Input[str]
+    salt_secret_arn: pulumi.Input[str]
     log_level: WorkflowLogLevel = "ERROR"
 
     def __post_init__(self) -> None:
@@ -133,6 +138,8 @@ class Workflow(pulumi.ComponentResource):
                 bucket_arn=args.raw_bucket_arn,
                 kms_key_arn=args.kms_key_arn,
                 log_group_arn=log_groups["ingest"].arn,
+                suppression_table_arn=args.suppression_table_arn,
+                salt_secret_arn=args.salt_secret_arn,
             ).apply(lambda v: policies.ingest_policy(**v)),
             "process": pulumi.Output.all(
                 bucket_arn=args.raw_bucket_arn,
@@ -165,13 +172,19 @@ class Workflow(pulumi.ComponentResource):
                 "RAW_BUCKET": args.raw_bucket_name,
                 "MAX_BATCH_EVENTS": str(args.max_batch_events),
                 "OLDEST_EVENT_TIME": format_time(args.oldest_event_time),
+                "SUPPRESSION_TABLE": args.suppression_table_name,
+                "SUPPRESSION_SALT_SECRET_ARN": args.salt_secret_arn,
             },
             "process": {
                 "RAW_BUCKET": args.raw_bucket_name,
                 "LATE_EVENT_THRESHOLD_HOURS": str(args.late_event_threshold_hours),
                 "OLDEST_EVENT_TIME": format_time(args.oldest_event_time),
             },
-            "write": {"TABLE_NAME": args.table_name, "RAW_BUCKET": args.raw_bucket_name},
+            "write": {
+                "TABLE_NAME": args.table_name,
+                "RAW_BUCKET": args.raw_bucket_name,
+                "ITEM_RETENTION_DAYS": str(args.item_retention_days),
+            },
         }
         functions = {
             fn: aws.lambda_.Function(

@@ -1,7 +1,9 @@
 """Ingest: check the execution input (its JSON text), store the batch once as NDJSON under ingest/.
 
-Every raw line is the exact text of a received event (handlers.envelope); only the envelope and
-the sizes are checked here, never the events' content (Process does that).
+Every raw line is the exact text of a received event (handlers.envelope) — except the event of a
+suppressed user, stored as a content-free marker (handlers.suppression: the user ids the lines
+name are looked up on the suppression list by their salted hashes). Only the envelope and the
+sizes are checked here, never the events' content (Process does that).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from urllib.parse import quote
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from handlers import keys, storage
+from handlers import keys, storage, suppression, suppression_list
 from handlers.admission import read_lines
 from handlers.aws import env, env_int, env_time
 from handlers.envelope import check_payload_size, payload_base, received_lines
@@ -34,15 +36,32 @@ def step_payload(event: Any) -> tuple[str, str]:
     return event["input"], execution_id
 
 
+def suppressed_lines(lines: list[str], table: str, secret_arn: str) -> tuple[list[str], int, int]:
+    """(the lines, a suppressed user's as markers; how many; the BatchGetItem requests made).
+    No request at all for lines that name no user id."""
+    names = [suppression.user_ids(line) for line in lines]
+    users = set().union(*names)
+    if not users:
+        return lines, 0, 0
+    salt = suppression_list.salt(secret_arn)
+    hashes = {user: suppression.user_hash(salt, user) for user in users}
+    lookup = suppression_list.suppressed(table, hashes.values())
+    marked, count = suppression.suppress(lines, names, hashes, lookup.suppressed)
+    return marked, count, lookup.requests
+
+
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     require_settings()
     bucket, max_events = env("RAW_BUCKET"), env_int("MAX_BATCH_EVENTS", minimum=1)
     oldest = env_time("OLDEST_EVENT_TIME")
+    suppression_table, salt_arn = env("SUPPRESSION_TABLE"), env("SUPPRESSION_SALT_SECRET_ARN")
     text, execution_id = step_payload(event)
     bind(execution_id=execution_id)
-    lines = received_lines(text, max_events)
+    lines, suppressed, lookups = suppressed_lines(
+        received_lines(text, max_events), suppression_table, salt_arn
+    )
     body = ("\n".join(lines) + "\n").encode("utf-8")
     batch_id = keys.raw_batch_id(body)
     bind(batch_id=batch_id)
@@ -58,6 +77,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     }
     duplicate = storage.put_raw(bucket, raw_key, body, metadata)
     count("EventsReceived", len(lines))
+    count("EventsSuppressed", suppressed)
     logger.info(
         "batch ingested",
         extra={
@@ -65,6 +85,8 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
             "event_count": len(lines),
             "duplicate": duplicate,
             "estimated_payload_bytes": estimate,
+            "suppressed": suppressed,
+            "suppression_lookups": lookups,
         },
     )
     return {

@@ -7,6 +7,8 @@ numbers with a fraction or exponent), so curation, content hashes and derived ev
 they were for every event. A line that holds no event is refused here (LineRejected), first
 failure first:
 
+- `suppressed_user` / `erased_user`: a marker (handlers.suppression) Ingest wrote for a suppressed
+  user's event, or `ops forget` for an erased one — rejected with no content;
 - `not_json`: the line does not parse, or it is a JSON string (a text received that is no event);
 - `schema_violation` (maxDepth): the line, or the text a string line holds, nests deeper than
   MAX_INPUT_DEPTH; it is not parsed at all (no RecursionError, whatever the text);
@@ -32,14 +34,22 @@ from handlers.jsontext import JsonTextError, read, too_deep
 from handlers.limits import MAX_EVENT_BYTES, MAX_INPUT_DEPTH
 from handlers.reasons import (
     DUPLICATE_KEY,
+    ERASED_USER,
     EVENT_TOO_LARGE,
     INVALID_ENVELOPE,
     NOT_JSON,
     SCHEMA_VIOLATION,
+    SUPPRESSED_USER,
 )
 from handlers.schema import clip_detail
+from handlers.suppression import MARKERS, marker_reason
 
 TOO_DEEP_DETAIL = f"data: nested deeper than {MAX_INPUT_DEPTH} levels, not read (rule: maxDepth)"
+MARKER_DETAILS = {
+    SUPPRESSED_USER: "the event of a suppressed user: stored as a marker, without its content",
+    ERASED_USER: "erased on request (ops forget): the event is no longer stored",
+}
+_MARKER_STARTS = tuple(f'{{"{reason}":' for reason in MARKERS)
 
 
 class LineRejected(Exception):
@@ -108,8 +118,27 @@ def _event_id(value: Any, huge: bool, line: str) -> str:
     return text_id(line) if huge else short_hash(value)
 
 
+def _marker(line: str) -> LineRejected | None:
+    """A marker line (handlers.suppression) as its rejection: no content, the marker's id."""
+    if not line.startswith(_MARKER_STARTS):
+        return None
+    try:
+        value = json.loads(line)
+    except ValueError:
+        return None
+    reason = marker_reason(value)
+    if reason is None:
+        return None
+    given = value[reason]
+    ident = given if isinstance(given, str) and given else text_id(line)
+    return LineRejected(reason, MARKER_DETAILS[reason], ident, None)
+
+
 def read_line(line: str) -> Any:
     """The event a raw line holds (json.loads' values), or LineRejected."""
+    marker = _marker(line)
+    if marker is not None:
+        raise marker
     if line.startswith("\ufeff"):  # what json.loads refuses before decoding
         detail = "line does not parse as JSON: Unexpected UTF-8 BOM (decode using utf-8-sig)"
         raise LineRejected(NOT_JSON, detail, text_id(line), line)

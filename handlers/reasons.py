@@ -14,8 +14,14 @@ INVALID_ACTION: Final = "invalid_action"
 FUTURE_EVENT_TIME: Final = "future_event_time"
 EVENT_TOO_OLD: Final = "event_too_old"
 CONFLICTING_DUPLICATE: Final = "conflicting_duplicate"
+# Raw lines that hold no event any more (handlers.suppression): a suppressed user's event, stored
+# by Ingest as a content-free marker; a line `ops forget` erased.
+SUPPRESSED_USER: Final = "suppressed_user"
+ERASED_USER: Final = "erased_user"
 # Every reason; docs/architecture.md gives the order they are checked in.
 REASONS: Final = (
+    SUPPRESSED_USER,
+    ERASED_USER,
     NOT_JSON,
     DUPLICATE_KEY,
     INVALID_ENVELOPE,

@@ -1,7 +1,8 @@
 """Write: curated items to DynamoDB, first write wins (handlers.table); conflicts kept, with reason.
 
 Each stored item is a payload item (its per-event attributes) with the payload's `lineage` (the
-batch-level attributes Process returns once) merged in. An item whose key holds the same content
+batch-level attributes Process returns once) and its TTL `expires_at` (handlers.retention)
+merged in. An item whose key holds the same content
 already is `already_present` and changes nothing; one whose key holds other content is rejected
 `conflicting_duplicate`: its record goes to `rejected/<partition>/<batch_id>.conflicts.json`
 (NDJSON, the shape of Process's rejected records) and its summary to Write's output, and the
@@ -17,8 +18,8 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from handlers import keys, storage, table
-from handlers.aws import env
+from handlers import keys, retention, storage, table
+from handlers.aws import env, env_int
 from handlers.canonical import to_ndjson
 from handlers.curate import Rejection
 from handlers.envelope import LINEAGE_ATTRIBUTES
@@ -100,10 +101,13 @@ def conflict_rejection(conflict: table.Conflict) -> Rejection:
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     require_settings()
     table_name, bucket = env("TABLE_NAME"), env("RAW_BUCKET")
+    retention_days = env_int("ITEM_RETENTION_DAYS", minimum=1)
     items, lineage = step_payload(event)
     again = redelivery(event)
     bind(execution_id=event.get("execution_id"), batch_id=event["batch_id"])
-    result = table.write_items(table_name, items, lineage=lineage)
+    expiry = retention.expires_at(lineage["received_at"], retention_days)
+    stored = {**lineage, retention.EXPIRY_ATTRIBUTE: expiry}  # merged into every stored item
+    result = table.write_items(table_name, items, lineage=stored)
     conflicts = [conflict_rejection(conflict) for conflict in result.conflicts]
     conflicts_key = None
     if conflicts:

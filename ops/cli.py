@@ -7,7 +7,7 @@ import sys
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from ops import dlq, query, redrive, replay, send, status, sweep
+from ops import dlq, forget, query, redrive, replay, send, status, sweep
 from ops.commands import Command, CommandError
 from ops.executions import client_error
 from ops.target import add_target_arguments, target_from_args
@@ -20,6 +20,7 @@ COMMANDS: tuple[Command, ...] = (
     replay.COMMAND,
     redrive.COMMAND,
     sweep.COMMAND,
+    forget.COMMAND,
 )
 DESCRIPTION = """\
 Operate a deployed activity-pipeline stack: on AWS, or in the emulator `python

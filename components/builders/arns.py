@@ -34,6 +34,11 @@ def rejected_prefix_arn(bucket_arn: str) -> str:
     return f"{bucket_arn}/rejected/*"
 
 
+def erasure_prefix_arn(bucket_arn: str) -> str:
+    """Erasure receipts and progress records (operators only)."""
+    return f"{bucket_arn}/erasure/*"
+
+
 def glue_catalog_arn(*, partition: str, region: str, account_id: str) -> str:
     return f"arn:{partition}:glue:{region}:{account_id}:catalog"
 

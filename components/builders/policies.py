@@ -6,6 +6,8 @@ exact ARN or an exact ARN plus a fixed suffix; the one exception (Step Functions
 named where it is built. In a key policy `"Resource": "*"` means the key itself.
 
 - the functions' roles (Ingest, Process, Write) and the two state machines' roles;
+- the operator erasure policy (`ops forget`): attach it to the operators who erase users — the
+  raw and rejected layers with their versions, the erasure receipts, the two tables, the salt;
 - the buckets' TLS-only policy and the alarm topic's key policy;
 - the entry points: the HTTP API's and the EventBridge rule's role (start exactly the main state
   machine) and the entry DLQ's resource policy (only EventBridge, only for the one rule);
@@ -22,7 +24,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Final
 
-from components.builders.arns import ingest_prefix_arn, rejected_prefix_arn, require_arn
+from components.builders.arns import (
+    erasure_prefix_arn,
+    ingest_prefix_arn,
+    rejected_prefix_arn,
+    require_arn,
+)
 
 PolicyDocument = dict[str, Any]
 Statement = dict[str, Any]
@@ -85,9 +92,22 @@ def own_log_group_statement(log_group_arn: str) -> Statement:
     }
 
 
-def ingest_policy(*, bucket_arn: str, kms_key_arn: str, log_group_arn: str) -> PolicyDocument:
+def ingest_policy(
+    *,
+    bucket_arn: str,
+    kms_key_arn: str,
+    log_group_arn: str,
+    suppression_table_arn: str,
+    salt_secret_arn: str,
+) -> PolicyDocument:
+    """Conditional creates of raw objects; reads of exactly the suppression list and its salt (a
+    suppressed user's events are stored as content-free markers)."""
     require_arn(bucket_arn, "bucket_arn", service="s3")
     require_arn(kms_key_arn, "kms_key_arn", service="kms", resource="key/")
+    require_arn(
+        suppression_table_arn, "suppression_table_arn", service="dynamodb", resource="table/"
+    )
+    require_arn(salt_secret_arn, "salt_secret_arn", service="secretsmanager", resource="secret:")
     return document(
         {
             # Conditional creates only (If-None-Match: *): a stored raw object is never replaced.
@@ -102,6 +122,27 @@ def ingest_policy(*, bucket_arn: str, kms_key_arn: str, log_group_arn: str) -> P
             "Sid": "EncryptWithBucketKey",
             "Effect": "Allow",
             "Action": ["kms:GenerateDataKey"],
+            "Resource": [kms_key_arn],
+        },
+        {
+            "Sid": "LookUpSuppressedUsers",
+            "Effect": "Allow",
+            "Action": ["dynamodb:BatchGetItem"],
+            "Resource": [suppression_table_arn],
+        },
+        {
+            # GetSecretValue of a secret encrypted with a customer managed key needs the
+            # caller's kms:Decrypt on it (Secrets Manager user guide, "Secret encryption and
+            # decryption in AWS Secrets Manager").
+            "Sid": "ReadSuppressionSalt",
+            "Effect": "Allow",
+            "Action": ["secretsmanager:GetSecretValue"],
+            "Resource": [salt_secret_arn],
+        },
+        {
+            "Sid": "DecryptSuppressionSalt",
+            "Effect": "Allow",
+            "Action": ["kms:Decrypt"],
             "Resource": [kms_key_arn],
         },
         own_log_group_statement(log_group_arn),
@@ -162,6 +203,80 @@ def write_policy(
             "Resource": [kms_key_arn],
         },
         own_log_group_statement(log_group_arn),
+    )
+
+
+def operator_erasure_policy(
+    *,
+    bucket_arn: str,
+    kms_key_arn: str,
+    table_arn: str,
+    suppression_table_arn: str,
+    salt_secret_arn: str,
+) -> PolicyDocument:
+    """What `ops forget` needs, on exact ARNs: find and rewrite the raw and rejected objects
+    holding a user's events, read and delete every version of them, keep receipts and progress
+    records under `erasure/` (which nothing else may read), delete the user's items, add the
+    user's salted hash to the suppression list. The functions' roles hold none of it."""
+    require_arn(bucket_arn, "bucket_arn", service="s3")
+    require_arn(kms_key_arn, "kms_key_arn", service="kms", resource="key/")
+    require_arn(table_arn, "table_arn", service="dynamodb", resource="table/")
+    require_arn(
+        suppression_table_arn, "suppression_table_arn", service="dynamodb", resource="table/"
+    )
+    require_arn(salt_secret_arn, "salt_secret_arn", service="secretsmanager", resource="secret:")
+    layers = [ingest_prefix_arn(bucket_arn), rejected_prefix_arn(bucket_arn)]
+    return document(
+        {
+            "Sid": "ListLayersAndVersions",
+            "Effect": "Allow",
+            "Action": ["s3:ListBucket", "s3:ListBucketVersions"],
+            "Resource": [bucket_arn],
+            "Condition": {"StringLike": {"s3:prefix": ["ingest/*", "rejected/*", "erasure/*"]}},
+        },
+        {
+            # GetObjectVersion/DeleteObjectVersion: the actions S3 authorizes a request naming a
+            # versionId with (Service Authorization Reference, Amazon S3).
+            "Sid": "RewriteLayerObjectsAndDeleteTheirVersions",
+            "Effect": "Allow",
+            "Action": [
+                "s3:GetObject",
+                "s3:GetObjectVersion",
+                "s3:PutObject",
+                "s3:DeleteObjectVersion",
+            ],
+            "Resource": layers,
+        },
+        {
+            "Sid": "KeepErasureReceipts",
+            "Effect": "Allow",
+            "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+            "Resource": [erasure_prefix_arn(bucket_arn)],
+        },
+        {
+            "Sid": "UseBucketKey",
+            "Effect": "Allow",
+            "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+            "Resource": [kms_key_arn],
+        },
+        {
+            "Sid": "DeleteUsersItems",
+            "Effect": "Allow",
+            "Action": ["dynamodb:Query", "dynamodb:BatchWriteItem"],
+            "Resource": [table_arn],
+        },
+        {
+            "Sid": "SuppressUsers",
+            "Effect": "Allow",
+            "Action": ["dynamodb:PutItem"],
+            "Resource": [suppression_table_arn],
+        },
+        {
+            "Sid": "ReadSuppressionSalt",
+            "Effect": "Allow",
+            "Action": ["secretsmanager:GetSecretValue"],
+            "Resource": [salt_secret_arn],
+        },
     )
 
 

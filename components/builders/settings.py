@@ -66,6 +66,8 @@ BufferBatchSize = NewType("BufferBatchSize", int)  # 1..10,000 (SQS event-source
 BatchingWindowSeconds = NewType("BatchingWindowSeconds", int)  # 0..300, >= 1 above 10 messages
 MaxReceives = NewType("MaxReceives", int)  # 1..1,000 (SQS maxReceiveCount)
 BufferRetentionDays = NewType("BufferRetentionDays", int)  # 1..7
+ObjectRetentionDays = NewType("ObjectRetentionDays", int)  # 1..36,500 (S3 lifecycle expiration)
+ItemRetentionDays = NewType("ItemRetentionDays", int)  # 1..36,500 (DynamoDB TTL)
 
 # Values CloudWatch Logs accepts for retentionInDays.
 LOG_RETENTION_DAYS: Final = frozenset(
@@ -90,6 +92,10 @@ REQUIRED_KEYS: Final = (
     "lateEventThresholdHours",
     "oldestEventTime",
 )
+# Retention (required: every stack decides how long it keeps personal data): the raw layer
+# (`ingest/`) and the rejected layer (`rejected/`) expire by S3 lifecycle, the table's items by
+# DynamoDB TTL, each counted in days from when the pipeline received the event.
+RETENTION_KEYS: Final = ("rawRetentionDays", "rejectedRetentionDays", "itemRetentionDays")
 # Analytics (Glue, Athena) is optional: the component exists only when analyticsEnabled is true.
 ANALYTICS_KEYS: Final = ("analyticsEnabled", "athenaResultsExpirationDays")
 ATHENA_RESULTS_EXPIRATION_DAYS_DEFAULT: Final = ResultsExpirationDays(30)
@@ -124,7 +130,9 @@ BUFFER_KEYS: Final = (
     "bufferMaxReceives",
     "bufferRetentionDays",
 )
-CONFIG_KEYS: Final = REQUIRED_KEYS + OPTIONAL_KEYS + ENTRY_KEYS + WEB_KEYS + BUFFER_KEYS
+CONFIG_KEYS: Final = (
+    REQUIRED_KEYS + RETENTION_KEYS + OPTIONAL_KEYS + ENTRY_KEYS + WEB_KEYS + BUFFER_KEYS
+)
 CORS_DEFAULT_METHODS: Final[tuple[CorsMethod, ...]] = ("POST",)
 CORS_DEFAULT_HEADERS: Final = (HeaderName("content-type"),)
 CORS_DEFAULT_MAX_AGE: Final = CorsMaxAge(7200)
@@ -163,6 +171,7 @@ class PipelineSettings:
     max_batch_events: BatchEvents
     late_event_threshold_hours: LateEventHours
     oldest_event_time: datetime  # aware, >= 1970; events before it are rejected event_too_old
+    retention: RetentionSettings
     alarm_email: EmailAddress | None = None
     analytics: AnalyticsSettings | None = None  # analytics (Glue, Athena); None when disabled
     entry: EntrySettings | None = None  # entry points (HTTP API, EventBridge)
@@ -208,6 +217,7 @@ class PipelineSettings:
                 _int(raw, "lateEventThresholdHours", 1, 24 * 366)
             ),
             oldest_event_time=_time(raw, "oldestEventTime"),
+            retention=RetentionSettings.from_raw(raw),
             alarm_email=_email(raw, "alarmEmail"),
             analytics=AnalyticsSettings.from_raw(raw),
             entry=EntrySettings.from_raw(raw),
@@ -223,6 +233,33 @@ class PipelineSettings:
             if key.startswith(prefix)
         }
         return cls.from_config(values, region=config.get("aws:region"))
+
+
+@dataclass(frozen=True, slots=True)
+class RetentionSettings:
+    """How long the stack keeps what it stores, in days after the pipeline received the event: raw
+    objects and rejected objects (S3 lifecycle expiration of the current version; the noncurrent
+    ones follow after noncurrentVersionExpirationDays), and items (DynamoDB TTL)."""
+
+    raw_days: ObjectRetentionDays
+    rejected_days: ObjectRetentionDays
+    item_days: ItemRetentionDays
+
+    @classmethod
+    def from_raw(cls, raw: Mapping[str, str]) -> RetentionSettings:
+        raw_days = _int(raw, "rawRetentionDays", 1, 36_500)
+        rejected_days = _int(raw, "rejectedRetentionDays", 1, 36_500)
+        if rejected_days > raw_days:
+            raise ValueError(
+                f"config {PROJECT}:rejectedRetentionDays ({rejected_days}) must not exceed "
+                f"{PROJECT}:rawRetentionDays ({raw_days}): a rejected record holds the event as "
+                "received, which the raw layer would no longer hold"
+            )
+        return cls(
+            raw_days=ObjectRetentionDays(raw_days),
+            rejected_days=ObjectRetentionDays(rejected_days),
+            item_days=ItemRetentionDays(_int(raw, "itemRetentionDays", 1, 36_500)),
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pulumi
+from pulumi.runtime import rpc
 
 from harness.deploy import registry, rules
 from harness.emulator import Emulator
@@ -43,12 +44,15 @@ class ResourceRecord:
 
 
 def integral_numbers(value: Any) -> Any:
-    """Mocks deliver every number as a float (protobuf Struct); AWS APIs want integers."""
+    """Mocks deliver every number as a float (protobuf Struct), AWS APIs want integers; and a
+    secret input (``pulumi.Output.secret``) as Pulumi's secret wrapper, the API its value."""
     if isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(value, list):
         return [integral_numbers(v) for v in value]
     if isinstance(value, dict):
+        if value.get(rpc._special_sig_key) == rpc._special_secret_sig:
+            return integral_numbers(value["value"])
         return {k: integral_numbers(v) for k, v in value.items()}
     return value
 
@@ -98,6 +102,15 @@ class EmulatorMocks(pulumi.runtime.Mocks):
                 "id": emu.region,
                 "description": "US East (N. Virginia)",
                 "endpoint": f"ec2.{emu.region}.amazonaws.com",
+            },
+            # the salt of the suppression list, drawn by the emulator as Secrets Manager would
+            "aws:secretsmanager/getRandomPassword:getRandomPassword": lambda: {
+                "randomPassword": emu.client("secretsmanager").get_random_password(
+                    PasswordLength=int(args.args["passwordLength"]),
+                    ExcludePunctuation=bool(args.args.get("excludePunctuation", False)),
+                    IncludeSpace=bool(args.args.get("includeSpace", False)),
+                )["RandomPassword"],
+                "id": emu.region,
             },
             "aws:index/getPartition:getPartition": lambda: {
                 "partition": "aws",

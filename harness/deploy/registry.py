@@ -26,6 +26,8 @@ CREATORS: dict[str, Creator] = {
     "aws:dynamodb/table:Table": storage.dynamodb_table,
     "aws:sqs/queue:Queue": storage.sqs_queue,
     "aws:sqs/queuePolicy:QueuePolicy": storage.queue_policy,
+    "aws:secretsmanager/secret:Secret": storage.secret,
+    "aws:secretsmanager/secretVersion:SecretVersion": storage.secret_version,
     # IAM
     "aws:iam/role:Role": iam.iam_role,
     "aws:iam/rolePolicy:RolePolicy": iam.iam_role_policy,

@@ -161,6 +161,16 @@ RULES: dict[str, tuple[NameRule, ...]] = {
             autonamed=True,
         ),
     ),
+    "aws:secretsmanager/secret:Secret": (
+        NameRule(
+            "name",
+            512,
+            r"[A-Za-z0-9/_+=.@-]+",
+            "letters, digits and /_+=.@-",
+            "Secrets Manager API reference, CreateSecret Name",
+            autonamed=True,
+        ),
+    ),
     "aws:sns/topic:Topic": (
         NameRule(
             "name",
@@ -312,6 +322,7 @@ NAMELESS = frozenset(
         "aws:cloudwatch/eventTarget:EventTarget",
         "aws:sqs/queuePolicy:QueuePolicy",
         "aws:lambda/eventSourceMapping:EventSourceMapping",
+        "aws:secretsmanager/secretVersion:SecretVersion",
     }
 )
 

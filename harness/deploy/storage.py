@@ -1,4 +1,5 @@
-"""Resource creators for storage and queues: KMS, S3 and its bucket settings, DynamoDB, SQS."""
+"""Resource creators for storage and queues: KMS, S3 and its bucket settings, DynamoDB, SQS,
+Secrets Manager."""
 
 from __future__ import annotations
 
@@ -121,6 +122,12 @@ def dynamodb_table(emu: Any, name: str, inputs: dict[str, Any]) -> tuple[str, St
             "WriteCapacityUnits": inputs.get("writeCapacity", 1),
         }
     description = ddb.create_table(**kwargs)["TableDescription"]
+    ttl = inputs.get("ttl") or {}
+    if ttl.get("enabled"):
+        ddb.update_time_to_live(
+            TableName=table,
+            TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl["attributeName"]},
+        )
     if (inputs.get("pointInTimeRecovery") or {}).get("enabled"):
         ddb.update_continuous_backups(
             TableName=table,
@@ -168,3 +175,23 @@ def queue_policy(emu: Any, name: str, inputs: dict[str, Any]) -> tuple[str, Stat
         QueueUrl=inputs["queueUrl"], Attributes={"Policy": inputs["policy"]}
     )
     return str(inputs["queueUrl"]), dict(inputs)
+
+
+def secret(emu: Any, name: str, inputs: dict[str, Any]) -> tuple[str, State]:
+    secret_name = auto_name(name, inputs, "name", "namePrefix")
+    kwargs: dict[str, Any] = {"Name": secret_name, "Description": inputs.get("description", "")}
+    if inputs.get("kmsKeyId"):
+        kwargs["KmsKeyId"] = inputs["kmsKeyId"]
+    arn = emu.client("secretsmanager").create_secret(**kwargs)["ARN"]
+    return arn, {**inputs, "name": secret_name, "arn": arn}
+
+
+def secret_version(emu: Any, name: str, inputs: dict[str, Any]) -> tuple[str, State]:
+    version = emu.client("secretsmanager").put_secret_value(
+        SecretId=inputs["secretId"], SecretString=inputs["secretString"]
+    )["VersionId"]
+    return f"{inputs['secretId']}|{version}", {
+        **inputs,
+        "arn": inputs["secretId"],
+        "versionId": version,
+    }

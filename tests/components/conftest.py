@@ -51,6 +51,7 @@ class PipelineMocks(pulumi.runtime.Mocks):
         "aws:index/getCallerIdentity:getCallerIdentity",
         "aws:index/getRegion:getRegion",
         "aws:index/getPartition:getPartition",
+        "aws:secretsmanager/getRandomPassword:getRandomPassword",
     )
 
     def __init__(self, region: str = "us-east-1", account_id: str = ACCOUNT_ID) -> None:
@@ -99,6 +100,9 @@ class PipelineMocks(pulumi.runtime.Mocks):
             "aws:cloudwatch/eventRule:EventRule": self._event_rule,
             "aws:cloudwatch/eventTarget:EventTarget": self._event_target,
             "aws:sqs/queuePolicy:QueuePolicy": self._queue_policy,
+            # privacy (suppression salt)
+            "aws:secretsmanager/secret:Secret": self._secret,
+            "aws:secretsmanager/secretVersion:SecretVersion": self._secret_version,
         }
 
     # pulumi.runtime.Mocks
@@ -146,6 +150,9 @@ class PipelineMocks(pulumi.runtime.Mocks):
                 "reverseDnsPrefix": "com.amazonaws",
                 "id": PARTITION,
             }
+        if args.token == "aws:secretsmanager/getRandomPassword:getRandomPassword":
+            length = int(args.args["passwordLength"])
+            return {"randomPassword": "S" * length, "id": "random"}
         raise NotImplementedError(f"PipelineMocks has no mock for invoke {args.token}")
 
     # lookups for tests
@@ -289,6 +296,15 @@ class PipelineMocks(pulumi.runtime.Mocks):
 
     def _named_query(self, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         return str(uuid.uuid5(uuid.NAMESPACE_URL, name)), {}
+
+    def _secret(self, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        # Secrets Manager appends "-" and six random characters to a secret's name in its ARN
+        arn = self._arn("secretsmanager", f"secret:{inputs['name']}-{_suffix(name, 6)}")
+        return arn, {"arn": arn}
+
+    def _secret_version(self, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        version = str(uuid.UUID(_suffix(name, 32)))
+        return f"{inputs['secretId']}|{version}", {"versionId": version, "arn": inputs["secretId"]}
 
     def _iam_policy(self, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         policy = inputs.get("name") or f"{name}-{_suffix(name)}"

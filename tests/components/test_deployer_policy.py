@@ -31,6 +31,7 @@ SERVICES = {
     "kms": "kms",
     "lambda": "lambda",
     "s3": "s3",
+    "secretsmanager": "secretsmanager",
     "sfn": "states",
     "sns": "sns",
     "sqs": "sqs",
@@ -77,6 +78,9 @@ def _arn(typ: str, name: str, inputs: dict[str, Any]) -> str | None:
         "iam/role": lambda: f"arn:aws:iam::{account}:role/{name}-0a1b2c3",
         "iam/policy": lambda: f"arn:aws:iam::{account}:policy/{named}",
         "kms/alias": lambda: f"arn:aws:kms:{region}:{account}:{named}",
+        "secretsmanager/secret": lambda: (
+            f"arn:aws:secretsmanager:{region}:{account}:secret:{named}-AbC123"
+        ),
     }
     build = arns.get(kind)
     return build() if build else None

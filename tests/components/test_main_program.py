@@ -25,6 +25,7 @@ KEY = "aws:kms/key:Key"
 ALIAS = "aws:kms/alias:Alias"
 BUCKET = "aws:s3/bucket:Bucket"
 TABLE = "aws:dynamodb/table:Table"
+SECRET = "aws:secretsmanager/secret:Secret"
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 ROLE = "aws:iam/role:Role"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
@@ -119,6 +120,12 @@ def test_exports_exactly_the_contract_outputs(dev: ProgramRun) -> None:
         },
         "region": "us-east-1",
         "max_batch_events": 500,
+        # erasure and suppression
+        "suppression_table_name": f"{PREFIX}-suppression",
+        "suppression_salt_secret_arn": arn(dev, SECRET, "privacy-salt"),
+        "operator_erasure_policy_arn": (
+            f"arn:aws:iam::{ACCOUNT_ID}:policy/{PREFIX}-operator-erasure"
+        ),
         # analytics
         "athena_workgroup": PREFIX,
         "glue_database": "activity_pipeline_dev",
@@ -156,6 +163,9 @@ def test_registers_exactly_these_resource_types(dev: ProgramRun) -> None:
         "activity-pipeline:processed_storage:ProcessedStorage": 1,
         "activity-pipeline:workflow:Workflow": 1,
         "activity-pipeline:monitoring:Monitoring": 1,
+        "activity-pipeline:privacy:Privacy": 1,
+        SECRET: 1,  # the suppression salt
+        "aws:secretsmanager/secretVersion:SecretVersion": 1,
         KEY: 3,  # raw bucket, alarm topic, entry buffer
         ALIAS: 3,
         BUCKET: 2,  # + athena results
@@ -165,7 +175,7 @@ def test_registers_exactly_these_resource_types(dev: ProgramRun) -> None:
         "aws:s3/bucketOwnershipControls:BucketOwnershipControls": 2,  # + athena results
         "aws:s3/bucketPolicy:BucketPolicy": 2,  # + athena results
         "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": 2,  # + athena results
-        TABLE: 1,
+        TABLE: 2,  # + suppression list
         LOG_GROUP: 7,  # 4 functions, 2 state machines, HTTP API access logs
         ROLE: 7,  # 4 functions, 2 state machines, API role (the rule sends to SQS: no role)
         ROLE_POLICY: 7,
@@ -182,7 +192,7 @@ def test_registers_exactly_these_resource_types(dev: ProgramRun) -> None:
         "aws:glue/catalogTable:CatalogTable": 2,
         "aws:athena/workgroup:Workgroup": 1,
         "aws:athena/namedQuery:NamedQuery": 4,
-        "aws:iam/policy:Policy": 1,
+        "aws:iam/policy:Policy": 2,  # analyst, operator erasure
         # entry points: HTTP API (IAM auth in dev: no authorizer) and EventBridge, buffered
         "activity-pipeline:entry_buffer:EntryBuffer": 1,
         "aws:lambda/eventSourceMapping:EventSourceMapping": 1,
@@ -201,6 +211,7 @@ def test_registers_exactly_these_resource_types(dev: ProgramRun) -> None:
         "aws:index/getCallerIdentity:getCallerIdentity",
         "aws:index/getRegion:getRegion",
         "aws:index/getPartition:getPartition",
+        "aws:secretsmanager/getRandomPassword:getRandomPassword",  # the salt, stored once
     }
 
 
@@ -236,6 +247,24 @@ def test_ingest_role_policy_is_exactly_the_contract(dev: ProgramRun) -> None:
                 "Sid": "EncryptWithBucketKey",
                 "Effect": "Allow",
                 "Action": ["kms:GenerateDataKey"],
+                "Resource": [arn(dev, KEY, "raw-storage-key")],
+            },
+            {
+                "Sid": "LookUpSuppressedUsers",
+                "Effect": "Allow",
+                "Action": ["dynamodb:BatchGetItem"],
+                "Resource": [arn(dev, TABLE, "privacy-suppression-table")],
+            },
+            {
+                "Sid": "ReadSuppressionSalt",
+                "Effect": "Allow",
+                "Action": ["secretsmanager:GetSecretValue"],
+                "Resource": [arn(dev, SECRET, "privacy-salt")],
+            },
+            {
+                "Sid": "DecryptSuppressionSalt",
+                "Effect": "Allow",
+                "Action": ["kms:Decrypt"],
                 "Resource": [arn(dev, KEY, "raw-storage-key")],
             },
             own_logs(arn(dev, LOG_GROUP, "workflow-ingest-logs")),
@@ -460,6 +489,8 @@ def test_function_environments_follow_the_contract(dev: ProgramRun) -> None:
             "RAW_BUCKET": bucket,
             "MAX_BATCH_EVENTS": "500",
             "OLDEST_EVENT_TIME": "2000-01-01T00:00:00.000Z",
+            "SUPPRESSION_TABLE": f"{PREFIX}-suppression",
+            "SUPPRESSION_SALT_SECRET_ARN": arn(dev, SECRET, "privacy-salt"),
         },
         "process": common
         | {
@@ -467,7 +498,8 @@ def test_function_environments_follow_the_contract(dev: ProgramRun) -> None:
             "LATE_EVENT_THRESHOLD_HOURS": "72",
             "OLDEST_EVENT_TIME": "2000-01-01T00:00:00.000Z",
         },
-        "write": common | {"TABLE_NAME": f"{PREFIX}-events", "RAW_BUCKET": bucket},
+        "write": common
+        | {"TABLE_NAME": f"{PREFIX}-events", "RAW_BUCKET": bucket, "ITEM_RETENTION_DAYS": "30"},
     }
     for fn in FUNCTIONS:
         environment = dev.find(FUNCTION, f"workflow-{fn}").inputs["environment"]
@@ -597,6 +629,7 @@ def test_workflow_type_and_log_level_come_from_stack_config(
 def test_raw_bucket_protections(
     deploy: Deploy, stack: str, force_destroy: bool, window: int, noncurrent_days: int
 ) -> None:
+    raw_days, rejected_days = {"dev": (30, 14), "prod": (400, 90)}[stack]
     deployment = deploy(stack)
     bucket = deployment.find(BUCKET, "raw-storage-bucket")
     bucket_id, bucket_arn = bucket.id, bucket.state["arn"]
@@ -670,10 +703,28 @@ def test_raw_bucket_protections(
         "bucket": bucket_id,
         "rules": [
             {
+                "id": "expire-raw-objects",
+                "status": "Enabled",
+                "filter": {"prefix": "ingest/"},
+                "expiration": {"days": raw_days},
+            },
+            {
+                "id": "expire-rejected-objects",
+                "status": "Enabled",
+                "filter": {"prefix": "rejected/"},
+                "expiration": {"days": rejected_days},
+            },
+            {
                 "id": "expire-noncurrent-versions",
                 "status": "Enabled",
                 "filter": {},
                 "noncurrentVersionExpiration": {"noncurrentDays": noncurrent_days},
+            },
+            {
+                "id": "remove-expired-delete-markers",
+                "status": "Enabled",
+                "filter": {},
+                "expiration": {"expiredObjectDeleteMarker": True},
             },
             {
                 "id": "abort-incomplete-multipart-uploads",
@@ -694,6 +745,7 @@ def test_table_keys_and_settings(deploy: Deploy, stack: str, protected: bool) ->
         "hashKey": "user_id",
         "rangeKey": "event_time",
         "attributes": [{"name": "user_id", "type": "S"}, {"name": "event_time", "type": "S"}],
+        "ttl": {"attributeName": "expires_at", "enabled": True},
         "pointInTimeRecovery": {"enabled": True},
         "serverSideEncryption": {"enabled": True},
         "deletionProtectionEnabled": protected,

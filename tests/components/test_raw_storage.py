@@ -14,6 +14,8 @@ ARGS = {
     "kms_key_deletion_window_days": 10,
     "force_destroy": False,
     "noncurrent_version_expiration_days": 5,
+    "raw_retention_days": 400,
+    "rejected_retention_days": 90,
 }
 
 

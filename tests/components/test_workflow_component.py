@@ -50,6 +50,14 @@ def workflow_args(handlers_dir: Path, **overrides: Any) -> WorkflowArgs:
         "kms_key_arn": "arn:aws:kms:us-east-1:123456789012:key/k",
         "table_name": "app-test-events",
         "table_arn": "arn:aws:dynamodb:us-east-1:123456789012:table/app-test-events",
+        "item_retention_days": 30,
+        "suppression_table_name": "app-test-suppression",
+        "suppression_table_arn": (
+            "arn:aws:dynamodb:us-east-1:123456789012:table/app-test-suppression"
+        ),
+        "salt_secret_arn": (
+            "arn:aws:secretsmanager:us-east-1:123456789012:secret:app-test-salt-AbC123"
+        ),
     }
     return WorkflowArgs(**(values | overrides))
 

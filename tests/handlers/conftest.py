@@ -22,6 +22,8 @@ from harness.runtime import sandbox
 REGION = "us-east-1"
 BUCKET = "raw-bucket-test"
 TABLE = "activity-pipeline-test-events"
+SUPPRESSION_TABLE = "activity-pipeline-test-suppression"
+SALT = "test-salt-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRST"
 EXECUTION_ID = "arn:aws:states:us-east-1:123456789012:execution:activity-pipeline-test-workflow:b-1"
 RECEIVED_AT = datetime(2024, 5, 1, 12, 0, 0, 500_000, tzinfo=UTC)
 
@@ -79,6 +81,7 @@ def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LATE_EVENT_THRESHOLD_HOURS", "72")
     monkeypatch.setenv("OLDEST_EVENT_TIME", "2000-01-01T00:00:00Z")
     monkeypatch.setenv("TABLE_NAME", TABLE)
+    monkeypatch.setenv("ITEM_RETENTION_DAYS", "30")
     sandbox.reset("handlers")  # the Powertools settings of a sandbox with this environment
 
 
@@ -93,6 +96,38 @@ def s3(moto: None) -> Any:
     client = boto3.client("s3", region_name=REGION)
     client.create_bucket(Bucket=BUCKET)
     return client
+
+
+@dataclass
+class SuppressionList:
+    """The suppression table and salt secret Ingest reads (moto), and a way to suppress a user."""
+
+    client: Any
+    secret_arn: str
+
+    def suppress(self, user_id: str) -> None:
+        from handlers.suppression import user_hash
+
+        item = {"user_hash": {"S": user_hash(SALT.encode(), user_id)}}
+        self.client.put_item(TableName=SUPPRESSION_TABLE, Item=item)
+
+
+@pytest.fixture
+def suppression(moto: None, monkeypatch: pytest.MonkeyPatch) -> SuppressionList:
+    client = boto3.client("dynamodb", region_name=REGION)
+    client.create_table(
+        TableName=SUPPRESSION_TABLE,
+        KeySchema=[{"AttributeName": "user_hash", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "user_hash", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    secrets = boto3.client("secretsmanager", region_name=REGION)
+    arn = secrets.create_secret(Name="activity-pipeline-test-suppression-salt", SecretString=SALT)[
+        "ARN"
+    ]
+    monkeypatch.setenv("SUPPRESSION_TABLE", SUPPRESSION_TABLE)
+    monkeypatch.setenv("SUPPRESSION_SALT_SECRET_ARN", arn)
+    return SuppressionList(client, arn)
 
 
 @pytest.fixture

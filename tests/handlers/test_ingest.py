@@ -15,7 +15,10 @@ from handlers.limits import MAX_INPUT_DEPTH, MAX_INPUT_SIZE
 
 BUCKET = "raw-bucket-test"
 EXECUTION_ID = "arn:aws:states:us-east-1:123456789012:execution:activity-pipeline-test-workflow:b-1"
-pytestmark = pytest.mark.filterwarnings("ignore:No application metrics:UserWarning")
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:No application metrics:UserWarning"),
+    pytest.mark.usefixtures("suppression"),  # Ingest reads the suppression list
+]
 EVENTS = [
     {"user_id": "u1", "action": "Page View", "event_time": "2024-05-01T10:15:00+02:00"},
     {"action": "click", "user_id": "u2", "event_time": 1714550000000, "page": "/ü"},

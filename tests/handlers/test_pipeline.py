@@ -12,7 +12,10 @@ from benchmarks.workload import make_events
 from handlers import ingest, process, write
 from handlers.limits import PROCESS_OUTPUT_LIMIT
 
-pytestmark = pytest.mark.filterwarnings("ignore:No application metrics:UserWarning")
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:No application metrics:UserWarning"),
+    pytest.mark.usefixtures("suppression"),  # Ingest reads the suppression list
+]
 TABLE = "activity-pipeline-test-events"
 EXECUTION_ID = "arn:aws:states:us-east-1:123456789012:execution:activity-pipeline-test-workflow:b-9"
 

@@ -117,6 +117,7 @@ def test_foreign_object_without_metadata(s3: Any, lambda_context: Any) -> None:
     assert abs((datetime.now(UTC) - received).total_seconds()) < 60  # LastModified
 
 
+@pytest.mark.usefixtures("suppression")
 def test_ingest_then_process(s3: Any, lambda_context: Any) -> None:
     text = json.dumps({"events": [GOOD, NAIVE]})
     ingested = ingest.handler({"input": text, "execution_id": "e"}, lambda_context)
@@ -139,6 +140,7 @@ def test_missing_threshold_is_configuration_error(
         process.handler({"raw_key": RAW_KEY, "execution_id": EXECUTION_ID}, lambda_context)
 
 
+@pytest.mark.usefixtures("suppression")
 def test_every_kind_of_record_ends_with_its_reason(s3: Any, lambda_context: Any) -> None:
     """Records through Ingest then Process: what holds no event, and the new reasons."""
     now = datetime.now(UTC).isoformat()

@@ -18,7 +18,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from handlers import process, table, write
-from handlers.errors import BatchRejected, PermanentAwsError, TransientAwsError
+from handlers.errors import (
+    BatchRejected,
+    ConfigurationError,
+    PermanentAwsError,
+    TransientAwsError,
+)
 from tests.examples import examples
 from tests.handlers.conftest import BUCKET, TABLE
 
@@ -416,3 +421,28 @@ def test_attribute_values_are_what_boto3_would_build(value: Any) -> None:
             table.attribute_value(value)
     else:
         assert table.attribute_value(value) == expected
+
+
+def test_every_stored_item_expires_item_retention_days_after_its_batch_was_received(
+    spy: Spy, dynamodb: Any, lambda_context: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ITEM_RETENTION_DAYS", "400")
+    items = [item("u", "2024-05-01T10:00:00.000Z#e1"), item("v", "2024-05-01T09:00:00.000Z#e2")]
+    write.handler(payload(items), lambda_context)
+    received = 1714564800  # LINEAGE received_at 2024-05-01T12:00:00.000Z
+    for row in dynamodb.scan(TableName=TABLE)["Items"]:
+        assert row["expires_at"] == {"N": str(received + 400 * 86_400)}
+    # a later batch's identical items are already present: the first expiry stays
+    monkeypatch.setenv("ITEM_RETENTION_DAYS", "1")
+    write.handler(payload(items, LATER), lambda_context)
+    for row in dynamodb.scan(TableName=TABLE)["Items"]:
+        assert row["expires_at"] == {"N": str(received + 400 * 86_400)}
+
+
+def test_write_without_its_retention_setting_is_a_configuration_error(
+    spy: Spy, lambda_context: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("ITEM_RETENTION_DAYS")
+    with pytest.raises(ConfigurationError, match="ITEM_RETENTION_DAYS"):
+        write.handler(payload([item("u", "t#1")]), lambda_context)
+    assert spy.requests == []

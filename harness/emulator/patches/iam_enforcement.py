@@ -1,11 +1,12 @@
 """IAM enforcement with real resource ARNs for the services moto authorizes against ``"*"``.
 
-moto 5.2.5 computes a resource only for S3, SQS, IAM and STS; DynamoDB, Lambda, Step Functions and
-CloudWatch Logs are authorized against ``"*"``, so a policy scoped to exact ARNs would deny
-everything. AWS (Service Authorization Reference, the "Resource types" column of each service's
-actions; IAM User Guide, "IAM JSON policy elements: Resource"): each action is authorized on the
-ARN of the resource it acts on — a table, a function, a state machine or execution, a log group or
-stream — and the IAM action name is the service's (``lambda:InvokeFunction`` for ``Invoke``).
+moto 5.2.5 computes a resource only for S3, SQS, IAM and STS; DynamoDB, Lambda, Step Functions,
+CloudWatch Logs and Secrets Manager are authorized against ``"*"``, so a policy scoped to exact
+ARNs would deny everything. AWS (Service Authorization Reference, the "Resource types" column of
+each service's actions; IAM User Guide, "IAM JSON policy elements: Resource"): each action is
+authorized on the ARN of the resource it acts on — a table, a function, a state machine or
+execution, a log group or stream, a secret — and the IAM action name is the service's
+(``lambda:InvokeFunction`` for ``Invoke``).
 Here each of those response classes gets an authorizer that derives the ARN(s) from the request
 (BatchWriteItem & co. authorize every table they name) and maps API operation names to IAM action
 names where they differ (``Invoke`` -> ``lambda:InvokeFunction``).
@@ -26,6 +27,8 @@ from moto.core.exceptions import JsonRESTError
 from moto.dynamodb.responses import DynamoHandler
 from moto.iam.access_control import IAMRequest, IAMRequestBase
 from moto.logs.responses import LogsResponse
+from moto.secretsmanager.models import secretsmanager_backends
+from moto.secretsmanager.responses import SecretsManagerResponse
 from moto.sqs.responses import SQSResponse
 from moto.stepfunctions.responses import StepFunctionResponse
 from werkzeug.exceptions import HTTPException
@@ -133,11 +136,22 @@ def logs_resources(resp: Any) -> list[str]:
     return [arn]
 
 
+def secretsmanager_resources(resp: Any) -> list[str]:
+    """The secret's full ARN, which ends in "-" and six random characters (Secrets Manager user
+    guide, "Secret ARN"): a SecretId given by name or partial ARN is looked up."""
+    secret_id = _params(resp).get("SecretId")
+    if not isinstance(secret_id, str):
+        return ["*"]
+    secret = secretsmanager_backends[resp.current_account][resp.region].secrets.get(secret_id)
+    return [secret.arn if secret is not None else secret_id]
+
+
 RESOLVERS: dict[type, Resolver] = {
     DynamoHandler: dynamodb_resources,
     LambdaResponse: lambda_resources,
     StepFunctionResponse: stepfunctions_resources,
     LogsResponse: logs_resources,
+    SecretsManagerResponse: secretsmanager_resources,
 }
 
 

@@ -10,11 +10,13 @@ import pytest
 
 from components.builders.settings import (
     REQUIRED_KEYS,
+    RETENTION_KEYS,
     AnalyticsSettings,
     BufferSettings,
     EntrySettings,
     HttpApiSettings,
     PipelineSettings,
+    RetentionSettings,
     load_stack_config,
     powertools_layer_arn,
 )
@@ -49,6 +51,7 @@ def test_dev_stack_config_parses_to_typed_values() -> None:
         max_batch_events=500,
         late_event_threshold_hours=72,
         oldest_event_time=datetime(2000, 1, 1, tzinfo=UTC),
+        retention=RetentionSettings(raw_days=30, rejected_days=14, item_days=30),
         alarm_email=None,
         analytics=AnalyticsSettings(results_expiration_days=7),
         entry=EntrySettings(
@@ -214,3 +217,31 @@ def test_load_stack_config_of_empty_file_is_empty(tmp_path: Path) -> None:
     path = tmp_path / "Pulumi.x.yaml"
     path.write_text("", encoding="utf-8")
     assert load_stack_config(path) == {}
+
+
+@pytest.mark.parametrize("key", RETENTION_KEYS)
+def test_retention_is_required_in_every_stack(key: str) -> None:
+    values = dev_values()
+    del values[key]
+    with pytest.raises(ValueError, match=f"missing required config key activity-pipeline:{key}$"):
+        PipelineSettings.from_config(values, region="us-east-1")
+
+
+@pytest.mark.parametrize("key", RETENTION_KEYS)
+@pytest.mark.parametrize("value", ["0", "36501", "30.5"])
+def test_retention_days_are_bounded(key: str, value: str) -> None:
+    with pytest.raises(ValueError, match=f"activity-pipeline:{key} must be"):
+        PipelineSettings.from_config(dev_values() | {key: value}, region="us-east-1")
+
+
+def test_prod_keeps_raw_and_items_for_13_months_and_rejected_for_90_days() -> None:
+    settings = PipelineSettings.from_stack_config(load_stack_config(ROOT / "Pulumi.prod.yaml"))
+    assert settings.retention == RetentionSettings(raw_days=400, rejected_days=90, item_days=400)
+
+
+def test_rejected_records_never_outlive_the_raw_layer() -> None:
+    values = dev_values() | {"rawRetentionDays": "30", "rejectedRetentionDays": "31"}
+    with pytest.raises(ValueError, match="rejectedRetentionDays \\(31\\) must not exceed"):
+        PipelineSettings.from_config(values, region="us-east-1")
+    equal = dev_values() | {"rawRetentionDays": "31", "rejectedRetentionDays": "31"}
+    assert PipelineSettings.from_config(equal, region="us-east-1").retention.rejected_days == 31

@@ -14,6 +14,9 @@ TABLE = "arn:aws:dynamodb:us-east-1:123456789012:table/activity-pipeline-dev-eve
 LOGS = "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/activity-pipeline-dev-ingest"
 DLQ = "arn:aws:sqs:us-east-1:123456789012:activity-pipeline-dev-dlq"
 FN = "arn:aws:lambda:us-east-1:123456789012:function:activity-pipeline-dev-"
+SUPPRESSION = "arn:aws:dynamodb:us-east-1:123456789012:table/activity-pipeline-dev-suppression"
+SALT = "arn:aws:secretsmanager:us-east-1:123456789012:secret:activity-pipeline-dev-salt-AbC123"
+PRIVACY = {"suppression_table_arn": SUPPRESSION, "salt_secret_arn": SALT}
 
 OWN_LOGS = {
     "Sid": "WriteOwnLogGroup",
@@ -31,8 +34,10 @@ def actions(document: dict[str, Any]) -> list[str]:
     return found
 
 
-def test_ingest_may_only_create_raw_objects_encrypt_and_log() -> None:
-    assert policies.ingest_policy(bucket_arn=BUCKET, kms_key_arn=KEY, log_group_arn=LOGS) == {
+def test_ingest_may_only_create_raw_objects_encrypt_read_the_suppression_list_and_log() -> None:
+    assert policies.ingest_policy(
+        bucket_arn=BUCKET, kms_key_arn=KEY, log_group_arn=LOGS, **PRIVACY
+    ) == {
         "Version": "2012-10-17",
         "Statement": [
             {
@@ -48,9 +53,116 @@ def test_ingest_may_only_create_raw_objects_encrypt_and_log() -> None:
                 "Action": ["kms:GenerateDataKey"],
                 "Resource": [KEY],
             },
+            {
+                "Sid": "LookUpSuppressedUsers",
+                "Effect": "Allow",
+                "Action": ["dynamodb:BatchGetItem"],
+                "Resource": [SUPPRESSION],
+            },
+            {
+                "Sid": "ReadSuppressionSalt",
+                "Effect": "Allow",
+                "Action": ["secretsmanager:GetSecretValue"],
+                "Resource": [SALT],
+            },
+            {
+                "Sid": "DecryptSuppressionSalt",
+                "Effect": "Allow",
+                "Action": ["kms:Decrypt"],
+                "Resource": [KEY],
+            },
             OWN_LOGS,
         ],
     }
+
+
+def test_operator_erasure_policy_is_exact() -> None:
+    document = policies.operator_erasure_policy(
+        bucket_arn=BUCKET, kms_key_arn=KEY, table_arn=TABLE, **PRIVACY
+    )
+    assert document == {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "ListLayersAndVersions",
+                "Effect": "Allow",
+                "Action": ["s3:ListBucket", "s3:ListBucketVersions"],
+                "Resource": [BUCKET],
+                "Condition": {"StringLike": {"s3:prefix": ["ingest/*", "rejected/*", "erasure/*"]}},
+            },
+            {
+                "Sid": "RewriteLayerObjectsAndDeleteTheirVersions",
+                "Effect": "Allow",
+                "Action": [
+                    "s3:GetObject",
+                    "s3:GetObjectVersion",
+                    "s3:PutObject",
+                    "s3:DeleteObjectVersion",
+                ],
+                "Resource": [f"{BUCKET}/ingest/*", f"{BUCKET}/rejected/*"],
+            },
+            {
+                "Sid": "KeepErasureReceipts",
+                "Effect": "Allow",
+                "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+                "Resource": [f"{BUCKET}/erasure/*"],
+            },
+            {
+                "Sid": "UseBucketKey",
+                "Effect": "Allow",
+                "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+                "Resource": [KEY],
+            },
+            {
+                "Sid": "DeleteUsersItems",
+                "Effect": "Allow",
+                "Action": ["dynamodb:Query", "dynamodb:BatchWriteItem"],
+                "Resource": [TABLE],
+            },
+            {
+                "Sid": "SuppressUsers",
+                "Effect": "Allow",
+                "Action": ["dynamodb:PutItem"],
+                "Resource": [SUPPRESSION],
+            },
+            {
+                "Sid": "ReadSuppressionSalt",
+                "Effect": "Allow",
+                "Action": ["secretsmanager:GetSecretValue"],
+                "Resource": [SALT],
+            },
+        ],
+    }
+    # the functions' roles gain nothing for erasure
+    for role in (
+        policies.ingest_policy(bucket_arn=BUCKET, kms_key_arn=KEY, log_group_arn=LOGS, **PRIVACY),
+        policies.process_policy(bucket_arn=BUCKET, kms_key_arn=KEY, log_group_arn=LOGS),
+        policies.write_policy(
+            table_arn=TABLE, bucket_arn=BUCKET, kms_key_arn=KEY, log_group_arn=LOGS
+        ),
+    ):
+        granted = set(actions(role))
+        assert not granted & {"s3:DeleteObjectVersion", "s3:GetObjectVersion", "dynamodb:Query"}
+        assert not granted & {"dynamodb:BatchWriteItem", "s3:ListBucketVersions"}
+        assert "erasure/" not in str(role)
+
+
+@pytest.mark.parametrize("bad", ["*", "arn:aws:dynamodb:us-east-1:123456789012:table/*", ""])
+def test_privacy_arns_must_be_exact(bad: str) -> None:
+    with pytest.raises(ValueError, match="must be an exact ARN"):
+        policies.ingest_policy(
+            bucket_arn=BUCKET,
+            kms_key_arn=KEY,
+            log_group_arn=LOGS,
+            **(PRIVACY | {"suppression_table_arn": bad}),
+        )
+    with pytest.raises(ValueError, match="must be an exact ARN"):
+        policies.operator_erasure_policy(
+            bucket_arn=BUCKET,
+            kms_key_arn=KEY,
+            table_arn=TABLE,
+            **(PRIVACY | {"salt_secret_arn": bad}),
+        )
 
 
 def test_process_reads_raw_writes_rejected_and_uses_key() -> None:
@@ -167,7 +279,7 @@ def test_recovery_state_machine_invokes_exact_functions_and_has_no_dlq() -> None
 @pytest.mark.parametrize(
     "document",
     [
-        policies.ingest_policy(bucket_arn=BUCKET, kms_key_arn=KEY, log_group_arn=LOGS),
+        policies.ingest_policy(bucket_arn=BUCKET, kms_key_arn=KEY, log_group_arn=LOGS, **PRIVACY),
         policies.process_policy(bucket_arn=BUCKET, kms_key_arn=KEY, log_group_arn=LOGS),
         policies.write_policy(
             table_arn=TABLE, bucket_arn=BUCKET, kms_key_arn=KEY, log_group_arn=LOGS
@@ -191,7 +303,7 @@ def test_only_log_delivery_is_granted_on_star() -> None:
 @pytest.mark.parametrize("bad", ["*", "arn:aws:s3:::*", "my-bucket", ""])
 def test_builders_refuse_anything_but_an_exact_arn(bad: str) -> None:
     with pytest.raises(ValueError, match="must be an exact ARN"):
-        policies.ingest_policy(bucket_arn=bad, kms_key_arn=KEY, log_group_arn=LOGS)
+        policies.ingest_policy(bucket_arn=bad, kms_key_arn=KEY, log_group_arn=LOGS, **PRIVACY)
     with pytest.raises(ValueError, match="must be an exact ARN"):
         policies.write_policy(
             table_arn=TABLE, bucket_arn=BUCKET, kms_key_arn=KEY, log_group_arn=bad

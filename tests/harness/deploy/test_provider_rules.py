@@ -31,6 +31,7 @@ CASES = [  # (type, field, refused value, the program's value)
     ("aws:dynamodb/table:Table", "name", "ev", f"{P}-events"),
     ("aws:dynamodb/table:Table", "name", "events!", "events.v2_x-y"),
     ("aws:sns/topic:Topic", "name", "alarms topic", f"{P}-alarms"),
+    ("aws:secretsmanager/secret:Secret", "name", "salt secret", f"{P}-suppression-salt"),
     ("aws:kms/alias:Alias", "name", f"{P}-raw", f"alias/{P}-raw"),
     ("aws:kms/alias:Alias", "name", "alias/aws/s3", f"alias/{P}-alarms"),
     ("aws:cloudwatch/eventBus:EventBus", "name", "default", f"{P}-activity"),

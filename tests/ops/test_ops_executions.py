@@ -138,7 +138,8 @@ def test_service_errors_and_timeouts_are_reported_or_raised() -> None:
 
 def test_run_all_keeps_the_order_of_the_runs_and_calls_on_done_for_each() -> None:
     runs = [Run(f"b-{i}", "{}") for i in range(6)]
-    slow_first = {"b-0": 8, "b-1": 6, "b-2": 4}  # the first runs end last
+    # the first runs end last, b-0 by far (a loaded machine cannot reorder 200 polls against 6)
+    slow_first = {"b-0": 200, "b-1": 6, "b-2": 4}
     done: list[Outcome] = []
     outcomes = Runner(FakeSfn(polls_of=slow_first), SM, poll=0.01).run_all(
         runs, concurrency=6, on_done=done.append

@@ -244,6 +244,16 @@ RULES: dict[str, tuple[NameRule, ...]] = {
             autonamed=True,
         ),
     ),
+    "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream": (
+        NameRule(
+            "name",
+            64,
+            r"[a-zA-Z0-9_.-]+",
+            "letters, digits, '_', '.' and '-'",
+            "Firehose API reference, CreateDeliveryStream DeliveryStreamName",
+            autonamed=True,
+        ),
+    ),
     "aws:athena/workgroup:Workgroup": (
         NameRule(
             "name",
@@ -312,6 +322,7 @@ NAMELESS = frozenset(
         "aws:cloudwatch/eventTarget:EventTarget",
         "aws:sqs/queuePolicy:QueuePolicy",
         "aws:lambda/eventSourceMapping:EventSourceMapping",
+        "aws:glue/catalogTableOptimizer:CatalogTableOptimizer",
     }
 )
 

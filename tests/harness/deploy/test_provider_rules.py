@@ -42,6 +42,12 @@ CASES = [  # (type, field, refused value, the program's value)
     ("aws:glue/catalogDatabase:CatalogDatabase", "name", P, "activity_pipeline_dev"),
     ("aws:glue/catalogTable:CatalogTable", "name", "Raw_Events", "raw_events"),
     ("aws:athena/workgroup:Workgroup", "name", "work group", P),
+    (
+        "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream",
+        "name",
+        "curated stream",
+        f"{P}-curated",
+    ),
     ("aws:athena/namedQuery:NamedQuery", "name", "q" * 129, "daily_active_users"),
     ("aws:cloudwatch/dashboard:Dashboard", "dashboardName", "my dashboard", P),
     ("aws:cloudwatch/logMetricFilter:LogMetricFilter", "name", "a:b", f"{P}-failed-no-dlq"),

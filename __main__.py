@@ -14,7 +14,7 @@ from components.http_api import HttpApi, HttpApiArgs
 from components.monitoring import BufferMonitoring, Monitoring, MonitoringArgs
 from components.processed_storage import ProcessedStorage, ProcessedStorageArgs
 from components.raw_storage import RawStorage, RawStorageArgs
-from components.workflow import Workflow, WorkflowArgs
+from components.workflow import CuratedStream, Workflow, WorkflowArgs
 
 config = pulumi.Config()
 settings = PipelineSettings.from_config(
@@ -35,6 +35,25 @@ processed = ProcessedStorage(
     "processed-storage",
     ProcessedStorageArgs(name_prefix=name_prefix, deletion_protection=settings.deletion_protection),
 )
+# Optional per stack (PipelineSettings): analytics (the curated table Write feeds among it), the
+# HTTP API, the EventBridge entry.
+analytics: Analytics | None = None
+if settings.analytics is not None:
+    analytics = Analytics(
+        "analytics",
+        AnalyticsArgs(
+            name_prefix=name_prefix,
+            raw_bucket_name=raw.bucket_name,
+            raw_bucket_arn=raw.bucket_arn,
+            kms_key_arn=raw.kms_key_arn,
+            results_expiration_days=settings.analytics.results_expiration_days,
+            force_destroy=settings.force_destroy_bucket,
+            curated_buffering_size_mb=settings.analytics.curated_buffering_size_mb,
+            curated_buffering_interval_seconds=settings.analytics.curated_buffering_interval_seconds,
+            noncurrent_version_expiration_days=settings.noncurrent_version_expiration_days,
+            log_retention_days=settings.log_retention_days,
+        ),
+    )
 workflow = Workflow(
     "workflow",
     WorkflowArgs(
@@ -55,6 +74,9 @@ workflow = Workflow(
         kms_key_arn=raw.kms_key_arn,
         table_name=processed.table_name,
         table_arn=processed.table_arn,
+        curated_stream=None
+        if analytics is None
+        else CuratedStream(analytics.curated.stream_name, analytics.curated.stream_arn),
     ),
 )
 pulumi.export("raw_bucket_name", raw.bucket_name)
@@ -73,25 +95,17 @@ pulumi.export("function_names", workflow.function_names)
 pulumi.export("log_group_names", workflow.log_group_names)
 pulumi.export("region", settings.region)
 pulumi.export("max_batch_events", settings.max_batch_events)  # `ops send` splits batches by it
-
-# Optional per stack (PipelineSettings): analytics, the HTTP API, the EventBridge entry.
-if settings.analytics is not None:
-    analytics = Analytics(
-        "analytics",
-        AnalyticsArgs(
-            name_prefix=name_prefix,
-            raw_bucket_name=raw.bucket_name,
-            raw_bucket_arn=raw.bucket_arn,
-            kms_key_arn=raw.kms_key_arn,
-            results_expiration_days=settings.analytics.results_expiration_days,
-            force_destroy=settings.force_destroy_bucket,
-        ),
-    )
+if analytics is not None:
     pulumi.export("athena_workgroup", analytics.athena_workgroup)
     pulumi.export("glue_database", analytics.glue_database)
     pulumi.export("named_queries", analytics.named_queries)
     pulumi.export("athena_results_bucket", analytics.athena_results_bucket)
     pulumi.export("analyst_policy_arn", analytics.analyst_policy_arn)
+    pulumi.export("curated_bucket_name", analytics.curated.bucket_name)
+    pulumi.export("curated_table_name", analytics.curated.table_name)
+    pulumi.export("curated_stream_name", analytics.curated.stream_name)
+    pulumi.export("curated_stream_arn", analytics.curated.stream_arn)
+
 entry = settings.entry
 # Where the entry points send: the entry buffer (buffered, the default) or the state machine.
 entry_target: BufferTarget | pulumi.Output[str] = workflow.state_machine_arn

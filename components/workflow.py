@@ -30,11 +30,18 @@ from components.builders.settings import (
     WorkflowType,
 )
 from handlers.times import format_time
+from handlers.write import NO_CURATED_STREAM
 
 TYPE: Final = "activity-pipeline:workflow:Workflow"
 FUNCTIONS: Final = ("ingest", "process", "write")
 RUNTIME: Final = "python3.13"
 PACKAGED_SUFFIXES: Final = (".py", ".json")
+
+
+@dataclass(frozen=True)
+class CuratedStream:
+    name: pulumi.Input[str]
+    arn: pulumi.Input[str]
 
 
 @dataclass(frozen=True)
@@ -56,6 +63,8 @@ class WorkflowArgs:
     table_name: pulumi.Input[str]
     table_arn: pulumi.Input[str]
     log_level: WorkflowLogLevel = "ERROR"
+    # The curated table's Firehose stream Write feeds (None: the stack has no curated table).
+    curated_stream: CuratedStream | None = None
 
     def __post_init__(self) -> None:
         if not self.name_prefix:
@@ -144,6 +153,7 @@ class Workflow(pulumi.ComponentResource):
                 bucket_arn=args.raw_bucket_arn,
                 kms_key_arn=args.kms_key_arn,
                 log_group_arn=log_groups["write"].arn,
+                curated_stream_arn=None if args.curated_stream is None else args.curated_stream.arn,
             ).apply(lambda v: policies.write_policy(**v)),
         }
         role_policies = {
@@ -171,7 +181,13 @@ class Workflow(pulumi.ComponentResource):
                 "LATE_EVENT_THRESHOLD_HOURS": str(args.late_event_threshold_hours),
                 "OLDEST_EVENT_TIME": format_time(args.oldest_event_time),
             },
-            "write": {"TABLE_NAME": args.table_name, "RAW_BUCKET": args.raw_bucket_name},
+            "write": {
+                "TABLE_NAME": args.table_name,
+                "RAW_BUCKET": args.raw_bucket_name,
+                "CURATED_STREAM": (
+                    NO_CURATED_STREAM if args.curated_stream is None else args.curated_stream.name
+                ),
+            },
         }
         functions = {
             fn: aws.lambda_.Function(

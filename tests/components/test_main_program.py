@@ -128,6 +128,12 @@ def test_exports_exactly_the_contract_outputs(dev: ProgramRun) -> None:
         },
         "athena_results_bucket": f"{PREFIX}-athena-results-20250101000000000000000001",
         "analyst_policy_arn": f"arn:aws:iam::{ACCOUNT_ID}:policy/{PREFIX}-analyst",
+        "curated_bucket_name": f"{PREFIX}-curated-20250101000000000000000001",
+        "curated_table_name": "curated_events",
+        "curated_stream_name": f"{PREFIX}-curated",
+        "curated_stream_arn": (
+            f"arn:aws:firehose:us-east-1:{ACCOUNT_ID}:deliverystream/{PREFIX}-curated"
+        ),
         # entry points
         "http_api_url": (
             f"https://{dev.find(HTTP_API, 'http-api-api').id}.execute-api.us-east-1.amazonaws.com/"
@@ -158,17 +164,19 @@ def test_registers_exactly_these_resource_types(dev: ProgramRun) -> None:
         "activity-pipeline:monitoring:Monitoring": 1,
         KEY: 3,  # raw bucket, alarm topic, entry buffer
         ALIAS: 3,
-        BUCKET: 2,  # + athena results
-        "aws:s3/bucketVersioning:BucketVersioning": 1,
-        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": 2,
-        "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": 2,  # + athena results
-        "aws:s3/bucketOwnershipControls:BucketOwnershipControls": 2,  # + athena results
-        "aws:s3/bucketPolicy:BucketPolicy": 2,  # + athena results
-        "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": 2,  # + athena results
+        BUCKET: 3,  # + athena results, curated
+        "aws:s3/bucketVersioning:BucketVersioning": 2,  # raw, curated
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": 3,
+        "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": 3,  # + athena results, curated
+        "aws:s3/bucketOwnershipControls:BucketOwnershipControls": 3,  # + athena results, curated
+        "aws:s3/bucketPolicy:BucketPolicy": 3,  # + athena results, curated
+        "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": 3,
         TABLE: 1,
-        LOG_GROUP: 7,  # 4 functions, 2 state machines, HTTP API access logs
-        ROLE: 7,  # 4 functions, 2 state machines, API role (the rule sends to SQS: no role)
-        ROLE_POLICY: 7,
+        LOG_GROUP: 8,  # 4 functions, 2 state machines, HTTP API access logs, curated stream
+        # 4 functions, 2 state machines, API role (the rule sends to SQS: no role), curated
+        # stream, table optimizers
+        ROLE: 9,
+        ROLE_POLICY: 9,
         FUNCTION: 4,  # + batch
         QUEUE: 4,  # + entry DLQ, entry buffer, buffer DLQ
         STATE_MACHINE: 2,  # workflow, recovery
@@ -179,7 +187,11 @@ def test_registers_exactly_these_resource_types(dev: ProgramRun) -> None:
         # analytics
         "activity-pipeline:analytics:Analytics": 1,
         "aws:glue/catalogDatabase:CatalogDatabase": 1,
-        "aws:glue/catalogTable:CatalogTable": 2,
+        "aws:glue/catalogTable:CatalogTable": 3,  # + curated_events (Iceberg)
+        "activity-pipeline:curated:CuratedTable": 1,
+        "aws:glue/catalogTableOptimizer:CatalogTableOptimizer": 3,
+        "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream": 1,
+        "aws:cloudwatch/logStream:LogStream": 1,
         "aws:athena/workgroup:Workgroup": 1,
         "aws:athena/namedQuery:NamedQuery": 4,
         "aws:iam/policy:Policy": 1,
@@ -292,6 +304,12 @@ def test_write_role_policy_is_exactly_the_contract(dev: ProgramRun) -> None:
                 "Effect": "Allow",
                 "Action": ["kms:GenerateDataKey"],
                 "Resource": [arn(dev, KEY, "raw-storage-key")],
+            },
+            {
+                "Sid": "FeedTheCuratedTable",
+                "Effect": "Allow",
+                "Action": ["firehose:PutRecordBatch"],
+                "Resource": [dev.exports["curated_stream_arn"]],
             },
             own_logs(arn(dev, LOG_GROUP, "workflow-write-logs")),
         ],
@@ -467,7 +485,12 @@ def test_function_environments_follow_the_contract(dev: ProgramRun) -> None:
             "LATE_EVENT_THRESHOLD_HOURS": "72",
             "OLDEST_EVENT_TIME": "2000-01-01T00:00:00.000Z",
         },
-        "write": common | {"TABLE_NAME": f"{PREFIX}-events", "RAW_BUCKET": bucket},
+        "write": common
+        | {
+            "TABLE_NAME": f"{PREFIX}-events",
+            "RAW_BUCKET": bucket,
+            "CURATED_STREAM": f"{PREFIX}-curated",
+        },
     }
     for fn in FUNCTIONS:
         environment = dev.find(FUNCTION, f"workflow-{fn}").inputs["environment"]

@@ -36,6 +36,7 @@ CREATORS: dict[str, Creator] = {
     "aws:sfn/stateMachine:StateMachine": compute.state_machine,
     # monitoring
     "aws:cloudwatch/logGroup:LogGroup": monitoring.log_group,
+    "aws:cloudwatch/logStream:LogStream": monitoring.log_stream,
     "aws:cloudwatch/logMetricFilter:LogMetricFilter": monitoring.log_metric_filter,
     "aws:cloudwatch/metricAlarm:MetricAlarm": monitoring.metric_alarm,
     "aws:cloudwatch/dashboard:Dashboard": monitoring.dashboard,

@@ -150,6 +150,16 @@ RULES: dict[str, tuple[NameRule, ...]] = {
             autonamed=True,
         ),
     ),
+    "aws:cloudwatch/logStream:LogStream": (
+        NameRule(
+            "name",
+            512,
+            r"[^:*]+",
+            "any characters but ':' and '*'",
+            "CloudWatch Logs API reference, CreateLogStream logStreamName",
+            autonamed=True,
+        ),
+    ),
     "aws:dynamodb/table:Table": (
         NameRule(
             "name",

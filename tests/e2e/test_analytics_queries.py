@@ -44,9 +44,7 @@ def test_each_named_query_returns_the_expected_figures(dev: Deployment) -> None:
         assert pipeline.run(dev, event).status == "SUCCEEDED"
     raw = dev.client("s3").list_objects_v2(Bucket=dev.outputs["raw_bucket_name"], Prefix="ingest/")
     assert raw["KeyCount"] == 5
-    results = analytics.run_named_queries(
-        dev.client("s3"), dev.client("athena"), dev.outputs, "2025-11"
-    )
+    results = analytics.deployment_queries(dev, "2025-11")
     # Received events per raw-partition day: u4 and u5 were rejected but were received.
     assert records(results, "daily_active_users") == [
         {"yyyy": "2025", "mm": "11", "dd": "20", "active_users": 5},
@@ -69,9 +67,7 @@ def test_each_named_query_returns_the_expected_figures(dev: Deployment) -> None:
         {"reason": "bad_event_time", "events": 1},
         {"reason": "schema_violation", "events": 1},
     ]
-    december = analytics.run_named_queries(
-        dev.client("s3"), dev.client("athena"), dev.outputs, "2025-12", ["top_pages"]
-    )
+    december = analytics.deployment_queries(dev, "2025-12", ["top_pages"])
     assert records(december, "top_pages") == [{"page": "/", "events": 1, "users": 1}]
 
 

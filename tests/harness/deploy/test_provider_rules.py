@@ -28,6 +28,7 @@ CASES = [  # (type, field, refused value, the program's value)
     ("aws:sfn/stateMachine:StateMachine", "name", "work flow", "work_flow"),
     ("aws:cloudwatch/logGroup:LogGroup", "name", "/aws/lambda/a b", f"/aws/lambda/{P}-ingest"),
     ("aws:cloudwatch/logGroup:LogGroup", "name", "/" + "g" * 512, "/aws/vendedlogs/states/x#1"),
+    ("aws:cloudwatch/logStream:LogStream", "name", "a:b", "DestinationDelivery"),
     ("aws:dynamodb/table:Table", "name", "ev", f"{P}-events"),
     ("aws:dynamodb/table:Table", "name", "events!", "events.v2_x-y"),
     ("aws:sns/topic:Topic", "name", "alarms topic", f"{P}-alarms"),

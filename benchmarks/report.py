@@ -21,6 +21,7 @@ LINE_LABELS: Final = {
     "logs_ingestion": "CloudWatch Logs ingestion",
     "kms_requests": "KMS requests",
     "apigateway_requests": "API Gateway HTTP API requests",
+    "firehose_iceberg": "Firehose into the Iceberg table (GB ingested)",
     "total": "**total**",
 }
 

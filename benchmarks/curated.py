@@ -30,9 +30,11 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import subprocess
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 from urllib.parse import urlsplit
@@ -389,6 +391,17 @@ def standalone_settings(seed: int) -> BufferSettings:
     )
 
 
+def source_commit() -> str:
+    completed = subprocess.run(
+        ["git", "rev-parse", "HEAD"],  # noqa: S607 - git from PATH
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return completed.stdout.strip() or "unknown"
+
+
 def splice(document: str, section: str) -> str:
     """``document`` (RESULTS.md) with its curated-table section replaced by ``section``, or the
     section inserted before "## How it was measured"."""
@@ -413,6 +426,10 @@ def main(argv: list[str] | None = None) -> int:
     section = run(
         load_prices(), standalone_settings(args.seed), args.events, args.batch_size, args.seed
     )
+    section["standalone"] = {
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "commit": source_commit(),
+    }
     (HERE / "curated.json").write_text(json.dumps(section, indent=1) + "\n", encoding="utf-8")
     markdown = "\n".join(report.curated_section(section))
     if args.results.exists():

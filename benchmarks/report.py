@@ -297,6 +297,13 @@ def curated_section(section: Mapping[str, Any]) -> list[str]:
         f"{files['metadata_files']} metadata files; scaled to one million events.",
         "",
     ]
+    alone = section.get("standalone")
+    if alone:
+        out[2] += (
+            f" This section was run alone (`python -m benchmarks.curated`) at "
+            f"{alone['generated_at']} on source commit {alone['commit'][:12]}; the rest of the "
+            "page is the run above."
+        )
     out += _table(
         ["per million events", "raw NDJSON (ingest/)", "curated Parquet (data files)"],
         [

@@ -44,6 +44,7 @@ data to Apache Iceberg Tables"; API reference, ``IcebergDestinationConfiguration
 from __future__ import annotations
 
 import base64
+import contextvars
 import json
 import logging
 import re
@@ -267,8 +268,8 @@ class DeliveryStreams:
             if stream.oldest is None and records:
                 stream.oldest = time.monotonic()
             due = stream.size >= stream.config.buffer_bytes or (stream.config.interval_seconds <= 0)
-        if due:
-            self._deliver_logged(stream)
+        if due:  # Firehose's own work, not the caller's: none of its context (fault scopes)
+            contextvars.Context().run(self._deliver_logged, stream)
         return [r.record_id for r in records]
 
     # delivering

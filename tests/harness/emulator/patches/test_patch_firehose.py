@@ -20,16 +20,16 @@ from tests.harness.emulated import make_user
 @pytest.fixture(scope="module")
 def emu() -> Iterator[Emulator]:
     # the injector installed, injecting nothing until a test gives it a kind (``faulted``)
-    with Emulator(retry_time_scale=0.01, faults=FaultConfig(targets=("firehose",))) as emulator:
+    with Emulator(retry_time_scale=0.01, faults=FaultConfig()) as emulator:
         yield emulator
 
 
 @contextmanager
-def faulted(emulator: Emulator, kind: str) -> Iterator[None]:
+def faulted(emulator: Emulator, kind: str, target: str = "firehose") -> Iterator[None]:
     injector = emulator.faults
     assert injector is not None
     saved = injector.config
-    injector.config = FaultConfig(rate=1.0, kinds=(kind,), targets=("firehose",))
+    injector.config = FaultConfig(rate=1.0, kinds=(kind,), targets=(target,))
     try:
         yield
     finally:
@@ -161,3 +161,14 @@ def test_injected_faults_fail_records_calls_and_answers(emu: Emulator, curated: 
     with faulted(emu, "timeout"), pytest.raises(ReadTimeoutError):
         _put_in_function(emu, curated, ["lost-answer"])
     assert json.loads(stream.buffer[-1].data)["event_id"] == "lost-answer"  # carried out
+
+
+def test_a_delivery_during_a_functions_call_is_firehoses_not_the_functions(emu: Emulator) -> None:
+    at_once = deploy_curated(emu, "at-once", interval=0)  # delivered during PutRecordBatch
+    firehose = emu.client("firehose", at_once.writer)
+    with faulted(emu, "server_error", target="s3"), FaultInjector.in_function():
+        firehose.put_record_batch(DeliveryStreamName=at_once.stream, Records=[{"Data": b"{"}])
+    [delivery] = emu.firehose.get(at_once.stream).deliveries
+    assert delivery.failed == 1
+    assert delivery.error_key is not None  # its S3 write was not one of the function's calls
+    emu.client("s3").head_object(Bucket=at_once.bucket, Key=delivery.error_key)

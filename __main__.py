@@ -15,7 +15,7 @@ from components.monitoring import BufferMonitoring, Monitoring, MonitoringArgs
 from components.privacy import Privacy, PrivacyArgs
 from components.processed_storage import ProcessedStorage, ProcessedStorageArgs
 from components.raw_storage import RawStorage, RawStorageArgs
-from components.workflow import Workflow, WorkflowArgs
+from components.workflow import CuratedStream, Workflow, WorkflowArgs
 
 config = pulumi.Config()
 settings = PipelineSettings.from_config(
@@ -49,6 +49,25 @@ privacy = Privacy(
         force_destroy=settings.force_destroy_bucket,
     ),
 )
+# Optional per stack (PipelineSettings): analytics (the curated table Write feeds among it), the
+# HTTP API, the EventBridge entry.
+analytics: Analytics | None = None
+if settings.analytics is not None:
+    analytics = Analytics(
+        "analytics",
+        AnalyticsArgs(
+            name_prefix=name_prefix,
+            raw_bucket_name=raw.bucket_name,
+            raw_bucket_arn=raw.bucket_arn,
+            kms_key_arn=raw.kms_key_arn,
+            results_expiration_days=settings.analytics.results_expiration_days,
+            force_destroy=settings.force_destroy_bucket,
+            curated_buffering_size_mb=settings.analytics.curated_buffering_size_mb,
+            curated_buffering_interval_seconds=settings.analytics.curated_buffering_interval_seconds,
+            noncurrent_version_expiration_days=settings.noncurrent_version_expiration_days,
+            log_retention_days=settings.log_retention_days,
+        ),
+    )
 workflow = Workflow(
     "workflow",
     WorkflowArgs(
@@ -73,6 +92,9 @@ workflow = Workflow(
         suppression_table_name=privacy.suppression_table_name,
         suppression_table_arn=privacy.suppression_table_arn,
         salt_secret_arn=privacy.salt_secret_arn,
+        curated_stream=None
+        if analytics is None
+        else CuratedStream(analytics.curated.stream_name, analytics.curated.stream_arn),
     ),
 )
 pulumi.export("raw_bucket_name", raw.bucket_name)
@@ -96,24 +118,17 @@ pulumi.export("suppression_table_name", privacy.suppression_table_name)
 pulumi.export("suppression_salt_secret_arn", privacy.salt_secret_arn)
 pulumi.export("operator_erasure_policy_arn", privacy.operator_erasure_policy_arn)
 
-# Optional per stack (PipelineSettings): analytics, the HTTP API, the EventBridge entry.
-if settings.analytics is not None:
-    analytics = Analytics(
-        "analytics",
-        AnalyticsArgs(
-            name_prefix=name_prefix,
-            raw_bucket_name=raw.bucket_name,
-            raw_bucket_arn=raw.bucket_arn,
-            kms_key_arn=raw.kms_key_arn,
-            results_expiration_days=settings.analytics.results_expiration_days,
-            force_destroy=settings.force_destroy_bucket,
-        ),
-    )
+if analytics is not None:
     pulumi.export("athena_workgroup", analytics.athena_workgroup)
     pulumi.export("glue_database", analytics.glue_database)
     pulumi.export("named_queries", analytics.named_queries)
     pulumi.export("athena_results_bucket", analytics.athena_results_bucket)
     pulumi.export("analyst_policy_arn", analytics.analyst_policy_arn)
+    pulumi.export("curated_bucket_name", analytics.curated.bucket_name)
+    pulumi.export("curated_table_name", analytics.curated.table_name)
+    pulumi.export("curated_stream_name", analytics.curated.stream_name)
+    pulumi.export("curated_stream_arn", analytics.curated.stream_arn)
+
 entry = settings.entry
 # Where the entry points send: the entry buffer (buffered, the default) or the state machine.
 entry_target: BufferTarget | pulumi.Output[str] = workflow.state_machine_arn

@@ -22,8 +22,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks import chart, coldstart, cost, cpu, entries, packing, report, writepath
-from benchmarks.buffered import PipelineProfile
+from benchmarks import chart, coldstart, cost, cpu, curated, entries, packing, report, writepath
+from benchmarks.buffered import BufferSettings, PipelineProfile
 from benchmarks.prices import PriceTable, load_prices
 from benchmarks.quotas import QuotaTable, load_quotas
 from benchmarks.workload import (
@@ -146,6 +146,12 @@ def main(argv: list[str] | None = None) -> int:
         "--naive-events", type=int, default=1000, help="events at batch size 1 (one per execution)"
     )
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--curated-events",
+        type=int,
+        default=curated.DEFAULT_EVENTS,
+        help="events of the curated table's measurement",
+    )
     parser.add_argument("--out", type=Path, default=HERE)
     args = parser.parse_args(argv)
     started = time.perf_counter()
@@ -215,6 +221,13 @@ def main(argv: list[str] | None = None) -> int:
     express_total = cost_configs[2]["per_million"]["total"]
     entry = entry_model(runs, prices, quotas, packed, records_fit, max_batch_events, args.seed)
     series = [chart.Series(**s) for s in entry.pop("chart_series")]
+    curated_table = curated.run(
+        prices,
+        BufferSettings(**entry["settings"]),
+        args.curated_events,
+        curated.DEFAULT_BATCH,
+        args.seed,
+    )
     targets = report.evaluate_targets(
         naive_total,
         micro_total,
@@ -249,6 +262,7 @@ def main(argv: list[str] | None = None) -> int:
         "cpu": cpu_results,
         "write_path": write_path,
         "cold_start": cold,
+        "curated": curated_table,
         "notes": notes(prices, entry),
     }
     results["wall_s"] = round(time.perf_counter() - started, 1)

@@ -59,6 +59,7 @@ PER_EXECUTION: Final = (
     "sqs_requests",
     "log_bytes",
     "kms_requests",
+    "firehose_bytes",
 )
 ENVELOPE_OVERHEAD_BYTES: Final = len('{"events": []}')
 

@@ -10,6 +10,8 @@ Billing rules, as the AWS pricing pages state them (see ``prices_us_east_1.json`
 - CloudWatch Logs: bytes ingested; a log event counts its UTF-8 message plus 26 bytes.
 - API Gateway HTTP API: one request per call, metered in 512 KB increments.
 - SQS: every API action is a request, one more per started 64 KB of its payload.
+- Firehose, Apache Iceberg Tables destination: the GB ingested (the records' data bytes), with no
+  rounding of records to 5 KB as for its other destinations.
 """
 
 from __future__ import annotations
@@ -185,6 +187,7 @@ class Usage:
     log_bytes: float = 0  # function logs + state-machine logs (see notes)
     kms_requests: float = 0
     apigateway_requests: float = 0
+    firehose_bytes: float = 0  # PutRecordBatch record data sent to the curated table's stream
     notes: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -210,6 +213,7 @@ def cost_lines(usage: Usage, prices: PriceTable) -> dict[str, float]:
         "logs_ingestion": usage.log_bytes / BYTES_PER_GB * prices["logs_ingestion_gb"],
         "kms_requests": usage.kms_requests * prices["kms_request"],
         "apigateway_requests": usage.apigateway_requests * prices["apigateway_http_request"],
+        "firehose_iceberg": usage.firehose_bytes / BYTES_PER_GB * prices["firehose_iceberg_gb"],
     }
 
 

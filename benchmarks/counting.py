@@ -2,10 +2,10 @@
 
 ``OperationLog.record`` is pure: it takes (service, operation, request parameters) and tallies what
 AWS would bill — S3 PUT/GET, DynamoDB items and their sizes (WRU), SQS requests, CloudWatch Logs
-bytes, Lambda invokes, Step Functions starts. ``counting`` installs it as a botocore
-``before-parameter-build`` hook (it sees the API parameters as the caller passed them) on every
-client created while it is active — the same mechanism moto uses to intercept calls — so the
-functions' clients, the ASL interpreter's clients and the harness's clients are all seen.
+bytes, Lambda invokes, Step Functions starts, Firehose record bytes. ``counting`` installs it as
+a botocore ``before-parameter-build`` hook (it sees the API parameters as the caller passed them)
+on every client created while it is active — the same mechanism moto uses to intercept calls — so
+the functions' clients, the ASL interpreter's clients and the harness's clients are all seen.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ COUNTED = frozenset(
         ("stepfunctions", "StartExecution"),
         ("kms", "GenerateDataKey"),
         ("kms", "Decrypt"),
+        ("firehose", "PutRecordBatch"),
     }
 )
 
@@ -47,6 +48,7 @@ class OperationLog:
     sqs_requests: int = 0
     log_bytes: int = 0
     log_events: int = 0
+    firehose_bytes: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def record(self, service: str, operation: str, params: Mapping[str, Any]) -> None:
@@ -71,6 +73,8 @@ class OperationLog:
                 for event in params.get("logEvents", []):
                     self.log_events += 1
                     self.log_bytes += log_event_bytes(str(event.get("message", "")))
+            elif service == "firehose" and operation == "PutRecordBatch":
+                self.firehose_bytes += sum(record_bytes(r) for r in params.get("Records", []))
 
     def count(self, service: str, operation: str) -> int:
         return self.calls[(service, operation)]
@@ -87,6 +91,7 @@ class OperationLog:
                 self.sqs_requests,
                 self.log_bytes,
                 self.log_events,
+                self.firehose_bytes,
             )
 
     def since(self, earlier: OperationLog) -> OperationLog:
@@ -98,7 +103,14 @@ class OperationLog:
             now.sqs_requests - earlier.sqs_requests,
             now.log_bytes - earlier.log_bytes,
             now.log_events - earlier.log_events,
+            now.firehose_bytes - earlier.firehose_bytes,
         )
+
+
+def record_bytes(record: Mapping[str, Any]) -> int:
+    """A Firehose record's data bytes, as billed (before base64: the SDK encodes it on the way)."""
+    data = record.get("Data", b"")
+    return len(data if isinstance(data, bytes | bytearray) else str(data).encode("utf-8"))
 
 
 def sqs_billed_requests(body: str) -> int:

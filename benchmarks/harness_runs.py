@@ -321,6 +321,7 @@ def usage_of(
     usage.dynamodb_wru = ops.dynamodb_wru
     usage.sqs_requests = ops.sqs_requests
     usage.kms_requests = ops.count("kms", "GenerateDataKey") + ops.count("kms", "Decrypt")
+    usage.firehose_bytes = ops.firehose_bytes
     workflow_log_bytes = 0
     for execution in executions:
         kinds = [e["type"] for e in execution.history]

@@ -30,6 +30,9 @@ REQUIRED: Final[dict[str, str]] = {
     "apigateway_http_request": "API Gateway HTTP API request",
     "logs_ingestion_gb": "GB of CloudWatch Logs ingested",
     "kms_request": "KMS request",
+    "firehose_iceberg_gb": "GB ingested by Firehose into Apache Iceberg Tables",
+    "athena_tb_scanned": "TB scanned by Athena",
+    "s3_storage_gb_month": "GB-month of S3 Standard storage",
 }
 
 

@@ -21,6 +21,7 @@ LINE_LABELS: Final = {
     "logs_ingestion": "CloudWatch Logs ingestion",
     "kms_requests": "KMS requests",
     "apigateway_requests": "API Gateway HTTP API requests",
+    "firehose_iceberg": "Firehose into the Iceberg table (GB ingested)",
     "total": "**total**",
 }
 
@@ -277,6 +278,126 @@ def entry_section(entry: Mapping[str, Any], chart: str) -> list[str]:
     return out
 
 
+def _mb(value: float) -> str:
+    return f"{value / 1024**2:,.2f}"
+
+
+def curated_section(section: Mapping[str, Any]) -> list[str]:
+    """The curated Iceberg table against the raw layer (benchmarks.curated)."""
+    m = section["measured"]
+    stored = section["stored_per_million"]
+    usd = section["stored_usd_per_million_month"]
+    files = m["files"]
+    out = [
+        "## Curated table (Iceberg) vs raw layer (NDJSON)",
+        "",
+        f"Measured on {m['events']:,} generated events through the dev stack in the emulator "
+        f"({m['executions']} executions of {m['batch_size']}, {m['wall_s']:.0f} s), the stream "
+        f"delivered once: {m['rows']:,} rows in {files['data_files']} Parquet data file(s) and "
+        f"{files['metadata_files']} metadata files; scaled to one million events.",
+        "",
+    ]
+    alone = section.get("standalone")
+    if alone:
+        out[2] += (
+            f" This section was run alone (`python -m benchmarks.curated`) at "
+            f"{alone['generated_at']} on source commit {alone['commit'][:12]}; the rest of the "
+            "page is the run above."
+        )
+    out += _table(
+        ["per million events", "raw NDJSON (ingest/)", "curated Parquet (data files)"],
+        [
+            ["MB stored", _mb(stored["raw_ndjson"]), _mb(stored["curated_parquet"])],
+            [
+                "USD per month (S3 Standard)",
+                _money(usd["raw_ndjson"]),
+                _money(usd["curated_parquet"]),
+            ],
+        ],
+    )
+    out += [
+        "",
+        f"Parquet is {stored['curated_parquet'] / stored['raw_ndjson']:.2f}x the raw bytes; each "
+        f"delivery adds {stored['curated_metadata_per_delivery']:,} bytes of Iceberg metadata "
+        "until snapshot retention expires it.",
+        "",
+        "Bytes scanned per million events (Athena bills at least 10 MB per query):",
+        "",
+    ]
+    rows = []
+    for q in section["scanned_per_million"]:
+        curated = q["curated_per_million"]
+        rows.append(
+            [
+                q["query"],
+                ", ".join(q["columns"]) if q["columns"] else "rejected layer",
+                "-" if curated is None else _mb(curated),
+                _mb(q["raw_per_million"]) + ("" if q["raw_query"] else " (no contrast query)"),
+                "-" if curated is None else f"{q['raw_per_million'] / max(1, curated):.0f}x",
+                "-" if curated is None else _money(q["curated_usd_per_million"]),
+                _money(q["raw_usd_per_million"]),
+            ]
+        )
+    out += _table(
+        [
+            "named query",
+            "columns read",
+            "curated MB",
+            "raw MB",
+            "raw / curated",
+            "USD curated",
+            "USD raw",
+        ],
+        rows,
+    )
+    out += ["", "Objects written per hour (steady arrival, buffered entry):", ""]
+    out += _table(
+        [
+            "stack",
+            "events/s",
+            "Firehose buffering",
+            "raw objects (events per execution)",
+            "curated deliveries (one every, bound by)",
+            "curated objects",
+        ],
+        [
+            [
+                o["stack"],
+                f"{o['rate']:,}",
+                o["buffering"],
+                f"{o['raw_objects']:,} ({o['events_per_execution']:g})",
+                f"{o['curated_deliveries']:g} ({o['curated_delivery_every_s']:g} s, "
+                f"{o['curated_bound_by']})",
+                f"{o['curated_objects']:g}",
+            ]
+            for o in section["objects_per_hour"]
+        ],
+    )
+    fh = section["firehose"]
+    out += [
+        "",
+        f"Firehose into the Iceberg table: {section['record_bytes_mean']:g} bytes per record "
+        f"(what Write sent, {m['firehose_calls']} PutRecordBatch calls), "
+        f"{fh['gb_per_million']:g} GB and ${_money(fh['usd_per_million'])} per million events "
+        "(per GB ingested, no 5 KB rounding).",
+        "",
+        "How: bytes stored are the raw objects' sizes and the table's Parquet data files "
+        "(pyiceberg's writer, zstd, standing in for Firehose's): their column chunks, and a "
+        f"footer of {section['footer_bytes_per_file']:,} bytes per data file, counted for the "
+        f"files a million events make in deliveries of {section['events_per_delivery']:g} "
+        "events (dev, 100 events/s); bytes scanned on the curated table are the compressed "
+        "column chunks of the columns each query's SQL names (a word match on the column "
+        "names) and those footers; on the raw layer every "
+        "query of the month reads all of its NDJSON objects. Objects per hour: one raw object "
+        "per execution (events per execution from the buffered entry's model); one delivery "
+        "every min(buffer fill time, interval) at the measured record size, each writing "
+        f"{section['objects_per_delivery']:g} objects as measured (data files per partition "
+        "touched, manifest, manifest list, metadata JSON) before compaction.",
+        "",
+    ]
+    return out
+
+
 def render_markdown(results: Mapping[str, Any]) -> str:
     machine = results["machine"]
     out = [
@@ -412,6 +533,7 @@ def render_markdown(results: Mapping[str, Any]) -> str:
         f"Deployment package: {package['files']} files, {package['zip_bytes']:,} bytes zipped "
         f"({package['unzipped_bytes']:,} unzipped); Powertools comes from the public layer.",
         "",
+        *(curated_section(results["curated"]) if "curated" in results else []),
         "## How it was measured",
         "",
         *[f"- {note}" for note in results["notes"]],

@@ -1,6 +1,8 @@
-"""Analytics: Glue tables over the raw layer (partition projection), an Athena workgroup, queries.
+"""Analytics: the curated Iceberg table, the raw layer's Glue tables, an Athena workgroup, queries.
 
-No crawler: partitions are projected from `yyyy/mm/dd/hh` (components.builders.analytics_sql).
+The curated table (components.curated, a child of this component: it lives in this database) is
+what the named queries read; the raw layer's tables stay for audit and replay. No crawler: raw
+partitions are projected from `yyyy/mm/dd/hh` (components.builders.analytics_sql).
 Query results go to a bucket of their own, SSE-KMS with the raw bucket's key (results hold raw
 data), private, TLS-only, expiring. The workgroup enforces its settings (result location,
 encryption, engine v3, a per-query scan cutoff) and publishes CloudWatch metrics.
@@ -16,7 +18,14 @@ import pulumi_aws as aws
 
 from components import building_blocks
 from components.builders import analytics_sql, arns, policies
-from components.builders.settings import ResultsExpirationDays
+from components.builders.settings import (
+    BufferingIntervalSeconds,
+    BufferingSizeMb,
+    NoncurrentVersionDays,
+    ResultsExpirationDays,
+    RetentionDays,
+)
+from components.curated import CuratedTable, CuratedTableArgs
 
 TYPE: Final = "activity-pipeline:analytics:Analytics"
 ENGINE_VERSION: Final = "Athena engine version 3"
@@ -31,6 +40,10 @@ class AnalyticsArgs:
     kms_key_arn: pulumi.Input[str]
     results_expiration_days: ResultsExpirationDays
     force_destroy: bool
+    curated_buffering_size_mb: BufferingSizeMb
+    curated_buffering_interval_seconds: BufferingIntervalSeconds
+    noncurrent_version_expiration_days: NoncurrentVersionDays
+    log_retention_days: RetentionDays
     bytes_scanned_cutoff_per_query: int = 10 * 1024**3
 
     def __post_init__(self) -> None:
@@ -57,6 +70,7 @@ class Analytics(pulumi.ComponentResource):
     named_queries: pulumi.Output[dict[str, str]]
     athena_results_bucket: pulumi.Output[str]
     analyst_policy_arn: pulumi.Output[str]
+    curated: CuratedTable
 
     def __init__(
         self, name: str, args: AnalyticsArgs, opts: pulumi.ResourceOptions | None = None
@@ -101,6 +115,21 @@ class Analytics(pulumi.ComponentResource):
             description=f"{prefix}: the raw layer of the activity pipeline",
             opts=child,
         )
+        curated = CuratedTable(
+            f"{name}-curated",
+            CuratedTableArgs(
+                name_prefix=prefix,
+                database_name=database.name,
+                database_arn=database.arn,
+                kms_key_arn=args.kms_key_arn,
+                buffering_size_mb=args.curated_buffering_size_mb,
+                buffering_interval_seconds=args.curated_buffering_interval_seconds,
+                noncurrent_version_expiration_days=args.noncurrent_version_expiration_days,
+                log_retention_days=args.log_retention_days,
+                force_destroy=args.force_destroy,
+            ),
+            opts=child,
+        )
         tables = [
             self._table(
                 name,
@@ -128,7 +157,7 @@ class Analytics(pulumi.ComponentResource):
         workgroup = aws.athena.Workgroup(
             f"{name}-workgroup",
             name=prefix,
-            description=f"{prefix}: named queries over the raw layer",
+            description=f"{prefix}: named queries over the curated table",
             force_destroy=args.force_destroy,
             configuration={
                 "enforce_workgroup_configuration": True,
@@ -175,10 +204,11 @@ class Analytics(pulumi.ComponentResource):
                         partition=partition, region=region, account_id=identity.account_id
                     ).apply(lambda v: arns.glue_catalog_arn(**v)),
                     database_arn=database.arn,
-                    table_arns=pulumi.Output.all(*[t.arn for t in tables]),
+                    table_arns=pulumi.Output.all(curated.table_arn, *[t.arn for t in tables]),
                     raw_bucket_arn=args.raw_bucket_arn,
                     results_bucket_arn=results.arn,
                     kms_key_arn=args.kms_key_arn,
+                    curated_bucket_arn=curated.bucket_arn,
                 ).apply(lambda v: policies.analyst_policy(**v))
             ),
             opts=child,
@@ -191,6 +221,7 @@ class Analytics(pulumi.ComponentResource):
         )
         self.athena_results_bucket = results.bucket
         self.analyst_policy_arn = analyst.arn
+        self.curated = curated
         self.register_outputs(
             {
                 "athena_workgroup": self.athena_workgroup,

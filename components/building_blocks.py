@@ -1,8 +1,9 @@
 """Resource patterns several components share, built one way (children of the caller's component).
 
 - ``service_role``: a role that exactly one AWS service may assume — *for this account only*
-  (``aws:SourceAccount``) where the service documents sending that key — with one inline policy:
-  the state machine's, the HTTP API's and the EventBridge rule's roles.
+  (``aws:SourceAccount``, or Firehose's ``sts:ExternalId``) where the service documents sending
+  that key — with one inline policy: the state machine's, the HTTP API's, the EventBridge rule's,
+  the curated stream's and the table optimizers' roles.
 - ``bucket_prefix``: ``<name prefix>-<purpose>-`` cut to what pulumi-aws accepts.
 - ``private_bucket``: a bucket nobody outside the account can reach — bucket-owner-enforced
   ownership, all four public-access blocks, SSE-KMS with an S3 Bucket Key, and a policy denying
@@ -33,7 +34,15 @@ DLQ_RETENTION_SECONDS: Final = 14 * 24 * 60 * 60
 # documents its integration role trusted by the service principal alone (API Gateway Developer
 # Guide, "Control access to a REST API with IAM permissions") and is not documented to send either
 # key; a StringEquals on an absent key is false, so pinning it would refuse every assumption.
-SOURCE_ACCOUNT_SERVICES: Final = frozenset({"states.amazonaws.com", "events.amazonaws.com"})
+# Firehose assumes a delivery role with `sts:ExternalId` set to the stream's account, which its
+# trust policy checks (Firehose developer guide, "Controlling access with Amazon Data Firehose": the
+# delivery role's trust policy). Glue's table optimizers are documented with the service principal
+# alone (AWS Glue developer guide, "Table optimization prerequisites").
+SOURCE_ACCOUNT_SERVICES: Final = {
+    "states.amazonaws.com": "aws:SourceAccount",
+    "events.amazonaws.com": "aws:SourceAccount",
+    "firehose.amazonaws.com": "sts:ExternalId",
+}
 
 # pulumi-aws: `bucket_prefix` "Must be lowercase and less than or equal to 37 characters in length"
 # (63, S3's maximum bucket name, minus the 26-character unique suffix the provider appends).
@@ -66,8 +75,9 @@ def service_role(
     ``{name}-policy``."""
     if service in SOURCE_ACCOUNT_SERVICES:
         account_id = aws.get_caller_identity_output().account_id
+        key = SOURCE_ACCOUNT_SERVICES[service]
         trust: pulumi.Input[Any] = account_id.apply(
-            lambda account: policies.service_assume_role_policy(service, account)
+            lambda account: policies.service_assume_role_policy(service, account, account_key=key)
         )
     else:
         trust = policies.service_assume_role_policy(service)

@@ -31,11 +31,18 @@ from components.builders.settings import (
     WorkflowType,
 )
 from handlers.times import format_time
+from handlers.write import NO_CURATED_STREAM
 
 TYPE: Final = "activity-pipeline:workflow:Workflow"
 FUNCTIONS: Final = ("ingest", "process", "write")
 RUNTIME: Final = "python3.13"
 PACKAGED_SUFFIXES: Final = (".py", ".json")
+
+
+@dataclass(frozen=True)
+class CuratedStream:
+    name: pulumi.Input[str]
+    arn: pulumi.Input[str]
 
 
 @dataclass(frozen=True)
@@ -61,6 +68,8 @@ class WorkflowArgs:
     suppression_table_arn: pulumi.Input[str]
     salt_secret_arn: pulumi.Input[str]
     log_level: WorkflowLogLevel = "ERROR"
+    # The curated table's Firehose stream Write feeds (None: the stack has no curated table).
+    curated_stream: CuratedStream | None = None
 
     def __post_init__(self) -> None:
         if not self.name_prefix:
@@ -151,6 +160,7 @@ class Workflow(pulumi.ComponentResource):
                 bucket_arn=args.raw_bucket_arn,
                 kms_key_arn=args.kms_key_arn,
                 log_group_arn=log_groups["write"].arn,
+                curated_stream_arn=None if args.curated_stream is None else args.curated_stream.arn,
             ).apply(lambda v: policies.write_policy(**v)),
         }
         role_policies = {
@@ -184,6 +194,9 @@ class Workflow(pulumi.ComponentResource):
                 "TABLE_NAME": args.table_name,
                 "RAW_BUCKET": args.raw_bucket_name,
                 "ITEM_RETENTION_DAYS": str(args.item_retention_days),
+                "CURATED_STREAM": (
+                    NO_CURATED_STREAM if args.curated_stream is None else args.curated_stream.name
+                ),
             },
         }
         functions = {

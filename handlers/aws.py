@@ -24,6 +24,7 @@ from handlers.times import EPOCH, EventTimeError, parse_timestamp
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_firehose import FirehoseClient
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_stepfunctions import SFNClient
 
@@ -117,7 +118,11 @@ def client(service: Literal["dynamodb"]) -> DynamoDBClient: ...
 def client(service: Literal["stepfunctions"]) -> SFNClient: ...
 @overload
 def client(service: Literal["secretsmanager"]) -> Any: ...
-def client(service: Literal["s3", "dynamodb", "stepfunctions", "secretsmanager"]) -> Any:
+@overload
+def client(service: Literal["firehose"]) -> FirehoseClient: ...
+def client(
+    service: Literal["s3", "dynamodb", "stepfunctions", "secretsmanager", "firehose"],
+) -> Any:
     """A boto3 client built on first use and cached per (service, region, access key id, endpoint).
 
     Each new key gets its own Session, so changed credentials (another role) give a new client

@@ -3,8 +3,9 @@
 Every item is written with a conditional PutItem (`attribute_not_exists` on the key) and
 `ReturnValuesOnConditionCheckFailure=ALL_OLD`, several at a time (WRITE_CONCURRENCY): one write
 unit per item of up to 1 KB, no read. When the key is taken, the stored item comes back with the
-refusal: the same `content_hash` is `already_present`, other content is a conflict; the stored
-item is untouched either way. Throttling and 5xx answers are retried with backoff (after boto3's
+refusal: the same `content_hash` is `already_present` (the stored item, as it reads back, is kept
+for the curated table: handlers.curated), other content is a conflict; the stored item is
+untouched either way. Throttling and 5xx answers are retried with backoff (after boto3's
 own retries); a write that still fails is a TransientAwsError (the state machine retries Write,
 which is safe: what was written is `already_present` then).
 """
@@ -20,7 +21,7 @@ from dataclasses import dataclass, field
 from decimal import Context, Inexact, Rounded
 from typing import TYPE_CHECKING, Any
 
-from boto3.dynamodb.types import TypeSerializer
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import BotoCoreError, ClientError
 
 from handlers.aws import client, error_code, map_aws_error
@@ -39,6 +40,7 @@ MAX_DELAY = 2.0
 CONDITION_FAILED = "ConditionalCheckFailedException"
 _DECIMAL = Context(prec=38, traps=[Inexact, Rounded])
 _serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
 
 Key = tuple[str, str]
 
@@ -55,11 +57,23 @@ class Conflict:
 
 
 @dataclass(frozen=True)
+class Present:
+    """An item whose key holds the same content already: the stored item as boto3 reads it back
+    (numbers as Decimal), lineage included."""
+
+    stored: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class WriteResult:
+    """`in_table`: every item of the payload that is in the table now, once per key, as stored —
+    the item with its lineage when written now, the stored item when already present."""
+
     written: int
     duplicates_removed: int
     already_present: int = 0
     conflicts: list[Conflict] = field(default_factory=list)
+    in_table: list[dict[str, Any]] = field(default_factory=list)
 
 
 def to_dynamo(value: Any) -> Any:
@@ -130,8 +144,8 @@ def put_first(
     *,
     max_attempts: int = MAX_ATTEMPTS,
     sleep: Callable[[float], None] = time.sleep,
-) -> bool | Conflict:
-    """Store `item` unless its key is taken: True when written, False when the same content is
+) -> bool | Present | Conflict:
+    """Store `item` unless its key is taken: True when written, Present when the same content is
     stored already, a Conflict when other content is. TransientAwsError when attempts run out."""
     operation = f"dynamodb:PutItem {table}"
     for attempt in range(max_attempts):
@@ -158,8 +172,8 @@ def put_first(
     raise AssertionError("unreachable: the last attempt returns or raises")
 
 
-def _taken(item: dict[str, Any], stored: Mapping[str, Any]) -> bool | Conflict:
-    """False when the stored item holds the same content, else the Conflict."""
+def _taken(item: dict[str, Any], stored: Mapping[str, Any]) -> Present | Conflict:
+    """Present when the stored item holds the same content, else the Conflict."""
 
     def text(name: str) -> str | None:
         value = stored.get(name, {})
@@ -167,7 +181,7 @@ def _taken(item: dict[str, Any], stored: Mapping[str, Any]) -> bool | Conflict:
 
     stored_hash = text(CONTENT_HASH)
     if stored_hash is not None and stored_hash == item[CONTENT_HASH]:
-        return False
+        return Present({name: _deserializer.deserialize(v) for name, v in stored.items()})
     return Conflict(item, stored_hash, text("raw_key"), text("batch_id"))
 
 
@@ -190,14 +204,19 @@ def write_items(
         return WriteResult(0, removed, 0, conflicts)
     dynamodb = client("dynamodb")
 
-    def put(item: dict[str, Any]) -> bool | Conflict:
+    def put(item: dict[str, Any]) -> bool | Present | Conflict:
         return put_first(dynamodb, table, item, lineage, max_attempts=max_attempts, sleep=sleep)
 
     workers = max(1, min(concurrency, len(unique)))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="put-item") as pool:
         futures = [pool.submit(contextvars.copy_context().run, put, item) for item in unique]
         outcomes = [future.result() for future in futures]
+    in_table = [
+        outcome.stored if isinstance(outcome, Present) else {**item, **(lineage or {})}
+        for item, outcome in zip(unique, outcomes, strict=True)
+        if not isinstance(outcome, Conflict)
+    ]
     written = sum(1 for outcome in outcomes if outcome is True)
-    present = sum(1 for outcome in outcomes if outcome is False)
+    present = sum(1 for outcome in outcomes if isinstance(outcome, Present))
     conflicts += [outcome for outcome in outcomes if isinstance(outcome, Conflict)]
-    return WriteResult(written, removed, present, conflicts)
+    return WriteResult(written, removed, present, conflicts, in_table)

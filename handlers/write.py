@@ -8,6 +8,13 @@ already is `already_present` and changes nothing; one whose key holds other cont
 (NDJSON, the shape of Process's rejected records) and its summary to Write's output, and the
 stored item stays as it was.
 
+Then every item of the batch that is in the table — written now, or already present (the stored
+item, read back from the refusal's ALL_OLD, so its row equals the stored item) — goes to the
+curated table's Firehose stream (env CURATED_STREAM; `none` on a stack without the curated table)
+as its handlers.curated row; conflicting duplicates and rejected events never do. A Firehose
+failure is a TransientAwsError: the retried Write finds its items already present and sends them
+again, and the Iceberg destination upserts them by their unique keys (one row per item).
+
 `redelivery` (Process: the raw object was stored before, or this is a replay) is reported as it
 came; it changes nothing in how items are written.
 """
@@ -18,7 +25,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from handlers import keys, retention, storage, table
+from handlers import curated, firehose, keys, retention, storage, table
 from handlers.aws import env, env_int
 from handlers.canonical import to_ndjson
 from handlers.curate import Rejection
@@ -29,6 +36,9 @@ from handlers.reasons import CONFLICTING_DUPLICATE
 
 PASSTHROUGH = ("batch_id", "raw_key", "rejected", "rejected_key", "counts")
 _LINEAGE = frozenset(LINEAGE_ATTRIBUTES)
+# CURATED_STREAM's value on a stack without the curated table (analyticsEnabled false): a stream
+# this program deploys is always named `<prefix>-curated`, never this.
+NO_CURATED_STREAM = "none"
 
 
 def redelivery(event: dict[str, Any]) -> bool:
@@ -77,6 +87,10 @@ def step_payload(event: Any) -> tuple[list[dict[str, Any]], dict[str, str]]:
         if not _LINEAGE.isdisjoint(item):
             clash = sorted(_LINEAGE.intersection(item))
             raise BatchRejected(f"Write payload item {index} carries lineage attributes {clash}")
+        try:
+            curated.row({**item, **lineage})
+        except curated.RowError as exc:
+            raise BatchRejected(f"Write payload item {index} is no curated row: {exc}") from None
     if not isinstance(event["raw_key"], str) or not event["raw_key"]:
         raise BatchRejected("Write payload has no raw_key")
     return items, lineage
@@ -96,11 +110,26 @@ def conflict_rejection(conflict: table.Conflict) -> Rejection:
     return Rejection(item["raw_index"], item["event_id"], CONFLICTING_DUPLICATE, detail, item)
 
 
+def curated_records(in_table: list[dict[str, Any]]) -> list[bytes]:
+    """The Firehose records of the items in the table (handlers.curated.record_bytes); a stored
+    item that is no curated row is refused (BatchRejected), never sent half."""
+    records = []
+    for stored in in_table:
+        try:
+            records.append(curated.record_bytes(stored))
+        except curated.RowError as exc:
+            raise BatchRejected(
+                f"the stored item {stored.get('user_id')!r} {stored.get('event_time')!r} is no "
+                f"curated row: {exc}"
+            ) from None
+    return records
+
+
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     require_settings()
-    table_name, bucket = env("TABLE_NAME"), env("RAW_BUCKET")
+    table_name, bucket, stream = env("TABLE_NAME"), env("RAW_BUCKET"), env("CURATED_STREAM")
     retention_days = env_int("ITEM_RETENTION_DAYS", minimum=1)
     items, lineage = step_payload(event)
     again = redelivery(event)
@@ -113,10 +142,14 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if conflicts:
         conflicts_key = keys.conflicts_key(event["raw_key"])
         storage.put_rejected(bucket, conflicts_key, to_ndjson([r.record() for r in conflicts]))
+    sent = 0
+    if stream != NO_CURATED_STREAM:
+        sent = firehose.put_records(stream, curated_records(result.in_table))
     count("EventsWritten", result.written)
     count("DuplicatesRemoved", result.duplicates_removed)
     count("AlreadyPresent", result.already_present)
     count("ConflictingDuplicates", len(conflicts))
+    count("CuratedSent", sent)
     logger.info(
         "batch written",
         extra={
@@ -125,6 +158,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
             "already_present": result.already_present,
             "conflicting": len(conflicts),
             "conflicts_key": conflicts_key,
+            "curated_sent": sent,
             "redelivery": again,
         },
     )
@@ -136,5 +170,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         "conflicting": len(conflicts),
         "conflicts": [r.summary() for r in conflicts],
         "conflicts_key": conflicts_key,
+        "curated_sent": sent,
         "redelivery": again,
     }

@@ -90,7 +90,8 @@ def parser() -> argparse.ArgumentParser:
         type=positive_scale,
         default=1.0,
         metavar="SCALE",
-        help="scale of the entry buffer's batching window and visibility timeout (tests: 0.1)",
+        help="scale of the entry buffer's batching window and visibility timeout, and of the "
+        "Firehose streams' buffering interval (tests: 0.1)",
     )
     soak.add_arguments(
         commands.add_parser(
@@ -104,9 +105,10 @@ def parser() -> argparse.ArgumentParser:
     analytics.add_arguments(
         commands.add_parser(
             "analytics",
-            help="the stack's Athena named queries on DuckDB over the raw layer",
-            description="Run the stack's Athena named queries on DuckDB over the raw layer of a "
-            "running `harness serve` (or any stack its --outputs describe).",
+            help="the stack's Athena named queries on DuckDB over the raw layer and the curated "
+            "Iceberg table",
+            description="Run the stack's Athena named queries on DuckDB over the raw layer and the "
+            "curated Iceberg table (its current snapshot) of a running `harness serve`.",
             formatter_class=formatter,
         )
     )

@@ -15,8 +15,8 @@ named where it is built. In a key policy `"Resource": "*"` means the key itself.
   (receive from and delete on the buffer, start exactly the main state machine), the buffer's
   queue policy (only EventBridge, only for the one rule) and its key's policy;
 - the analyst policy: attach it to the people or roles who run the named queries — exactly one
-  workgroup, one Glue database and its two tables, reads of the raw layer's `ingest/` and
-  `rejected/` prefixes, the results bucket, and the raw bucket's KMS key.
+  workgroup, one Glue database and its three tables, reads of the raw layer's `ingest/` and
+  `rejected/` prefixes and of the curated table's files, the results bucket, and the stack's key.
 """
 
 from __future__ import annotations
@@ -63,21 +63,27 @@ ATHENA_QUERY_ACTIONS: Final = (
     "athena:StopQueryExecution",
 )
 GLUE_READ_ACTIONS: Final = ("glue:GetDatabase", "glue:GetPartitions", "glue:GetTable")
+# The curated Iceberg table's files in its bucket (components/builders/curated.TABLE_PREFIX).
+CURATED_TABLE_PREFIX: Final = "curated_events/"
 
 
 def document(*statements: Statement) -> PolicyDocument:
     return {"Version": VERSION, "Statement": list(statements)}
 
 
-def service_assume_role_policy(service: str, source_account: str | None = None) -> PolicyDocument:
-    """Trust policy for a service principal, optionally pinned to one account (confused deputy)."""
+def service_assume_role_policy(
+    service: str, source_account: str | None = None, *, account_key: str = "aws:SourceAccount"
+) -> PolicyDocument:
+    """Trust policy for a service principal, optionally pinned to one account (confused deputy)
+    by the condition key the service documents sending: `aws:SourceAccount`, or `sts:ExternalId`
+    holding the account id (Firehose)."""
     statement: Statement = {
         "Effect": "Allow",
         "Principal": {"Service": service},
         "Action": "sts:AssumeRole",
     }
     if source_account is not None:
-        statement["Condition"] = {"StringEquals": {"aws:SourceAccount": source_account}}
+        statement["Condition"] = {"StringEquals": {account_key: source_account}}
     return document(statement)
 
 
@@ -176,13 +182,32 @@ def process_policy(*, bucket_arn: str, kms_key_arn: str, log_group_arn: str) -> 
 
 
 def write_policy(
-    *, table_arn: str, bucket_arn: str, kms_key_arn: str, log_group_arn: str
+    *,
+    table_arn: str,
+    bucket_arn: str,
+    kms_key_arn: str,
+    log_group_arn: str,
+    curated_stream_arn: str | None = None,
 ) -> PolicyDocument:
     """Conditional PutItem on the table (first write wins, no read); conflicting duplicates are
-    written under rejected/ (encrypted with the bucket's key)."""
+    written under rejected/ (encrypted with the bucket's key); with the curated table, the items
+    go to exactly its Firehose stream (the stream has no SSE of its own: no key to grant)."""
     require_arn(table_arn, "table_arn", service="dynamodb", resource="table/")
     require_arn(bucket_arn, "bucket_arn", service="s3")
     require_arn(kms_key_arn, "kms_key_arn", service="kms", resource="key/")
+    curated: list[Statement] = []
+    if curated_stream_arn is not None:
+        require_arn(
+            curated_stream_arn, "curated_stream_arn", service="firehose", resource="deliverystream/"
+        )
+        curated.append(
+            {
+                "Sid": "FeedTheCuratedTable",
+                "Effect": "Allow",
+                "Action": ["firehose:PutRecordBatch"],
+                "Resource": [curated_stream_arn],
+            }
+        )
     return document(
         {
             "Sid": "PutCuratedItems",
@@ -202,6 +227,7 @@ def write_policy(
             "Action": ["kms:GenerateDataKey"],
             "Resource": [kms_key_arn],
         },
+        *curated,
         own_log_group_statement(log_group_arn),
     )
 
@@ -406,7 +432,10 @@ def analyst_policy(
     raw_bucket_arn: str,
     results_bucket_arn: str,
     kms_key_arn: str,
+    curated_bucket_arn: str,
 ) -> PolicyDocument:
+    """`table_arns` hold the raw layer's two tables and the curated Iceberg table, whose files
+    (data, deletes, metadata) are under `curated_events/` in the curated bucket."""
     require_arn(workgroup_arn, "workgroup_arn", service="athena", resource="workgroup/")
     require_arn(catalog_arn, "catalog_arn", service="glue", resource="catalog")
     require_arn(database_arn, "database_arn", service="glue", resource="database/")
@@ -415,6 +444,7 @@ def analyst_policy(
     require_arn(raw_bucket_arn, "raw_bucket_arn", service="s3")
     require_arn(results_bucket_arn, "results_bucket_arn", service="s3")
     require_arn(kms_key_arn, "kms_key_arn", service="kms", resource="key/")
+    require_arn(curated_bucket_arn, "curated_bucket_arn", service="s3")
     if not table_arns:
         raise ValueError("table_arns must name at least one table")
     return document(
@@ -448,6 +478,19 @@ def analyst_policy(
             "Effect": "Allow",
             "Action": ["s3:GetObject"],
             "Resource": [ingest_prefix_arn(raw_bucket_arn), rejected_prefix_arn(raw_bucket_arn)],
+        },
+        {
+            "Sid": "ListTheCuratedTable",
+            "Effect": "Allow",
+            "Action": ["s3:GetBucketLocation", "s3:ListBucket"],
+            "Resource": [curated_bucket_arn],
+            "Condition": {"StringLike": {"s3:prefix": [f"{CURATED_TABLE_PREFIX}*"]}},
+        },
+        {
+            "Sid": "ReadTheCuratedTable",
+            "Effect": "Allow",
+            "Action": ["s3:GetObject"],
+            "Resource": [f"{curated_bucket_arn}/{CURATED_TABLE_PREFIX}*"],
         },
         {
             "Sid": "UseTheResultsBucket",

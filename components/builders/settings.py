@@ -68,6 +68,8 @@ MaxReceives = NewType("MaxReceives", int)  # 1..1,000 (SQS maxReceiveCount)
 BufferRetentionDays = NewType("BufferRetentionDays", int)  # 1..7
 ObjectRetentionDays = NewType("ObjectRetentionDays", int)  # 1..36,500 (S3 lifecycle expiration)
 ItemRetentionDays = NewType("ItemRetentionDays", int)  # 1..36,500 (DynamoDB TTL)
+BufferingSizeMb = NewType("BufferingSizeMb", int)  # 1..128 (Firehose's Iceberg destination)
+BufferingIntervalSeconds = NewType("BufferingIntervalSeconds", int)  # 0..900
 
 # Values CloudWatch Logs accepts for retentionInDays.
 LOG_RETENTION_DAYS: Final = frozenset(
@@ -96,9 +98,18 @@ REQUIRED_KEYS: Final = (
 # (`ingest/`) and the rejected layer (`rejected/`) expire by S3 lifecycle, the table's items by
 # DynamoDB TTL, each counted in days from when the pipeline received the event.
 RETENTION_KEYS: Final = ("rawRetentionDays", "rejectedRetentionDays", "itemRetentionDays")
-# Analytics (Glue, Athena) is optional: the component exists only when analyticsEnabled is true.
-ANALYTICS_KEYS: Final = ("analyticsEnabled", "athenaResultsExpirationDays")
+# Analytics (Glue, Athena, the curated Iceberg table fed by Firehose) is optional: the component
+# exists only when analyticsEnabled is true; the other keys need it on.
+ANALYTICS_KEYS: Final = (
+    "analyticsEnabled",
+    "athenaResultsExpirationDays",
+    "curatedBufferingSizeMb",
+    "curatedBufferingIntervalSeconds",
+)
 ATHENA_RESULTS_EXPIRATION_DAYS_DEFAULT: Final = ResultsExpirationDays(30)
+# Firehose's own defaults for the Iceberg destination (API reference, BufferingHints).
+CURATED_BUFFERING_SIZE_MB_DEFAULT: Final = BufferingSizeMb(5)
+CURATED_BUFFERING_INTERVAL_SECONDS_DEFAULT: Final = BufferingIntervalSeconds(300)
 OPTIONAL_KEYS: Final = ("alarmEmail", *ANALYTICS_KEYS)
 # Entry points (HTTP API, EventBridge): the two switches are required (each stack decides
 # explicitly); the HTTP keys are required when httpApiEnabled is true, jwtIssuer/jwtAudience when
@@ -493,28 +504,47 @@ def _refuse_set(raw: Mapping[str, str], keys: tuple[str, ...], because: str) -> 
 
 @dataclass(frozen=True, slots=True)
 class AnalyticsSettings:
-    """Analytics (Glue, Athena), present only when analyticsEnabled is true."""
+    """Analytics (Glue, Athena, the curated table), present only when analyticsEnabled is true.
+
+    The curated stream buffers up to `curated_buffering_size_mb` or for
+    `curated_buffering_interval_seconds`, whichever comes first, before it commits to the table
+    (Firehose's Iceberg destination: 1..128 MB, 0..900 s): larger buffers write fewer, larger
+    files (one per partition and delivery), a shorter interval makes rows visible sooner.
+    """
 
     results_expiration_days: ResultsExpirationDays = ATHENA_RESULTS_EXPIRATION_DAYS_DEFAULT
+    curated_buffering_size_mb: BufferingSizeMb = CURATED_BUFFERING_SIZE_MB_DEFAULT
+    curated_buffering_interval_seconds: BufferingIntervalSeconds = (
+        CURATED_BUFFERING_INTERVAL_SECONDS_DEFAULT
+    )
 
     @classmethod
     def from_raw(cls, raw: Mapping[str, str]) -> AnalyticsSettings | None:
-        """None unless analyticsEnabled is true; athenaResultsExpirationDays needs it on."""
+        """None unless analyticsEnabled is true; the other analytics keys need it on."""
         enabled = bool(raw.get("analyticsEnabled", "").strip()) and _bool(raw, "analyticsEnabled")
-        days = raw.get("athenaResultsExpirationDays", "").strip()
         if not enabled:
-            if days:
-                raise ValueError(
-                    f"config {PROJECT}:athenaResultsExpirationDays set but "
-                    f"{PROJECT}:analyticsEnabled is not true"
-                )
+            _refuse_set(raw, ANALYTICS_KEYS[1:], "analyticsEnabled is not true")
             return None
-        if not days:
-            return cls()
+        defaults = cls()
+
+        def value(key: str, default: int, low: int, high: int) -> int:
+            return _int(raw, key, low, high) if raw.get(key, "").strip() else default
+
         return cls(
             results_expiration_days=ResultsExpirationDays(
-                _int(raw, "athenaResultsExpirationDays", 1, 3650)
-            )
+                value("athenaResultsExpirationDays", defaults.results_expiration_days, 1, 3650)
+            ),
+            curated_buffering_size_mb=BufferingSizeMb(
+                value("curatedBufferingSizeMb", defaults.curated_buffering_size_mb, 1, 128)
+            ),
+            curated_buffering_interval_seconds=BufferingIntervalSeconds(
+                value(
+                    "curatedBufferingIntervalSeconds",
+                    defaults.curated_buffering_interval_seconds,
+                    0,
+                    900,
+                )
+            ),
         )
 
 

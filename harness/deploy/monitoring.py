@@ -1,4 +1,5 @@
-"""Resource creators for monitoring: log groups and metric filters, alarms, SNS, dashboards."""
+"""Resource creators for monitoring: log groups, streams and metric filters, alarms, SNS,
+dashboards."""
 
 from __future__ import annotations
 
@@ -15,6 +16,13 @@ def log_group(emu: Any, name: str, inputs: dict[str, Any]) -> tuple[str, State]:
         logs.put_retention_policy(logGroupName=group, retentionInDays=inputs["retentionInDays"])
     arn = f"arn:aws:logs:{emu.region}:{emu.account_id}:log-group:{group}"
     return group, {**inputs, "name": group, "arn": arn}
+
+
+def log_stream(emu: Any, name: str, inputs: dict[str, Any]) -> tuple[str, State]:
+    group, stream = inputs["logGroupName"], auto_name(name, inputs, "name")
+    emu.client("logs").create_log_stream(logGroupName=group, logStreamName=stream)
+    arn = f"arn:aws:logs:{emu.region}:{emu.account_id}:log-group:{group}:log-stream:{stream}"
+    return stream, {**inputs, "name": stream, "arn": arn}
 
 
 def log_metric_filter(emu: Any, name: str, inputs: dict[str, Any]) -> tuple[str, State]:

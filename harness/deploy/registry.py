@@ -7,7 +7,7 @@ here is either checked by ``harness.deploy.rules`` or listed there as taking no 
 
 from __future__ import annotations
 
-from harness.deploy import analytics, compute, entry, iam, monitoring, storage
+from harness.deploy import analytics, compute, entry, iam, iceberg, monitoring, storage
 from harness.deploy.inputs import Creator
 
 CREATORS: dict[str, Creator] = {
@@ -38,6 +38,7 @@ CREATORS: dict[str, Creator] = {
     "aws:sfn/stateMachine:StateMachine": compute.state_machine,
     # monitoring
     "aws:cloudwatch/logGroup:LogGroup": monitoring.log_group,
+    "aws:cloudwatch/logStream:LogStream": monitoring.log_stream,
     "aws:cloudwatch/logMetricFilter:LogMetricFilter": monitoring.log_metric_filter,
     "aws:cloudwatch/metricAlarm:MetricAlarm": monitoring.metric_alarm,
     "aws:cloudwatch/dashboard:Dashboard": monitoring.dashboard,
@@ -54,7 +55,10 @@ CREATORS: dict[str, Creator] = {
     "aws:cloudwatch/eventTarget:EventTarget": entry.event_target,
     # analytics
     "aws:glue/catalogDatabase:CatalogDatabase": analytics.glue_database,
-    "aws:glue/catalogTable:CatalogTable": analytics.glue_table,
+    "aws:glue/catalogTable:CatalogTable": iceberg.glue_table,  # others: analytics.glue_table
     "aws:athena/workgroup:Workgroup": analytics.athena_workgroup,
     "aws:athena/namedQuery:NamedQuery": analytics.athena_named_query,
+    # the Iceberg family: streams delivering into Glue Iceberg tables, the tables' optimizers
+    "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream": iceberg.firehose_stream,
+    "aws:glue/catalogTableOptimizer:CatalogTableOptimizer": iceberg.table_optimizer,
 }

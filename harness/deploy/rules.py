@@ -150,6 +150,16 @@ RULES: dict[str, tuple[NameRule, ...]] = {
             autonamed=True,
         ),
     ),
+    "aws:cloudwatch/logStream:LogStream": (
+        NameRule(
+            "name",
+            512,
+            r"[^:*]+",
+            "any characters but ':' and '*'",
+            "CloudWatch Logs API reference, CreateLogStream logStreamName",
+            autonamed=True,
+        ),
+    ),
     "aws:dynamodb/table:Table": (
         NameRule(
             "name",
@@ -254,6 +264,16 @@ RULES: dict[str, tuple[NameRule, ...]] = {
             autonamed=True,
         ),
     ),
+    "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream": (
+        NameRule(
+            "name",
+            64,
+            r"[a-zA-Z0-9_.-]+",
+            "letters, digits, '_', '.' and '-'",
+            "Firehose API reference, CreateDeliveryStream DeliveryStreamName",
+            autonamed=True,
+        ),
+    ),
     "aws:athena/workgroup:Workgroup": (
         NameRule(
             "name",
@@ -323,6 +343,7 @@ NAMELESS = frozenset(
         "aws:sqs/queuePolicy:QueuePolicy",
         "aws:lambda/eventSourceMapping:EventSourceMapping",
         "aws:secretsmanager/secretVersion:SecretVersion",
+        "aws:glue/catalogTableOptimizer:CatalogTableOptimizer",
     }
 )
 

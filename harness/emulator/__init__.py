@@ -5,6 +5,10 @@ user and access key directly in moto's IAM backend (the only credentials the har
 installs the moto patches in their one order (``harness.emulator.patches.in_order``). Everything is
 restored on ``stop``.
 
+It has a working directory (``work_dir``: a temporary one unless given, removed on ``stop``) for
+what the harness keeps outside moto: the Iceberg catalog and warehouse (``harness.runtime.iceberg``)
+that Firehose streams deliver into (``firehose``: ``harness.runtime.firehose``).
+
 The caller's AWS environment never reaches it: while it runs, every ``AWS_*`` variable (a CLI
 session's ``AWS_ENDPOINT_URL``, keys, ``AWS_CA_BUNDLE``, ``AWS_PROFILE`` …) is set aside and the
 shared config and credentials files are ``os.devnull``, so the emulator's clients, the functions'
@@ -15,6 +19,8 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -34,7 +40,9 @@ from harness.emulator.credentials import Credentials
 from harness.emulator.faults import FaultConfig, FaultInjector
 from harness.emulator.patches.events import StateMachineTargets
 from harness.runtime import LambdaRuntime
+from harness.runtime import firehose as delivery
 from harness.runtime.event_sources import SqsEventSources
+from harness.runtime.iceberg import Warehouse
 
 REGION = "us-east-1"
 ADMIN_USER = "harness-admin"
@@ -78,8 +86,11 @@ class Emulator:
         retry_time_scale: float = 1.0,
         repo_root: Path = REPO_ROOT,
         faults: FaultConfig | None = None,
+        work_dir: Path | None = None,
     ) -> None:
         self.retry_time_scale = retry_time_scale
+        self._own_work_dir = work_dir is None
+        self.work_dir = work_dir or Path(tempfile.mkdtemp(prefix="harness-emulator-"))
         self.runtime = LambdaRuntime(self, repo_root)
         # Injected throttling/5xx/timeouts (harness.emulator.faults); None injects nothing.
         self.faults = FaultInjector(faults) if faults is not None else None
@@ -97,6 +108,9 @@ class Emulator:
         )
         # SQS event-source mappings and their pollers (harness.runtime.event_sources)
         self.event_sources = SqsEventSources(self)
+        # Iceberg tables (pyiceberg, sqlite catalog) and the Firehose streams delivering into them
+        self.warehouse = Warehouse(self.work_dir / "iceberg")
+        self.firehose = delivery.DeliveryStreams(self, self.warehouse)
 
     def start(self) -> Emulator:
         if Emulator._active is not None:
@@ -114,6 +128,7 @@ class Emulator:
                 retry_time_scale=self.retry_time_scale,
                 event_targets=self.event_targets,
                 event_sources=self.event_sources,
+                delivery_streams=self.firehose,
             ):
                 self._stack.enter_context(patch)
         except BaseException:
@@ -123,10 +138,13 @@ class Emulator:
         return self
 
     def stop(self) -> None:
+        self.firehose.stop()
         self._clients.clear()
         self._role_credentials.clear()
         self._stack.close()
         Emulator._active = None
+        if self._own_work_dir:
+            shutil.rmtree(self.work_dir, ignore_errors=True)
 
     def __enter__(self) -> Emulator:
         return self.start()

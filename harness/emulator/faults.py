@@ -24,6 +24,11 @@ and the state machine's Retry takes over from there.
 - Step Functions ``StartExecution`` made by a function (the Batch function): ``throttle``
   (``ThrottlingException`` 400), ``server_error`` (``InternalServerError`` 500) or ``timeout``
   (the execution started, the answer lost).
+- Firehose ``PutRecordBatch`` made by a function (Write): ``throttle`` fails records of the call
+  — each with probability 1/2, at least one — with the per-record ``ErrorCode``
+  ``ServiceUnavailableException`` (those records are not buffered: the rest are), as Firehose
+  answers a producer over its stream's throughput; ``server_error`` fails the whole call
+  (``ServiceUnavailableException`` 500); ``timeout`` buffers every record, then loses the answer.
 
 Each eligible call draws from one ``random.Random(seed)``: ``rate`` is the probability that a call
 fails, the kind is drawn uniformly from ``kinds``; ``after`` lets the first calls pass and ``limit``
@@ -46,22 +51,28 @@ from typing import Any
 from botocore.exceptions import ReadTimeoutError
 from moto.core.exceptions import JsonRESTError
 from moto.dynamodb.responses import DynamoHandler
+from moto.firehose.responses import FirehoseResponse
 from moto.s3.responses import S3Response
 from moto.sqs.responses import SQSResponse
 from moto.stepfunctions.responses import StepFunctionResponse
 
 KINDS = ("throttle", "server_error", "timeout")
-TARGETS = ("s3", "dynamodb", "lambda", "sqs", "stepfunctions")
+TARGETS = ("s3", "dynamodb", "lambda", "sqs", "stepfunctions", "firehose")
 _DDB = "com.amazonaws.dynamodb.v20120810#"
 _S3_OPERATIONS = {"PUT": "PutObject", "GET": "GetObject"}
 SQS_OPERATIONS = {"send_message": "SendMessage", "receive_message": "ReceiveMessage"}
 _SQS_URL = "https://sqs.us-east-1.amazonaws.com/"
 _SFN_URL = "https://states.us-east-1.amazonaws.com/"
+_FIREHOSE_URL = "https://firehose.us-east-1.amazonaws.com/"
 
 _in_function_scope: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "in_function", default=False
 )
 _on_behalf_scope: contextvars.ContextVar[bool] = contextvars.ContextVar("on_behalf", default=False)
+# The injector whose throttle is failing records of the PutRecordBatch this context is serving.
+_record_faults: contextvars.ContextVar[FaultInjector | None] = contextvars.ContextVar(
+    "record_faults", default=None
+)
 
 
 @dataclass(frozen=True)
@@ -95,6 +106,14 @@ def _in_function() -> bool:
 
 def _faultable() -> bool:
     return _in_function_scope.get() or _on_behalf_scope.get()
+
+
+def failing_records(count: int) -> set[int]:
+    """The indexes of a PutRecordBatch's records an injected throttle fails (none without one)."""
+    injector = _record_faults.get()
+    if injector is None or count == 0:
+        return set()
+    return injector.draw_records(count)
 
 
 class FaultInjector:
@@ -153,6 +172,12 @@ class FaultInjector:
             self.injected[(target, operation, kind)] += 1
             return kind
 
+    def draw_records(self, count: int) -> set[int]:
+        """Each of ``count`` records fails with probability 1/2, at least one fails."""
+        with self._lock:
+            failed = {index for index in range(count) if self._rng.random() < 0.5}
+            return failed or {self._rng.randrange(count)}
+
     def lambda_error(self, kind: str) -> Exception:
         if kind == "throttle":
             return _JsonFault("TooManyRequestsException", "Rate exceeded (harness fault)", 429)
@@ -196,16 +221,31 @@ class FaultInjector:
             return _JsonFault("ThrottlingException", "Rate exceeded (harness fault)", 400)
         return _JsonFault("InternalServerError", "Internal server error (harness fault)", 500)
 
-    def _around(
+    @staticmethod
+    def _firehose_error(kind: str) -> Exception:
+        return _JsonFault(
+            "ServiceUnavailableException", "Service unavailable. (harness fault)", 500
+        )
+
+    def _records_around(self, call: Callable[[], Any]) -> Any:
+        """PutRecordBatch: a throttle fails some records (``failing_records``), the other kinds
+        the whole call."""
+        kind = self.decide("firehose", "PutRecordBatch") if _faultable() else None
+        if kind != "throttle":
+            return self._around_kind(kind, call, self._firehose_error, _FIREHOSE_URL)
+        token = _record_faults.set(self)
+        try:
+            return call()
+        finally:
+            _record_faults.reset(token)
+
+    def _around_kind(
         self,
-        target: str,
-        operation: str,
+        kind: str | None,
         call: Callable[[], Any],
         error: Callable[[str], Any],
         url: str,
     ) -> Any:
-        """The call's response, an error response (returned or raised), or a lost response."""
-        kind = self.decide(target, operation) if _faultable() else None
         if kind is None:
             return call()
         if kind == "timeout":
@@ -216,6 +256,18 @@ class FaultInjector:
             raise failure
         return failure
 
+    def _around(
+        self,
+        target: str,
+        operation: str,
+        call: Callable[[], Any],
+        error: Callable[[str], Any],
+        url: str,
+    ) -> Any:
+        """The call's response, an error response (returned or raised), or a lost response."""
+        kind = self.decide(target, operation) if _faultable() else None
+        return self._around_kind(kind, call, error, url)
+
     @contextmanager
     def installed(self) -> Iterator[None]:
         original_key_response = S3Response._key_response
@@ -225,6 +277,7 @@ class FaultInjector:
         }
         sqs_originals = {name: SQSResponse.__dict__[name] for name in SQS_OPERATIONS}
         start_execution = StepFunctionResponse.__dict__["start_execution"]
+        put_record_batch = FirehoseResponse.__dict__["put_record_batch"]
         injector = self
 
         def key_response(response: Any, request: Any, full_url: str) -> Any:
@@ -282,9 +335,15 @@ class FaultInjector:
             injector._stepfunctions_error,
             _SFN_URL,
         )
+
+        def records(response: Any) -> Any:
+            return injector._records_around(lambda: put_record_batch(response))
+
+        FirehoseResponse.put_record_batch = records
         try:
             yield
         finally:
+            FirehoseResponse.put_record_batch = put_record_batch
             S3Response._key_response = original_key_response
             for name, method in originals.items():
                 setattr(DynamoHandler, name, method)

@@ -2,13 +2,17 @@
 
 With the entry buffer, its consumer runs for as long as the server does: the event-source
 mapping's poller (harness.runtime.event_sources) hands batches to the Batch function, its batching
-window and the queue's visibility timeout scaled by ``buffer_time_scale``.
+window and the queue's visibility timeout scaled by ``buffer_time_scale``. So do the Firehose
+streams' deliveries (harness.runtime.firehose): a stream delivers into its Iceberg table once its
+buffer is full or its buffering interval, scaled by ``buffer_time_scale`` too, has passed.
 
 Both ports are claimed before the deploy, so a taken one ends the command at once with one line
 naming it. When ready, one JSON line on stdout (and in ``json_file``, when given) gives a client
 everything it needs: ``http_api_url`` (the HTTP API served here), ``endpoint_url``, ``ca_bundle``,
-``region``, the admin keys and the stack ``outputs`` (without the AWS invoke URL ``http_api_url``,
-which nothing answers offline). SIGINT or SIGTERM stop the servers and remove the TLS folder.
+``region``, the admin keys, ``iceberg_warehouse`` (the directory of the emulator's Iceberg catalog
+and tables, which ``harness analytics`` reads) and the stack ``outputs`` (without the AWS invoke
+URL ``http_api_url``, which nothing answers offline). SIGINT or SIGTERM stop the servers and
+remove the TLS folder.
 """
 
 from __future__ import annotations
@@ -81,6 +85,8 @@ def serve(
         http_api = serve_deployed(emulator, deployment.outputs, http_socket, stack)
         emulator.event_sources.scale(buffer_time_scale)
         emulator.event_sources.start()
+        emulator.firehose.scale(buffer_time_scale)
+        emulator.firehose.start()
         try:
             ready: dict[str, Any] = {
                 "http_api_url": http_api.url if http_api is not None else None,
@@ -90,6 +96,7 @@ def serve(
                 "region": emulator.region,
                 "aws_access_key_id": emulator.admin.access_key_id,
                 "aws_secret_access_key": emulator.admin.secret_access_key,
+                "iceberg_warehouse": str(emulator.warehouse.root),
                 "outputs": {k: v for k, v in deployment.outputs.items() if k != "http_api_url"},
             }
             line = json.dumps(ready)
@@ -100,6 +107,7 @@ def serve(
                 pass
         finally:
             emulator.event_sources.stop()
+            emulator.firehose.stop()
             if http_api is not None:
                 http_api.stop()
             server.stop()

@@ -1,10 +1,20 @@
-"""The Athena named queries, offline: the same SQL text on DuckDB over the emulator's raw objects.
+"""The Athena named queries, offline: the same SQL text on DuckDB over the emulator's tables.
 
 The raw layer (`ingest/`, `rejected/`) is copied from S3 into a temporary directory with the same
 hive layout (`yyyy=/mm=/dd=/hh=`), DuckDB reads it with `read_json(..., hive_partitioning=true)`
 (local files only: no httpfs, no network) into views named like the Glue tables, with the Glue
-columns and types. The SQL is read back from the deployed named queries (`athena:GetNamedQuery`),
-so what runs is what Athena stores. The one shim is `array_join` (Trino) as a DuckDB macro.
+columns and types. The curated Iceberg table (`curated_events`, when the stack has one) is read
+at its current snapshot from the emulator's warehouse (`harness.runtime.iceberg`): a pyiceberg
+scan to Arrow, registered in DuckDB under the Glue table's name with the Iceberg types
+(`timestamptz` as `TIMESTAMP WITH TIME ZONE`); no DuckDB extension is loaded. The session time
+zone is UTC, as Athena's is, so days of a `timestamptz` are UTC days. The SQL is read back from
+the deployed named queries (`athena:GetNamedQuery`), so what runs is what Athena stores. The
+shims are two DuckDB macros with Trino's names: `array_join` and `approx_percentile`.
+
+In-process (a `Deployment`: tests, `demo`), the stack's Firehose streams are flushed first, so
+the snapshot holds every record sent so far. Against `harness serve` (`--outputs` its JSON line,
+whose `iceberg_warehouse` names the warehouse directory) the snapshot is what serve has delivered:
+serve delivers on the streams' buffering interval, scaled by its `--buffer-time-scale`.
 
     python -m harness analytics daily_active_users --month 2025-11 --outputs serve.json
 """
@@ -18,20 +28,32 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
 from components.builders import analytics_sql
+from harness.runtime.iceberg import Warehouse
 from ops.table import text_table
 from ops.target import TargetError, add_target_arguments, target_from_args
+
+if TYPE_CHECKING:
+    from harness.deploy import Deployment
 
 PREFIXES = {analytics_sql.RAW_TABLE: "ingest/", analytics_sql.REJECTED_TABLE: "rejected/"}
 COLUMNS = {
     analytics_sql.RAW_TABLE: analytics_sql.RAW_COLUMNS,
     analytics_sql.REJECTED_TABLE: analytics_sql.REJECTED_COLUMNS,
 }
-SHIMS = ("CREATE MACRO array_join(items, separator) AS array_to_string(items, separator)",)
+# Trino's names for DuckDB's functions: array_join (array_to_string) and approx_percentile, exact
+# here (quantile_cont, which interpolates between the two middle values of an even count; Athena's
+# approximation returns a value of the data).
+SHIMS = (
+    "CREATE MACRO array_join(items, separator) AS array_to_string(items, separator)",
+    "CREATE MACRO approx_percentile(x, p) AS quantile_cont(x, p)",
+)
+SESSION = ("SET TimeZone = 'UTC'",)  # Athena's session time zone
+CURATED_OUTPUT = "curated_table_name"
 
 
 @dataclass(frozen=True)
@@ -88,13 +110,21 @@ def _view_sql(root: Path, table: str) -> str:
     )
 
 
-def connect(root: Path) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB with the Glue tables as views over `root` (the copied raw layer)."""
+def curated_snapshot(warehouse: Warehouse, database: str, table: str) -> Any:
+    """The curated Iceberg table at its current snapshot, as an Arrow table."""
+    return warehouse.load(database, table).scan().to_arrow()
+
+
+def connect(root: Path, curated: dict[str, Any] | None = None) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with the Glue tables as views over `root` (the copied raw layer) and
+    `curated` ({Glue table name: Arrow table}) registered under their names."""
     connection = duckdb.connect(":memory:")
-    for statement in SHIMS:
+    for statement in (*SESSION, *SHIMS):
         connection.execute(statement)
     for table in PREFIXES:
         connection.execute(_view_sql(root, table))
+    for name, snapshot in (curated or {}).items():
+        connection.register(name, snapshot)
     return connection
 
 
@@ -117,8 +147,19 @@ def run_named_queries(
     outputs: dict[str, Any],
     month: str,
     names: Sequence[str] | None = None,
+    warehouse: Warehouse | None = None,
 ) -> dict[str, QueryResult]:
-    """Run the deployed named queries for one month (`YYYY-MM`) over the emulator's raw layer."""
+    """Run the deployed named queries for one month (`YYYY-MM`) over the emulator's raw layer and,
+    when the stack has the curated table, its current snapshot in `warehouse`."""
+    curated: dict[str, Any] = {}
+    if outputs.get(CURATED_OUTPUT):
+        if warehouse is None:
+            raise LookupError(
+                "the stack has a curated Iceberg table: the emulator's warehouse is needed "
+                "(the `iceberg_warehouse` of `harness serve`'s line)"
+            )
+        table = str(outputs[CURATED_OUTPUT])
+        curated[table] = curated_snapshot(warehouse, str(outputs["glue_database"]), table)
     queries = outputs.get("named_queries")
     if not isinstance(queries, dict) or not queries:
         raise LookupError("the stack has no named queries (is analyticsEnabled true?)")
@@ -129,7 +170,7 @@ def run_named_queries(
     with tempfile.TemporaryDirectory(prefix="activity-analytics-") as directory:
         root = Path(directory)
         download_layer(s3, str(outputs["raw_bucket_name"]), root)
-        connection = connect(root)
+        connection = connect(root, curated)
         try:
             return {
                 name: run_sql(connection, deployed_sql(athena, str(queries[name])), parameters)
@@ -137,6 +178,31 @@ def run_named_queries(
             }
         finally:
             connection.close()
+
+
+def deployment_queries(
+    deployment: Deployment, month: str, names: Sequence[str] | None = None
+) -> dict[str, QueryResult]:
+    """The named queries of an in-process deployment, its Firehose streams flushed first."""
+    emulator = deployment.emulator
+    emulator.firehose.flush()
+    return run_named_queries(
+        deployment.client("s3"),
+        deployment.client("athena"),
+        deployment.outputs,
+        month,
+        names,
+        emulator.warehouse,
+    )
+
+
+def serve_warehouse(source: str) -> Warehouse | None:
+    """The warehouse `harness serve`'s line names (`iceberg_warehouse`), if `source` is one."""
+    if source == "-":
+        return None
+    document = json.loads(Path(source).read_text(encoding="utf-8"))
+    directory = document.get("iceberg_warehouse") if isinstance(document, dict) else None
+    return Warehouse(Path(directory)) if isinstance(directory, str) else None
 
 
 def format_table(result: QueryResult) -> str:
@@ -155,7 +221,12 @@ def main(args: argparse.Namespace) -> int:
         target = target_from_args(args)
         analytics_sql.month_parameters(args.month)
         results = run_named_queries(
-            target.client("s3"), target.client("athena"), target.outputs, args.month, args.names
+            target.client("s3"),
+            target.client("athena"),
+            target.outputs,
+            args.month,
+            args.names,
+            serve_warehouse(args.outputs),
         )
     except (TargetError, OSError, LookupError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)

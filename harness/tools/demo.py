@@ -1,4 +1,8 @@
-"""``harness demo``: deploy a stack into the emulator, run sample events, say where each ended."""
+"""``harness demo``: deploy a stack into the emulator, run sample events, say where each ended.
+
+With the curated table, the Firehose streams are flushed at the end (as their buffering interval
+would) and the rows of the Iceberg table's current snapshot are counted.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from harness.deploy import deploy
+from harness.deploy import Deployment, deploy
 from harness.emulator import REPO_ROOT, Emulator
 from harness.tools import pipeline
 
@@ -44,11 +48,25 @@ def demo(stack: str, files: list[Path]) -> int:
                     f"   DLQ:      failed_state={message.get('failed_state')} "
                     f"error={error.get('Error')}: {error_message(error.get('Cause'))}"
                 )
+        curated = curated_rows(deployment)
     print(
         f"\nsummary: {sent} events sent, {stored} stored, {rejected} rejected, "
         f"{dead} execution(s) sent to the DLQ ({time.monotonic() - started:.1f}s)"
     )
+    if curated is not None:
+        print(f"curated: {curated[1]} row(s) in the Iceberg table {curated[0]}")
     return 0
+
+
+def curated_rows(deployment: Deployment) -> tuple[str, int] | None:
+    """(table, rows at its current snapshot) once every stream is flushed; None without one."""
+    table = deployment.outputs.get("curated_table_name")
+    if not table:
+        return None
+    emulator = deployment.emulator
+    emulator.firehose.flush()
+    snapshot = emulator.warehouse.load(str(deployment.outputs["glue_database"]), str(table))
+    return str(table), int(snapshot.scan().count())
 
 
 def error_message(cause: Any, limit: int = 200) -> str:

@@ -90,6 +90,10 @@ class PipelineMocks(pulumi.runtime.Mocks):
             "aws:athena/workgroup:Workgroup": self._athena_workgroup,
             "aws:athena/namedQuery:NamedQuery": self._named_query,
             "aws:iam/policy:Policy": self._iam_policy,
+            # the curated Iceberg table (Glue optimizers, Firehose, its log stream)
+            "aws:glue/catalogTableOptimizer:CatalogTableOptimizer": self._table_optimizer,
+            "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream": self._firehose_stream,
+            "aws:cloudwatch/logStream:LogStream": self._log_stream,
             # entry points (HTTP API, EventBridge)
             "aws:apigatewayv2/api:Api": self._http_api,
             "aws:apigatewayv2/integration:Integration": self._api_child,
@@ -289,6 +293,18 @@ class PipelineMocks(pulumi.runtime.Mocks):
             "arn": self._arn("glue", f"table/{database}/{table}"),
             "catalogId": self.account_id,
         }
+
+    def _table_optimizer(self, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        catalog, database = inputs["catalogId"], inputs["databaseName"]
+        return f"{catalog},{database},{inputs['tableName']},{inputs['type']}", {}
+
+    def _firehose_stream(self, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        arn = self._arn("firehose", f"deliverystream/{inputs['name']}")
+        return arn, {"arn": arn, "versionId": "1"}
+
+    def _log_stream(self, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        group, stream = inputs["logGroupName"], inputs["name"]
+        return stream, {"arn": self._arn("logs", f"log-group:{group}:log-stream:{stream}")}
 
     def _athena_workgroup(self, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         workgroup = inputs["name"]

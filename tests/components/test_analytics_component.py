@@ -17,8 +17,9 @@ RAW_ARN = f"arn:aws:s3:::{RAW_BUCKET}"
 KEY_ARN = f"arn:aws:kms:us-east-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 RESULTS = "app-test-athena-results-20250101000000000000000001"
 RESULTS_ARN = f"arn:aws:s3:::{RESULTS}"
+CURATED_ARN = "arn:aws:s3:::app-test-curated-20250101000000000000000001"
 BY_NAME = {query.name: query for query in analytics_sql.NAMED_QUERIES}
-QUERIES = ("daily_active_users", "events_per_action_per_day", "top_pages", "rejected_by_reason")
+QUERIES = tuple(query.name for query in analytics_sql.NAMED_QUERIES)
 
 
 def analytics_args(**overrides: Any) -> AnalyticsArgs:
@@ -29,6 +30,10 @@ def analytics_args(**overrides: Any) -> AnalyticsArgs:
         "kms_key_arn": KEY_ARN,
         "results_expiration_days": 9,
         "force_destroy": False,
+        "curated_buffering_size_mb": 64,
+        "curated_buffering_interval_seconds": 60,
+        "noncurrent_version_expiration_days": 30,
+        "log_retention_days": 14,
     }
     return AnalyticsArgs(**(values | overrides))
 
@@ -226,6 +231,7 @@ def test_analyst_policy_is_exact(mocks: Any, settle: Any) -> None:
             "Resource": [
                 f"{glue}:catalog",
                 f"{glue}:database/app_test",
+                f"{glue}:table/app_test/curated_events",
                 f"{glue}:table/app_test/raw_events",
                 f"{glue}:table/app_test/rejected_events",
             ],
@@ -237,6 +243,11 @@ def test_analyst_policy_is_exact(mocks: Any, settle: Any) -> None:
         assert by_sid["ListTheRawLayer"]["Condition"] == {
             "StringLike": {"s3:prefix": ["ingest/*", "rejected/*"]}
         }
+        assert by_sid["ListTheCuratedTable"]["Resource"] == [CURATED_ARN]
+        assert by_sid["ListTheCuratedTable"]["Condition"] == {
+            "StringLike": {"s3:prefix": ["curated_events/*"]}
+        }
+        assert by_sid["ReadTheCuratedTable"]["Resource"] == [f"{CURATED_ARN}/curated_events/*"]
         assert by_sid["ReadAndWriteQueryResults"]["Resource"] == [f"{RESULTS_ARN}/*"]
         assert by_sid["UseTheRawBucketKey"]["Resource"] == [KEY_ARN]
         for statement in document["Statement"]:

@@ -28,6 +28,7 @@ SERVICES = {
     "dynamodb": "dynamodb",
     "glue": "glue",
     "iam": "iam",
+    "kinesis": "firehose",
     "kms": "kms",
     "lambda": "lambda",
     "s3": "s3",
@@ -43,6 +44,7 @@ CLOUDWATCH_SERVICES = {
     "eventTarget": "events",
     "logGroup": "logs",
     "logMetricFilter": "logs",
+    "logStream": "logs",
 }
 
 
@@ -74,6 +76,9 @@ def _arn(typ: str, name: str, inputs: dict[str, Any]) -> str | None:
         "cloudwatch/dashboard": lambda: f"arn:aws:cloudwatch::{account}:dashboard/{dashboard}",
         "glue/catalogDatabase": lambda: f"arn:aws:glue:{region}:{account}:database/{named}",
         "athena/workgroup": lambda: f"arn:aws:athena:{region}:{account}:workgroup/{named}",
+        "kinesis/firehoseDeliveryStream": lambda: (
+            f"arn:aws:firehose:{region}:{account}:deliverystream/{named}"
+        ),
         # Pulumi auto-names roles `<resource name>-<7 hex>`
         "iam/role": lambda: f"arn:aws:iam::{account}:role/{name}-0a1b2c3",
         "iam/policy": lambda: f"arn:aws:iam::{account}:policy/{named}",
@@ -130,7 +135,7 @@ def test_the_check_refuses_a_resource_outside_the_prefixes() -> None:
     table = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/"
     assert _grants("dynamodb", table + "activity-pipeline-dev-events")
     assert not _grants("dynamodb", table + "other-team-events")
-    assert not _grants("firehose", None)
+    assert not _grants("pipes", None)
 
 
 def test_the_policy_is_an_iam_document_without_secrets() -> None:

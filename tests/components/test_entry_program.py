@@ -67,6 +67,8 @@ def test_both_disabled_creates_neither(deploy: Deploy) -> None:
         "workflow-write-role",
         "workflow-workflow-role",
         "workflow-recovery-role",
+        "analytics-curated-firehose-role",
+        "analytics-curated-optimizer-role",
     }
 
 

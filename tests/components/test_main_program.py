@@ -39,8 +39,12 @@ DASHBOARD = "aws:cloudwatch/dashboard:Dashboard"
 NAMED_QUERY = "aws:athena/namedQuery:NamedQuery"  # analytics
 ANALYTICS_QUERIES = (
     "daily_active_users",
+    "weekly_active_users",
+    "monthly_active_users",
+    "sessions_per_day",
     "events_per_action_per_day",
     "top_pages",
+    "late_event_share",
     "rejected_by_reason",
 )
 HTTP_API = "aws:apigatewayv2/api:Api"
@@ -135,6 +139,12 @@ def test_exports_exactly_the_contract_outputs(dev: ProgramRun) -> None:
         },
         "athena_results_bucket": f"{PREFIX}-athena-results-20250101000000000000000001",
         "analyst_policy_arn": f"arn:aws:iam::{ACCOUNT_ID}:policy/{PREFIX}-analyst",
+        "curated_bucket_name": f"{PREFIX}-curated-20250101000000000000000001",
+        "curated_table_name": "curated_events",
+        "curated_stream_name": f"{PREFIX}-curated",
+        "curated_stream_arn": (
+            f"arn:aws:firehose:us-east-1:{ACCOUNT_ID}:deliverystream/{PREFIX}-curated"
+        ),
         # entry points
         "http_api_url": (
             f"https://{dev.find(HTTP_API, 'http-api-api').id}.execute-api.us-east-1.amazonaws.com/"
@@ -168,17 +178,19 @@ def test_registers_exactly_these_resource_types(dev: ProgramRun) -> None:
         "aws:secretsmanager/secretVersion:SecretVersion": 1,
         KEY: 3,  # raw bucket, alarm topic, entry buffer
         ALIAS: 3,
-        BUCKET: 2,  # + athena results
-        "aws:s3/bucketVersioning:BucketVersioning": 1,
-        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": 2,
-        "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": 2,  # + athena results
-        "aws:s3/bucketOwnershipControls:BucketOwnershipControls": 2,  # + athena results
-        "aws:s3/bucketPolicy:BucketPolicy": 2,  # + athena results
-        "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": 2,  # + athena results
+        BUCKET: 3,  # + athena results, curated
+        "aws:s3/bucketVersioning:BucketVersioning": 2,  # raw, curated
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": 3,
+        "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": 3,  # + athena results, curated
+        "aws:s3/bucketOwnershipControls:BucketOwnershipControls": 3,  # + athena results, curated
+        "aws:s3/bucketPolicy:BucketPolicy": 3,  # + athena results, curated
+        "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": 3,
         TABLE: 2,  # + suppression list
-        LOG_GROUP: 7,  # 4 functions, 2 state machines, HTTP API access logs
-        ROLE: 7,  # 4 functions, 2 state machines, API role (the rule sends to SQS: no role)
-        ROLE_POLICY: 7,
+        LOG_GROUP: 8,  # 4 functions, 2 state machines, HTTP API access logs, curated stream
+        # 4 functions, 2 state machines, API role (the rule sends to SQS: no role), curated
+        # stream, table optimizers
+        ROLE: 9,
+        ROLE_POLICY: 9,
         FUNCTION: 4,  # + batch
         QUEUE: 4,  # + entry DLQ, entry buffer, buffer DLQ
         STATE_MACHINE: 2,  # workflow, recovery
@@ -189,9 +201,13 @@ def test_registers_exactly_these_resource_types(dev: ProgramRun) -> None:
         # analytics
         "activity-pipeline:analytics:Analytics": 1,
         "aws:glue/catalogDatabase:CatalogDatabase": 1,
-        "aws:glue/catalogTable:CatalogTable": 2,
+        "aws:glue/catalogTable:CatalogTable": 3,  # + curated_events (Iceberg)
+        "activity-pipeline:curated:CuratedTable": 1,
+        "aws:glue/catalogTableOptimizer:CatalogTableOptimizer": 3,
+        "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream": 1,
+        "aws:cloudwatch/logStream:LogStream": 1,
         "aws:athena/workgroup:Workgroup": 1,
-        "aws:athena/namedQuery:NamedQuery": 4,
+        "aws:athena/namedQuery:NamedQuery": 8,
         "aws:iam/policy:Policy": 2,  # analyst, operator erasure
         # entry points: HTTP API (IAM auth in dev: no authorizer) and EventBridge, buffered
         "activity-pipeline:entry_buffer:EntryBuffer": 1,
@@ -321,6 +337,12 @@ def test_write_role_policy_is_exactly_the_contract(dev: ProgramRun) -> None:
                 "Effect": "Allow",
                 "Action": ["kms:GenerateDataKey"],
                 "Resource": [arn(dev, KEY, "raw-storage-key")],
+            },
+            {
+                "Sid": "FeedTheCuratedTable",
+                "Effect": "Allow",
+                "Action": ["firehose:PutRecordBatch"],
+                "Resource": [dev.exports["curated_stream_arn"]],
             },
             own_logs(arn(dev, LOG_GROUP, "workflow-write-logs")),
         ],
@@ -499,7 +521,12 @@ def test_function_environments_follow_the_contract(dev: ProgramRun) -> None:
             "OLDEST_EVENT_TIME": "2000-01-01T00:00:00.000Z",
         },
         "write": common
-        | {"TABLE_NAME": f"{PREFIX}-events", "RAW_BUCKET": bucket, "ITEM_RETENTION_DAYS": "30"},
+        | {
+            "TABLE_NAME": f"{PREFIX}-events",
+            "RAW_BUCKET": bucket,
+            "ITEM_RETENTION_DAYS": "30",
+            "CURATED_STREAM": f"{PREFIX}-curated",
+        },
     }
     for fn in FUNCTIONS:
         environment = dev.find(FUNCTION, f"workflow-{fn}").inputs["environment"]

@@ -82,6 +82,9 @@ def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OLDEST_EVENT_TIME", "2000-01-01T00:00:00Z")
     monkeypatch.setenv("TABLE_NAME", TABLE)
     monkeypatch.setenv("ITEM_RETENTION_DAYS", "30")
+    # a stack without the curated table (handlers.write.NO_CURATED_STREAM); the tests of the
+    # curated feed (test_write_curated) name a stream
+    monkeypatch.setenv("CURATED_STREAM", "none")
     sandbox.reset("handlers")  # the Powertools settings of a sandbox with this environment
 
 

@@ -52,6 +52,8 @@ def item(user: str, sk: str, content: str = "h", **extra: Any) -> dict[str, Any]
         "event_time": sk,
         "event_id": sk.partition("#")[2] or "e",
         "action": "click",
+        "occurred_at": extra.pop("occurred_at", "2024-05-01T10:00:00.000Z"),
+        "late": extra.pop("late", False),
         "raw_index": extra.pop("raw_index", 0),
         "content_hash": content,
         **extra,
@@ -109,8 +111,13 @@ def scan(dynamodb: Any) -> dict[str, dict[str, Any]]:
 def test_every_item_is_a_conditional_put_run_concurrently(
     spy: Spy, dynamodb: Any, lambda_context: Any, emf: Any
 ) -> None:
-    items = [item(f"u{i % 3}", f"2024-05-01T10:00:00.{i:03d}Z#e{i}", n=i) for i in range(60)]
-    items += [item("u0", "2024-05-01T10:00:00.000Z#e0", n=0) for _ in range(3)]  # identical
+    items = [
+        item(f"u{i % 3}", f"2024-05-01T10:00:00.{i:03d}Z#e{i}", properties={"n": i})
+        for i in range(60)
+    ]
+    items += [  # identical
+        item("u0", "2024-05-01T10:00:00.000Z#e0", properties={"n": 0}) for _ in range(3)
+    ]
 
     out = write.handler(payload(items), lambda_context)
 
@@ -127,6 +134,7 @@ def test_every_item_is_a_conditional_put_run_concurrently(
         "conflicting",
         "conflicts",
         "conflicts_key",
+        "curated_sent",
         "redelivery",
         "rejected",
         "rejected_key",
@@ -205,8 +213,9 @@ def test_a_conflict_inside_one_payload_keeps_the_first_item(
 
 def test_floats_become_numbers_and_nothing_becomes_a_set(spy: Spy) -> None:
     props = {"price": 9.99, "tags": [], "flags": {"a": True, "none": None}, "ratio": 1e-7}
-    result = table.write_items(TABLE, [item("u", "t#1", properties=props)])
-    assert result == table.WriteResult(written=1, duplicates_removed=0)
+    written = item("u", "t#1", properties=props)
+    result = table.write_items(TABLE, [written])
+    assert result == table.WriteResult(written=1, duplicates_removed=0, in_table=[written])
     (request,) = spy.requests
     stored = request["Item"]["properties"]["M"]
     assert stored["price"] == {"N": "9.99"}
@@ -346,6 +355,8 @@ def test_stored_items_carry_the_batch_lineage(spy: Spy, dynamodb: Any) -> None:
             "event_time",
             "event_id",
             "action",
+            "occurred_at",
+            "late",
             "raw_index",
             "content_hash",
             *LINEAGE,
@@ -362,6 +373,8 @@ def test_stored_items_carry_the_batch_lineage(spy: Spy, dynamodb: Any) -> None:
         ({"items": [item("u", "t#1", raw_key="other")]}, "item 0 carries lineage attributes"),
         ({"items": [item("u", "t#1", content_hash=None)]}, "item 0 lacks"),
         ({"items": [item("u", "t#1", raw_index="3")]}, "item 0 lacks"),
+        ({"items": [item("u", "t#1", occurred_at="May 1st")]}, "item 0 is no curated row"),
+        ({"items": [item("u", "t#1", surprise=1)]}, "item 0 is no curated row"),
         ({"redelivery": "yes"}, "redelivery must be a boolean"),
     ],
 )

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from harness.emulator.patches import (
     dynamodb,
     events,
+    firehose,
     iam,
     iam_enforcement,
     lambda_,
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
     from harness.emulator.faults import FaultInjector
     from harness.runtime import LambdaRuntime
     from harness.runtime.event_sources import SqsEventSources
+    from harness.runtime.firehose import DeliveryStreams
 
 
 def in_order(
@@ -51,6 +53,7 @@ def in_order(
     retry_time_scale: float,
     event_targets: events.StateMachineTargets,
     event_sources: SqsEventSources,
+    delivery_streams: DeliveryStreams,
 ) -> list[AbstractContextManager[Any]]:
     """Every patch, in the order it is installed (the module docstring says why)."""
     return [
@@ -71,4 +74,5 @@ def in_order(
         lambda_.in_process_invoke(runtime),  # Lambda: Invoke runs the in-process runtime
         lambda_.sqs_event_sources(event_sources),  # Lambda: SQS mappings run by pollers
         events.state_machine_targets(event_targets),  # EventBridge: PutEvents, SFN targets
+        firehose.iceberg_delivery(delivery_streams),  # Firehose: limits, Iceberg delivery
     ]

@@ -1,12 +1,13 @@
 """IAM enforcement with real resource ARNs for the services moto authorizes against ``"*"``.
 
 moto 5.2.5 computes a resource only for S3, SQS, IAM and STS; DynamoDB, Lambda, Step Functions,
-CloudWatch Logs and Secrets Manager are authorized against ``"*"``, so a policy scoped to exact
-ARNs would deny everything. AWS (Service Authorization Reference, the "Resource types" column of
-each service's actions; IAM User Guide, "IAM JSON policy elements: Resource"): each action is
-authorized on the ARN of the resource it acts on — a table, a function, a state machine or
-execution, a log group or stream, a secret — and the IAM action name is the service's
-(``lambda:InvokeFunction`` for ``Invoke``).
+CloudWatch Logs, Secrets Manager and Firehose are authorized against ``"*"``, so a policy scoped
+to exact ARNs would deny everything. AWS (Service Authorization Reference, the "Resource types"
+column of each service's actions; IAM User Guide, "IAM JSON policy elements: Resource"): each
+action is authorized on the ARN of the resource it acts on — a table, a function, a state machine
+or execution, a log group or stream, a secret, a Firehose stream
+(``arn:aws:firehose:<region>:<account>:deliverystream/<name>``) — and the IAM action name is the
+service's (``lambda:InvokeFunction`` for ``Invoke``).
 Here each of those response classes gets an authorizer that derives the ARN(s) from the request
 (BatchWriteItem & co. authorize every table they name) and maps API operation names to IAM action
 names where they differ (``Invoke`` -> ``lambda:InvokeFunction``).
@@ -25,6 +26,7 @@ from moto.awslambda.responses import LambdaResponse
 from moto.core.authorization import ActionAuthenticatorMixin
 from moto.core.exceptions import JsonRESTError
 from moto.dynamodb.responses import DynamoHandler
+from moto.firehose.responses import FirehoseResponse
 from moto.iam.access_control import IAMRequest, IAMRequestBase
 from moto.logs.responses import LogsResponse
 from moto.secretsmanager.models import secretsmanager_backends
@@ -146,12 +148,20 @@ def secretsmanager_resources(resp: Any) -> list[str]:
     return [secret.arn if secret is not None else secret_id]
 
 
+def firehose_resources(resp: Any) -> list[str]:
+    name = _params(resp).get("DeliveryStreamName")
+    if not isinstance(name, str):
+        return ["*"]
+    return [f"{_prefix(resp, 'firehose')}:deliverystream/{name}"]
+
+
 RESOLVERS: dict[type, Resolver] = {
     DynamoHandler: dynamodb_resources,
     LambdaResponse: lambda_resources,
     StepFunctionResponse: stepfunctions_resources,
     LogsResponse: logs_resources,
     SecretsManagerResponse: secretsmanager_resources,
+    FirehoseResponse: firehose_resources,
 }
 
 

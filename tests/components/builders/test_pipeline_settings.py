@@ -53,7 +53,11 @@ def test_dev_stack_config_parses_to_typed_values() -> None:
         oldest_event_time=datetime(2000, 1, 1, tzinfo=UTC),
         retention=RetentionSettings(raw_days=30, rejected_days=14, item_days=30),
         alarm_email=None,
-        analytics=AnalyticsSettings(results_expiration_days=7),
+        analytics=AnalyticsSettings(
+            results_expiration_days=7,
+            curated_buffering_size_mb=64,  # type: ignore[arg-type]
+            curated_buffering_interval_seconds=60,  # type: ignore[arg-type]
+        ),
         entry=EntrySettings(
             event_bridge_enabled=True,
             http_api=HttpApiSettings(auth="IAM", throttle_burst=50, throttle_rate=25),

@@ -414,6 +414,7 @@ ANALYST_ARNS = {
     "raw_bucket_arn": "arn:aws:s3:::raw",
     "results_bucket_arn": "arn:aws:s3:::results",
     "kms_key_arn": "arn:aws:kms:us-east-1:123456789012:key/k",
+    "curated_bucket_arn": "arn:aws:s3:::curated",
 }
 
 

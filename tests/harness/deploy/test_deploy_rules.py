@@ -14,7 +14,7 @@ def test_stack_deploys_with_every_name_in_bounds(stack: str, config: str) -> Non
     with Emulator() as emulator:
         deployment = deploy(emulator, stack, config_from=config)
         buckets = [r for r in deployment.records if r.type == "aws:s3/bucket:Bucket"]
-        assert len(buckets) == 2  # raw layer and Athena results
+        assert len(buckets) == 3  # raw layer, Athena results, the curated table
         for bucket in buckets:
             prefix = bucket.inputs["bucketPrefix"]
             assert len(prefix) <= BUCKET_PREFIX_MAX  # prod was 38: pulumi preview failed

@@ -15,7 +15,8 @@ SIZES = (1, 25, 100, 500)
 
 def segment(workflow_type: str, size: int, executions: int = 10) -> dict[str, Any]:
     """A harness segment summary: per execution 3 transitions (Standard) or one Express request,
-    3 invokes, 0.03 + 0.004 GB-s per event, one S3 PUT and GET, one WRU per event, logs."""
+    3 invokes, 0.03 + 0.004 GB-s per event, one S3 PUT and GET, one WRU per event, logs, a
+    700-byte Firehose record per event."""
     events = size * executions
     standard = workflow_type == "STANDARD"
     return {
@@ -35,6 +36,7 @@ def segment(workflow_type: str, size: int, executions: int = 10) -> dict[str, An
             "sqs_requests": 0,
             "log_bytes": executions * 3000 + 20 * events,
             "kms_requests": 0,
+            "firehose_bytes": 700 * events,
         },
     }
 

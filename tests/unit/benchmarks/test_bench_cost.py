@@ -180,3 +180,12 @@ def test_api_gateway_and_sqs_requests_are_priced_with_their_chunks() -> None:
 def test_request_units_per_512_kb_and_64_kb(size: int, api: int, sqs: int) -> None:
     assert cost.apigateway_billed_requests(size) == api
     assert cost.sqs_billed_requests(size) == sqs
+
+
+def test_firehose_into_iceberg_is_priced_per_gb_ingested_without_5_kb_rounding() -> None:
+    prices = load_prices()
+    usage = cost.Usage(events=1_000_000, workflow_type="STANDARD", firehose_bytes=700_000_000)
+    lines = cost.cost_lines(usage, prices)
+    assert lines["firehose_iceberg"] == pytest.approx(700_000_000 / 1024**3 * 0.075)
+    assert prices["firehose_iceberg_gb"] == pytest.approx(0.075)
+    assert prices["athena_tb_scanned"] == pytest.approx(5.0)

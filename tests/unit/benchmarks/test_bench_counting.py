@@ -91,3 +91,15 @@ def _response() -> Any:
             yield b'{"MessageId": "1", "MD5OfMessageBody": "49f68a5c8493ec2c0bf489821c21fc3b"}'
 
     return AWSResponse("https://sqs", 200, HTTPHeaders(), Raw())
+
+
+def test_firehose_record_bytes_are_counted_before_base64() -> None:
+    log = OperationLog()
+    records = [{"Data": b"x" * 700}, {"Data": b"{}"}, {"Data": "é"}]
+    log.record("firehose", "PutRecordBatch", {"DeliveryStreamName": "s", "Records": records})
+    log.record("firehose", "DescribeDeliveryStream", {"DeliveryStreamName": "s"})
+    assert log.count("firehose", "PutRecordBatch") == 1
+    assert log.firehose_bytes == 700 + 2 + 2
+    before = log.snapshot()
+    log.record("firehose", "PutRecordBatch", {"Records": [{"Data": b"abc"}]})
+    assert log.since(before).firehose_bytes == 3

@@ -1,11 +1,24 @@
-"""Analytics over the raw layer (pure, no Pulumi): Glue table layouts and the named queries.
+"""Analytics (pure, no Pulumi): Glue table layouts of the raw layer and the named queries.
+
+The named queries read the curated Iceberg table `curated_events` (handlers.curated: one row per
+stored item — valid events only, de-duplicated, normalized, typed); `rejected_by_reason` reads the
+rejected layer. The raw-layer versions of the same figures (RAW_QUERIES) are kept, not deployed,
+as the contrast the end-to-end test shows beside them.
 
 Each named query is written once, in the subset of SQL that Athena engine v3 (Trino) and DuckDB
 both run, so the harness executes exactly the text that Athena stores:
 
-- table names are the Glue table names (`raw_events`, `rejected_events`); the harness creates DuckDB
-  views with those names over the same hive layout (`yyyy=/mm=/dd=/hh=`);
-- every query is scoped to one month by two positional parameters, `yyyy = ?` and `mm = ?`
+- table names are the Glue table names (`curated_events`, `raw_events`, `rejected_events`); the
+  harness creates DuckDB views with those names (the curated table's current snapshot; the raw
+  layer over the same hive layout `yyyy=/mm=/dd=/hh=`);
+- the curated queries are scoped to one month of `occurred_at` (UTC) by the same two positional
+  parameters, `year(occurred_at) = CAST(? AS INTEGER) AND month(occurred_at) = CAST(? AS INTEGER)`;
+  DuckDB's year()/month()/CAST AS DATE on a timestamptz use the session time zone, so the harness
+  sets `TimeZone` to UTC (Athena reads Iceberg timestamptz in UTC);
+- `approx_percentile(x, 0.5)` is Trino's median (DuckDB has `median` and `approx_quantile`, Trino
+  neither); the harness defines it in DuckDB as a macro over `quantile_cont` — the second shim;
+- the raw-layer queries are scoped to one month by two positional parameters, `yyyy = ?` and
+  `mm = ?`
   (zero-padded strings, e.g. '2025', '11'), so partition projection prunes to that month's
   partitions; Athena takes them as `--execution-parameters "'2025'" "'11'"`, DuckDB as bind values;
 - `array_join` is Trino's; the harness defines it in DuckDB as a macro over `array_to_string` —
@@ -14,8 +27,7 @@ both run, so the harness executes exactly the text that Athena stores:
   (docs/architecture.md, "Partitioning"), which is the event's own day for batches within one day;
 - the raw layer holds events as received, so counts are of received events that carry the field
   the query needs (identical rows of one day count once: a re-sent batch under another batching);
-  `rejected_by_reason` reports the ones Process refused.
-"""
+  `rejected_by_reason` reports the ones Process refused.\n"""
 
 from __future__ import annotations
 
@@ -124,7 +136,74 @@ REJECTED: Final = (
     f"WHERE {MONTH_FILTER}) AS rejected"
 )
 
-NAMED_QUERIES: Final = (
+CURATED_TABLE: Final = "curated_events"
+CURATED_MONTH: Final = (
+    "year(occurred_at) = CAST(? AS INTEGER) AND month(occurred_at) = CAST(? AS INTEGER)"
+)
+CURATED: Final = f"{CURATED_TABLE} WHERE {CURATED_MONTH}"
+
+
+def _active_users(name: str, unit: str, label: str) -> NamedQuery:
+    return NamedQuery(
+        f"{name}_active_users",
+        f"Distinct users per {unit} of occurred_at (UTC), events of one month (parameters: "
+        "yyyy, mm as zero-padded strings); weeks start on Monday",
+        f"SELECT CAST(date_trunc('{unit}', occurred_at) AS DATE) AS {label}, "
+        "count(DISTINCT user_id) AS active_users\n"
+        f"FROM {CURATED}\n"
+        f"GROUP BY 1\n"
+        f"ORDER BY 1",
+    )
+
+
+CURATED_QUERIES: Final = (
+    _active_users("daily", "day", "day"),
+    _active_users("weekly", "week", "week"),
+    _active_users("monthly", "month", "month"),
+    NamedQuery(
+        "sessions_per_day",
+        "Sessions (by session_id) per day of their first event, with the median session length "
+        "in seconds from first to last event (parameters: yyyy, mm)",
+        "SELECT day, count(*) AS sessions, approx_percentile(seconds, 0.5) AS median_seconds\n"  # noqa: S608
+        "FROM (SELECT session_id, CAST(min(occurred_at) AS DATE) AS day,\n"
+        "             date_diff('second', min(occurred_at), max(occurred_at)) AS seconds\n"
+        f"      FROM {CURATED} AND session_id IS NOT NULL\n"
+        "      GROUP BY session_id) AS sessions\n"
+        "GROUP BY day\n"
+        "ORDER BY day",
+    ),
+    NamedQuery(
+        "events_per_action_per_day",
+        "Events per action and day of occurred_at (parameters: yyyy, mm)",
+        "SELECT CAST(occurred_at AS DATE) AS day, action, count(*) AS events\n"
+        f"FROM {CURATED}\n"
+        "GROUP BY 1, 2\n"
+        "ORDER BY 1, events DESC, action",
+    ),
+    NamedQuery(
+        "top_pages",
+        "The 20 pages with the most events in one month, with their distinct users "
+        "(parameters: yyyy, mm)",
+        "SELECT page, count(*) AS events, count(DISTINCT user_id) AS users\n"
+        f"FROM {CURATED} AND page IS NOT NULL AND page <> ''\n"
+        "GROUP BY page\n"
+        "ORDER BY events DESC, page\n"
+        "LIMIT 20",
+    ),
+    NamedQuery(
+        "late_event_share",
+        "Per day: events, late events (older than the late threshold when received) and their "
+        "share (parameters: yyyy, mm)",
+        "SELECT CAST(occurred_at AS DATE) AS day, count(*) AS events,\n"
+        "       sum(CASE WHEN late THEN 1 ELSE 0 END) AS late_events,\n"
+        "       CAST(sum(CASE WHEN late THEN 1 ELSE 0 END) AS DOUBLE) / count(*) AS late_share\n"
+        f"FROM {CURATED}\n"
+        "GROUP BY 1\n"
+        "ORDER BY 1",
+    ),
+)
+
+RAW_QUERIES: Final = (
     NamedQuery(
         "daily_active_users",
         "Distinct users per day of one month (parameters: yyyy, mm as zero-padded strings)",
@@ -155,16 +234,18 @@ NAMED_QUERIES: Final = (
         "ORDER BY events DESC, page\n"
         "LIMIT 20",
     ),
-    NamedQuery(
-        "rejected_by_reason",
-        "Rejected events per reason in one month (parameters: yyyy, mm)",
-        "SELECT reason, count(*) AS events\n"
-        f"FROM {REJECTED}\n"
-        "WHERE reason IS NOT NULL\n"
-        "GROUP BY reason\n"
-        "ORDER BY events DESC, reason",
-    ),
 )
+REJECTED_BY_REASON: Final = NamedQuery(
+    "rejected_by_reason",
+    "Rejected events per reason in one month (parameters: yyyy, mm)",
+    "SELECT reason, count(*) AS events\n"
+    f"FROM {REJECTED}\n"
+    "WHERE reason IS NOT NULL\n"
+    "GROUP BY reason\n"
+    "ORDER BY events DESC, reason",
+)
+# Deployed: the curated figures and the rejected layer's reasons.
+NAMED_QUERIES: Final = (*CURATED_QUERIES, REJECTED_BY_REASON)
 
 
 def month_parameters(month: str) -> tuple[str, str]:

@@ -19,7 +19,7 @@ RESULTS = "app-test-athena-results-20250101000000000000000001"
 RESULTS_ARN = f"arn:aws:s3:::{RESULTS}"
 CURATED_ARN = "arn:aws:s3:::app-test-curated-20250101000000000000000001"
 BY_NAME = {query.name: query for query in analytics_sql.NAMED_QUERIES}
-QUERIES = ("daily_active_users", "events_per_action_per_day", "top_pages", "rejected_by_reason")
+QUERIES = tuple(query.name for query in analytics_sql.NAMED_QUERIES)
 
 
 def analytics_args(**overrides: Any) -> AnalyticsArgs:

@@ -38,8 +38,12 @@ DASHBOARD = "aws:cloudwatch/dashboard:Dashboard"
 NAMED_QUERY = "aws:athena/namedQuery:NamedQuery"  # analytics
 ANALYTICS_QUERIES = (
     "daily_active_users",
+    "weekly_active_users",
+    "monthly_active_users",
+    "sessions_per_day",
     "events_per_action_per_day",
     "top_pages",
+    "late_event_share",
     "rejected_by_reason",
 )
 HTTP_API = "aws:apigatewayv2/api:Api"
@@ -193,7 +197,7 @@ def test_registers_exactly_these_resource_types(dev: ProgramRun) -> None:
         "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream": 1,
         "aws:cloudwatch/logStream:LogStream": 1,
         "aws:athena/workgroup:Workgroup": 1,
-        "aws:athena/namedQuery:NamedQuery": 4,
+        "aws:athena/namedQuery:NamedQuery": 8,
         "aws:iam/policy:Policy": 1,
         # entry points: HTTP API (IAM auth in dev: no authorizer) and EventBridge, buffered
         "activity-pipeline:entry_buffer:EntryBuffer": 1,

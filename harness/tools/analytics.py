@@ -8,8 +8,8 @@ at its current snapshot from the emulator's warehouse (`harness.runtime.iceberg`
 scan to Arrow, registered in DuckDB under the Glue table's name with the Iceberg types
 (`timestamptz` as `TIMESTAMP WITH TIME ZONE`); no DuckDB extension is loaded. The session time
 zone is UTC, as Athena's is, so days of a `timestamptz` are UTC days. The SQL is read back from
-the deployed named queries (`athena:GetNamedQuery`), so what runs is what Athena stores. The one
-shim is `array_join` (Trino) as a DuckDB macro.
+the deployed named queries (`athena:GetNamedQuery`), so what runs is what Athena stores. The shims
+are DuckDB macros, one per Trino function DuckDB lacks: `array_join` and `approx_percentile`.
 
 In-process (a `Deployment`: tests, `demo`), the stack's Firehose streams are flushed first, so
 the snapshot holds every record sent so far. Against `harness serve` (`--outputs` its JSON line,
@@ -45,7 +45,13 @@ COLUMNS = {
     analytics_sql.RAW_TABLE: analytics_sql.RAW_COLUMNS,
     analytics_sql.REJECTED_TABLE: analytics_sql.REJECTED_COLUMNS,
 }
-SHIMS = ("CREATE MACRO array_join(items, separator) AS array_to_string(items, separator)",)
+# Trino functions DuckDB names otherwise, each one macro: `array_join` (DuckDB's
+# `array_to_string`) and `approx_percentile(x, p)`, Trino's median, as DuckDB's exact
+# `quantile_cont` (the same value for the few rows of a test; Athena's is an approximation).
+SHIMS = (
+    "CREATE MACRO array_join(items, separator) AS array_to_string(items, separator)",
+    "CREATE MACRO approx_percentile(x, p) AS quantile_cont(x, p)",
+)
 SESSION = ("SET TimeZone = 'UTC'",)  # Athena's session time zone
 CURATED_OUTPUT = "curated_table_name"
 

@@ -10,7 +10,8 @@ Both ports are claimed before the deploy, so a taken one ends the command at onc
 naming it. When ready, one JSON line on stdout (and in ``json_file``, when given) gives a client
 everything it needs: ``http_api_url`` (the HTTP API served here), ``endpoint_url``, ``ca_bundle``,
 ``region``, the admin keys, ``iceberg_warehouse`` (the directory of the emulator's Iceberg catalog
-and tables, which ``harness analytics`` reads) and the stack ``outputs`` (without the AWS invoke
+and tables, which ``harness analytics`` reads), ``pid`` (SIGUSR1 delivers the Firehose streams
+now: ``harness.serve.flush``) and the stack ``outputs`` (without the AWS invoke
 URL ``http_api_url``, which nothing answers offline). SIGINT or SIGTERM stop the servers and
 remove the TLS folder.
 """
@@ -30,6 +31,7 @@ from typing import Any
 
 from harness.deploy import deploy
 from harness.emulator import Emulator
+from harness.serve.flush import Flushes
 from harness.serve.http_api import bind, serve_deployed
 from harness.serve.tls import TlsMotoServer, self_signed_certificate
 
@@ -87,6 +89,8 @@ def serve(
         emulator.event_sources.start()
         emulator.firehose.scale(buffer_time_scale)
         emulator.firehose.start()
+        flushes = Flushes(emulator.firehose, emulator.warehouse.root)
+        flushes.install()
         try:
             ready: dict[str, Any] = {
                 "http_api_url": http_api.url if http_api is not None else None,
@@ -97,6 +101,7 @@ def serve(
                 "aws_access_key_id": emulator.admin.access_key_id,
                 "aws_secret_access_key": emulator.admin.secret_access_key,
                 "iceberg_warehouse": str(emulator.warehouse.root),
+                "pid": os.getpid(),
                 "outputs": {k: v for k, v in deployment.outputs.items() if k != "http_api_url"},
             }
             line = json.dumps(ready)
@@ -104,7 +109,7 @@ def serve(
                 json_file.write_text(line + "\n", encoding="utf-8")
             print(line, flush=True)
             while not stop.wait(0.2):
-                pass
+                flushes.serve_pending()
         finally:
             emulator.event_sources.stop()
             emulator.firehose.stop()

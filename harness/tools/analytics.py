@@ -11,10 +11,10 @@ zone is UTC, as Athena's is, so days of a `timestamptz` are UTC days. The SQL is
 the deployed named queries (`athena:GetNamedQuery`), so what runs is what Athena stores. The
 shims are two DuckDB macros with Trino's names: `array_join` and `approx_percentile`.
 
-In-process (a `Deployment`: tests, `demo`), the stack's Firehose streams are flushed first, so
-the snapshot holds every record sent so far. Against `harness serve` (`--outputs` its JSON line,
-whose `iceberg_warehouse` names the warehouse directory) the snapshot is what serve has delivered:
-serve delivers on the streams' buffering interval, scaled by its `--buffer-time-scale`.
+The stack's Firehose streams are flushed first, so the snapshot holds every record sent so far:
+in-process (a `Deployment`: tests, `demo`) directly, against `harness serve` (`--outputs` its JSON
+line, whose `iceberg_warehouse` names the warehouse directory and `pid` the process) by asking
+serve to deliver (`harness.serve.flush`).
 
     python -m harness analytics daily_active_users --month 2025-11 --outputs serve.json
 """
@@ -34,6 +34,7 @@ import duckdb
 
 from components.builders import analytics_sql
 from harness.runtime.iceberg import Warehouse
+from harness.serve import flush
 from ops.table import text_table
 from ops.target import TargetError, add_target_arguments, target_from_args
 
@@ -197,12 +198,17 @@ def deployment_queries(
 
 
 def serve_warehouse(source: str) -> Warehouse | None:
-    """The warehouse `harness serve`'s line names (`iceberg_warehouse`), if `source` is one."""
+    """The warehouse `harness serve`'s line names (`iceberg_warehouse`), if `source` is one, its
+    streams delivered first (serve's `pid` asked to flush)."""
     if source == "-":
         return None
     document = json.loads(Path(source).read_text(encoding="utf-8"))
     directory = document.get("iceberg_warehouse") if isinstance(document, dict) else None
-    return Warehouse(Path(directory)) if isinstance(directory, str) else None
+    if not isinstance(directory, str):
+        return None
+    if isinstance(document.get("pid"), int):
+        flush.request(document["pid"], Path(directory))
+    return Warehouse(Path(directory))
 
 
 def format_table(result: QueryResult) -> str:
@@ -228,11 +234,12 @@ def main(args: argparse.Namespace) -> int:
             args.names,
             serve_warehouse(args.outputs),
         )
-    except (TargetError, OSError, LookupError, ValueError) as exc:
+    except (TargetError, OSError, LookupError, ValueError, TimeoutError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     if args.json:
-        print(json.dumps({name: r.records() for name, r in results.items()}, indent=2))
+        records = {name: r.records() for name, r in results.items()}
+        print(json.dumps(records, indent=2, default=str))  # dates as YYYY-MM-DD
     else:
         for name, result in results.items():
             print(f"== {name} ({args.month}, {len(result.rows)} rows)")

@@ -34,12 +34,13 @@ from handlers.jsontext import member_texts
 from handlers.times import format_time
 from harness.deploy import Deployment, deploy
 from harness.emulator import Emulator
-from harness.emulator.faults import FaultConfig, FaultInjector
+from harness.emulator.faults import TARGETS, FaultConfig, FaultInjector
 from ops.deadletters import peek, python_value
 from ops.executions import Run, Runner
 from ops.redrive import redrive
 
 PEEK_LIMIT = 100_000
+SOAK_TARGETS = tuple(t for t in TARGETS if t != "firehose")
 ACTIONS = ("page_view", "Click", "login", "add-to-cart", "Search", "logout")
 # malformed kind -> the rejection reason it must end with
 MALFORMED = {
@@ -255,7 +256,9 @@ def run_soak(
     }
     started = time.monotonic()
     data = workload(events, malformed_rate, seed, datetime.now(UTC))
-    config = FaultConfig(rate=fault_rate, seed=seed)
+    # Every target but Firehose: the soak accounts for the DynamoDB table, the rejected set and
+    # the DLQ, not the curated table that Write's PutRecordBatch feeds.
+    config = FaultConfig(rate=fault_rate, seed=seed, targets=SOAK_TARGETS)
     with Emulator(retry_time_scale=retry_time_scale, faults=config) as emulator:
         assert emulator.faults is not None
         deployment = deploy(emulator, stack)

@@ -87,10 +87,12 @@ def routed() -> Iterator[None]:
 
 
 @contextmanager
-def captured(buffer: io.StringIO) -> Iterator[None]:
-    """This thread's output (both streams) into ``buffer`` until exit."""
+def captured(buffer: io.StringIO, stderr: io.StringIO | None = None) -> Iterator[None]:
+    """This thread's output (both streams) into ``buffer`` until exit; with ``stderr``, what it
+    writes to ``sys.stderr`` goes there instead."""
     ident = threading.get_ident()
-    STDOUT.buffers[ident] = STDERR.buffers[ident] = buffer
+    STDOUT.buffers[ident] = buffer
+    STDERR.buffers[ident] = buffer if stderr is None else stderr
     try:
         yield
     finally:

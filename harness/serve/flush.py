@@ -2,7 +2,7 @@
 
 In-process tools flush the streams themselves; a tool reading a running serve's Iceberg table
 cannot, so it sends serve ``SIGUSR1`` (serve's ``pid`` is in its JSON line). Serve delivers every
-stream's buffer on its main loop (a refused delivery keeps its records and is reported on
+stream's buffer on its flush thread (a refused delivery keeps its records and is reported on
 stderr, as the interval clock would), then writes the number of flushes done so far to
 ``<iceberg_warehouse>/flushes``; ``request`` waits for that number to grow. A harness device:
 Firehose has no flush API on AWS.
@@ -45,7 +45,8 @@ def request(pid: int, warehouse: Path, timeout: float = 60.0) -> None:
 
 
 class Flushes:
-    """Serve's side: SIGUSR1 asks for a flush, ``serve_pending`` does it on the main loop."""
+    """Serve's side: SIGUSR1 asks for a flush, ``serve_pending`` does it (``serve_until`` runs it
+    on serve's flush thread)."""
 
     def __init__(self, streams: DeliveryStreams, warehouse: Path) -> None:
         self.streams = streams
@@ -58,6 +59,11 @@ class Flushes:
             self._asked.set()
 
         signal.signal(signal.SIGUSR1, on_signal)
+
+    def serve_until(self, stopped: threading.Event) -> None:
+        """Deliver on each request until ``stopped`` is set (serve's flush thread)."""
+        while not stopped.wait(0.2):
+            self.serve_pending()
 
     def serve_pending(self) -> None:
         if not self._asked.is_set():

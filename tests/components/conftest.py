@@ -470,32 +470,55 @@ def mocks() -> Iterator[PipelineMocks]:
     pulumi.runtime.set_all_config({})
 
 
-@pytest.fixture
-def deploy(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., ProgramRun]]:
+def run_program(stack: str, overrides: dict[str, str] | None = None) -> ProgramRun:
     """Run `__main__.py` fresh under `PipelineMocks` with a stack's config; returns a ProgramRun.
 
     The program runs inside `@pulumi.runtime.test`, which waits for every registration; the exported
-    outputs are resolved, so tests assert on plain values afterwards.
+    outputs are resolved, so tests assert on plain values afterwards. The config stays set.
     """
+    config = stack_config(stack) | (overrides or {})
+    mocks = PipelineMocks(region=config["aws:region"])
+    deployment = ProgramRun(mocks, RecordingMonitor(mocks))
+    pulumi.runtime.set_mocks(
+        mocks, project=PROJECT, stack=stack, preview=False, monitor=deployment.monitor
+    )
+    pulumi.runtime.set_all_config(config)
+    exported: dict[str, Any] = {}
 
-    def run(stack: str, overrides: dict[str, str] | None = None) -> ProgramRun:
-        config = stack_config(stack) | (overrides or {})
-        mocks = PipelineMocks(region=config["aws:region"])
-        deployment = ProgramRun(mocks, RecordingMonitor(mocks))
-        pulumi.runtime.set_mocks(
-            mocks, project=PROJECT, stack=stack, preview=False, monitor=deployment.monitor
-        )
-        pulumi.runtime.set_all_config(config)
-        exported: dict[str, Any] = {}
-        monkeypatch.setattr(pulumi, "export", exported.__setitem__)
+    @pulumi.runtime.test
+    def program() -> pulumi.Output[None]:
+        deployment.namespace = runpy.run_path(str(PROJECT_ROOT / "__main__.py"))
+        return pulumi.Output.all(**exported).apply(deployment.exports.update)
 
-        @pulumi.runtime.test
-        def program() -> pulumi.Output[None]:
-            deployment.namespace = runpy.run_path(str(PROJECT_ROOT / "__main__.py"))
-            return pulumi.Output.all(**exported).apply(deployment.exports.update)
-
+    original_export = pulumi.export
+    pulumi.export = exported.__setitem__
+    try:
         program()
-        return deployment
+    finally:
+        pulumi.export = original_export
+    return deployment
 
-    yield run
+
+@pytest.fixture
+def deploy() -> Iterator[Callable[..., ProgramRun]]:
+    """`deploy(stack, overrides=None)`: `run_program`, fresh on every call; config is cleared
+    afterwards."""
+    yield run_program
     pulumi.runtime.set_all_config({})
+
+
+@pytest.fixture(scope="session")
+def stack_run() -> Callable[[str], ProgramRun]:
+    """`stack_run(stack)`: one `run_program(stack)` (the stack's own config, no overrides) per
+    worker, shared by every test that asks for it — for tests that only look at the registrations
+    and exports (they must not change them). A test that changes the environment of the program,
+    or needs overrides, takes `deploy`."""
+    runs: dict[str, ProgramRun] = {}
+
+    def run(stack: str) -> ProgramRun:
+        if stack not in runs:
+            runs[stack] = run_program(stack)
+            pulumi.runtime.set_all_config({})
+        return runs[stack]
+
+    return run

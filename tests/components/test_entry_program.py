@@ -31,6 +31,7 @@ DIRECT = {f"{P}entryMode": "direct"} | {
 HTTP_OUTPUTS = {"http_api_url", "http_api_id"}
 EVENT_OUTPUTS = {"event_bus_name", "event_bus_arn", "entry_dlq_url"}
 Deploy = Callable[..., Any]
+StackRun = Callable[[str], Any]  # conftest.stack_run: one run per stack, shared
 JWT = {"httpApiAuth": "JWT", "jwtIssuer": "https://id.example.com/", "jwtAudience": "a, b"}
 
 
@@ -38,8 +39,8 @@ def entry_types(deployment: Any) -> set[str]:
     return {r.typ for r in deployment.mocks.registrations} & ENTRY_TYPES
 
 
-def test_prod_creates_the_buffered_bus_but_no_http_api(deploy: Deploy) -> None:
-    prod = deploy("prod")
+def test_prod_creates_the_buffered_bus_but_no_http_api(stack_run: StackRun) -> None:
+    prod = stack_run("prod")
     assert entry_types(prod) == {
         "activity-pipeline:event_entry:EventEntry",
         "aws:cloudwatch/eventBus:EventBus",
@@ -86,8 +87,8 @@ def test_jwt_stack_config_reaches_the_authorizer(deploy: Deploy) -> None:
     )
 
 
-def test_dev_integration_and_rule_send_to_the_deployed_buffer(deploy: Deploy) -> None:
-    dev = deploy("dev")
+def test_dev_integration_and_rule_send_to_the_deployed_buffer(stack_run: StackRun) -> None:
+    dev = stack_run("dev")
     queue_url, queue_arn = dev.exports["buffer_queue_url"], dev.exports["buffer_queue_arn"]
     key_arn = dev.find("aws:kms/key:Key", "entry-buffer-key").state["arn"]
     integration = dev.find("aws:apigatewayv2/integration:Integration", "http-api-send-message")

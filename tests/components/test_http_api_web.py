@@ -103,8 +103,8 @@ def test_the_program_takes_cors_and_none_from_stack_config(deploy: Callable[...,
     assert deployment.of_type(AUTHORIZER) == []
 
 
-def test_the_dev_program_keeps_iam_and_no_cors(deploy: Callable[..., Any]) -> None:
-    deployment = deploy("dev")
+def test_the_dev_program_keeps_iam_and_no_cors(stack_run: Callable[[str], Any]) -> None:
+    deployment = stack_run("dev")
     assert "corsConfiguration" not in deployment.find(API, "http-api-api").inputs
     assert deployment.find(ROUTE, "http-api-post-events").inputs["authorizationType"] == "AWS_IAM"
 

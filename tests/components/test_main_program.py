@@ -64,11 +64,12 @@ DIRECT = {
 
 ProgramRun = Any  # conftest.ProgramRun (fixtures only: test modules do not import conftest)
 Deploy = Callable[..., ProgramRun]
+StackRun = Callable[[str], ProgramRun]  # conftest.stack_run: one run per stack, shared
 
 
-@pytest.fixture
-def dev(deploy: Deploy) -> ProgramRun:
-    return deploy("dev")
+@pytest.fixture(scope="module")
+def dev(stack_run: StackRun) -> ProgramRun:
+    return stack_run("dev")
 
 
 def arn(deployment: ProgramRun, typ: str, name: str) -> str:
@@ -654,10 +655,10 @@ def test_workflow_type_and_log_level_come_from_stack_config(
     [("dev", True, 7, 30), ("prod", False, 30, 90)],
 )
 def test_raw_bucket_protections(
-    deploy: Deploy, stack: str, force_destroy: bool, window: int, noncurrent_days: int
+    stack_run: StackRun, stack: str, force_destroy: bool, window: int, noncurrent_days: int
 ) -> None:
     raw_days, rejected_days = {"dev": (30, 14), "prod": (400, 90)}[stack]
-    deployment = deploy(stack)
+    deployment = stack_run(stack)
     bucket = deployment.find(BUCKET, "raw-storage-bucket")
     bucket_id, bucket_arn = bucket.id, bucket.state["arn"]
     key_arn = arn(deployment, KEY, "raw-storage-key")
@@ -764,8 +765,8 @@ def test_raw_bucket_protections(
 
 
 @pytest.mark.parametrize(("stack", "protected"), [("dev", False), ("prod", True)])
-def test_table_keys_and_settings(deploy: Deploy, stack: str, protected: bool) -> None:
-    deployment = deploy(stack)
+def test_table_keys_and_settings(stack_run: StackRun, stack: str, protected: bool) -> None:
+    deployment = stack_run(stack)
     assert deployment.find(TABLE, "processed-storage-table").inputs == {
         "name": f"activity-pipeline-{stack}-events",
         "billingMode": "PAY_PER_REQUEST",
@@ -779,8 +780,8 @@ def test_table_keys_and_settings(deploy: Deploy, stack: str, protected: bool) ->
     }
 
 
-def test_prod_sizes_functions_and_logs_from_its_config(deploy: Deploy) -> None:
-    prod = deploy("prod")
+def test_prod_sizes_functions_and_logs_from_its_config(stack_run: StackRun) -> None:
+    prod = stack_run("prod")
     inputs = prod.find(FUNCTION, "workflow-write").inputs
     assert (inputs["memorySize"], inputs["timeout"]) == (1024, 60)
     assert prod.find(LOG_GROUP, "workflow-write-logs").inputs["retentionInDays"] == 90

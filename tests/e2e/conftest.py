@@ -11,10 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
-import signal
 import socket
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,6 +20,8 @@ import pytest
 
 from harness.deploy import Deployment, deploy
 from harness.emulator import Emulator
+from harness.serve import serving
+from harness.serve.http_api import bind
 from tests.e2e.modes import DIRECT
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -87,31 +86,20 @@ def free_port() -> int:
 
 @pytest.fixture
 def harness_serve() -> Iterator[dict[str, Any]]:
-    """``python -m harness serve`` as a subprocess; yields the JSON line it printed when ready.
+    """What ``python -m harness serve`` serves, in this process: a fresh dev stack deployed and
+    served by ``harness.serve.serving`` (the command's own code once deployed); yields the value of
+    the JSON line the command prints when ready.
 
     The entry buffer's window and visibility timeout run at ``SERVE_BUFFER_TIME_SCALE`` (the
-    window 5 s -> 1 s). Teardown sends SIGTERM and asserts a clean exit (status 0).
+    window 5 s -> 1 s). The command itself (its JSON line, its ports, its signals) is tested as a
+    subprocess in tests/harness/serve/test_serve_command.py and in-process in test_serve.py.
+    Output of this process written while it serves goes where ``sys.stdout``/``sys.stderr`` went
+    when it started (a test that reads it with ``capsys`` sets ``capsys`` up first).
     """
-    proc = subprocess.Popen(  # noqa: S603 - fixed argv, our own module
-        [
-            sys.executable,
-            "-m",
-            "harness",
-            "serve",
-            "--port",
-            str(free_port()),
-            "--buffer-time-scale",
-            str(SERVE_BUFFER_TIME_SCALE),
-        ],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
-        assert proc.stdout is not None
-        ready: dict[str, Any] = json.loads(proc.stdout.readline())
-        yield ready
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=30) == 0
+    with Emulator() as emulator:
+        deployment = deploy(emulator, "dev")
+        http_socket = bind("127.0.0.1", 0)
+        with serving(
+            emulator, deployment, free_port(), http_socket, SERVE_BUFFER_TIME_SCALE
+        ) as ready:
+            yield json.loads(json.dumps(ready))  # as a client reads the line

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import json
 import socket
-import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
 from typing import Any
 
 import boto3
+import pytest
 
+from harness.cli import main
 from tests.e2e.conftest import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -69,27 +69,20 @@ def test_serve_posts_to_the_local_route_and_honours_the_bus_rule(
     assert all(e["name"].startswith("b-") for e in executions)  # the Batch function's names
 
 
-def test_serve_ends_at_once_when_a_port_is_taken() -> None:
-    """Each of serve's two ports, when taken, ends it non-zero with one line naming the port."""
+def test_serve_ends_at_once_when_a_port_is_taken(capsys: pytest.CaptureFixture[str]) -> None:
+    """Each of serve's two ports, when taken, ends it non-zero with one line naming the port
+    (the command's main, in this process)."""
     taken = socket.create_server(("127.0.0.1", 0))
     port = taken.getsockname()[1]
     runs = {
         "port": ["--port", str(port), "--http-port", str(free_port())],
         "http-port": ["--port", str(free_port()), "--http-port", str(port)],
     }
+    outcomes = {}
     with taken:
-        procs = {
-            name: subprocess.Popen(  # noqa: S603 - fixed argv, our own module
-                [sys.executable, "-m", "harness", "serve", *args],
-                cwd=ROOT,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-            )
-            for name, args in runs.items()
-        }
-        outputs = {name: proc.communicate(timeout=60) for name, proc in procs.items()}
-    outcomes = {name: (procs[name].returncode, *output) for name, output in outputs.items()}
+        for name, args in runs.items():
+            code = main(["serve", *args])
+            outcomes[name] = (code, *capsys.readouterr())
     # stderr is that one line: no deploy, no traceback
     line = f"harness serve: cannot listen on 127.0.0.1:{port}: Address already in use\n"
     assert outcomes == {"port": (1, "", line), "http-port": (1, "", line)}

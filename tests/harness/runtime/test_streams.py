@@ -47,3 +47,20 @@ def test_routed_restores_the_streams_and_refuses_to_nest() -> None:
     ):
         pass
     assert (sys.stdout, sys.stderr) == saved
+
+
+def test_a_thread_can_capture_its_two_streams_apart() -> None:
+    out, err = io.StringIO(), io.StringIO()
+    with streams.routed():
+        with streams.captured(out, err):
+            print("to stdout")
+            print("to stderr", file=sys.stderr)
+        both = io.StringIO()
+        with streams.captured(both):
+            print("one")
+            print("two", file=sys.stderr)
+    assert (out.getvalue(), err.getvalue(), both.getvalue()) == (
+        "to stdout\n",
+        "to stderr\n",
+        "one\ntwo\n",
+    )

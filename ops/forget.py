@@ -407,7 +407,7 @@ def summary(receipt: dict[str, Any], *, resumed: bool, dry_run: bool) -> dict[st
         for count in ("objects_rewritten", "lines_removed", "versions_deleted"):
             result[f"{layer}_{count}"] = layers[layer][count]
     curated = layers["curated"]
-    result["curated"] = curated.get("status", "erased")
+    result["curated"] = curated.get("status", "counted" if dry_run else "erased")
     for count in ("rows_deleted", "snapshots_expired", "files_deleted"):
         result[f"curated_{count}"] = curated.get(count, 0)
     result["versions_scanned"] = receipt["scanned"]["versions"]

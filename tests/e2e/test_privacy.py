@@ -343,6 +343,7 @@ def test_a_dry_run_changes_nothing(loaded: Loaded, tmp_path: Path, capsys: Any) 
     assert (summary["items_deleted"], summary["raw_lines_removed"]) == (2, 2)
     assert summary["raw_objects_rewritten"] == 2
     assert summary["curated_rows_deleted"] == len(d_rows) == 2
+    assert summary["curated"] == "counted"
     assert curated_rows(dev, D) == d_rows
     assert len(curated_table(dev).metadata.snapshots) == snapshots
     assert every_version(dev) == versions

@@ -12,7 +12,7 @@ from components.entry_buffer import BufferTarget, EntryBuffer, EntryBufferArgs
 from components.event_entry import EventEntry, EventEntryArgs
 from components.http_api import HttpApi, HttpApiArgs
 from components.monitoring import BufferMonitoring, Monitoring, MonitoringArgs
-from components.privacy import Privacy, PrivacyArgs
+from components.privacy import CuratedErasureInputs, Privacy, PrivacyArgs
 from components.processed_storage import ProcessedStorage, ProcessedStorageArgs
 from components.raw_storage import RawStorage, RawStorageArgs
 from components.workflow import CuratedStream, Workflow, WorkflowArgs
@@ -38,17 +38,6 @@ processed = ProcessedStorage(
     "processed-storage",
     ProcessedStorageArgs(name_prefix=name_prefix, deletion_protection=settings.deletion_protection),
 )
-privacy = Privacy(
-    "privacy",
-    PrivacyArgs(
-        name_prefix=name_prefix,
-        kms_key_arn=raw.kms_key_arn,
-        raw_bucket_arn=raw.bucket_arn,
-        table_arn=processed.table_arn,
-        deletion_protection=settings.deletion_protection,
-        force_destroy=settings.force_destroy_bucket,
-    ),
-)
 # Optional per stack (PipelineSettings): analytics (the curated table Write feeds among it), the
 # HTTP API, the EventBridge entry.
 analytics: Analytics | None = None
@@ -68,6 +57,28 @@ if settings.analytics is not None:
             log_retention_days=settings.log_retention_days,
         ),
     )
+privacy = Privacy(
+    "privacy",
+    PrivacyArgs(
+        name_prefix=name_prefix,
+        kms_key_arn=raw.kms_key_arn,
+        raw_bucket_arn=raw.bucket_arn,
+        table_arn=processed.table_arn,
+        deletion_protection=settings.deletion_protection,
+        force_destroy=settings.force_destroy_bucket,
+        curated=None
+        if analytics is None
+        else CuratedErasureInputs(
+            workgroup_arn=analytics.workgroup_arn,
+            catalog_arn=analytics.catalog_arn,
+            database_arn=analytics.database_arn,
+            table_arn=analytics.curated.table_arn,
+            bucket_arn=analytics.curated.bucket_arn,
+            results_bucket_arn=analytics.results_bucket_arn,
+            stream_arn=analytics.curated.stream_arn,
+        ),
+    ),
+)
 workflow = Workflow(
     "workflow",
     WorkflowArgs(

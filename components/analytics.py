@@ -71,6 +71,11 @@ class Analytics(pulumi.ComponentResource):
     athena_results_bucket: pulumi.Output[str]
     analyst_policy_arn: pulumi.Output[str]
     curated: CuratedTable
+    # what ops forget's operator policy names (components.privacy.CuratedErasureInputs)
+    workgroup_arn: pulumi.Output[str]
+    catalog_arn: pulumi.Output[str]
+    database_arn: pulumi.Output[str]
+    results_bucket_arn: pulumi.Output[str]
 
     def __init__(
         self, name: str, args: AnalyticsArgs, opts: pulumi.ResourceOptions | None = None
@@ -193,6 +198,9 @@ class Analytics(pulumi.ComponentResource):
         identity = aws.get_caller_identity_output()
         partition = aws.get_partition_output().partition
         region = aws.get_region_output().region
+        catalog_arn = pulumi.Output.all(
+            partition=partition, region=region, account_id=identity.account_id
+        ).apply(lambda v: arns.glue_catalog_arn(**v))
         analyst = aws.iam.Policy(
             f"{name}-analyst",
             name=f"{prefix}-analyst",
@@ -200,9 +208,7 @@ class Analytics(pulumi.ComponentResource):
             policy=pulumi.Output.json_dumps(
                 pulumi.Output.all(
                     workgroup_arn=workgroup.arn,
-                    catalog_arn=pulumi.Output.all(
-                        partition=partition, region=region, account_id=identity.account_id
-                    ).apply(lambda v: arns.glue_catalog_arn(**v)),
+                    catalog_arn=catalog_arn,
                     database_arn=database.arn,
                     table_arns=pulumi.Output.all(curated.table_arn, *[t.arn for t in tables]),
                     raw_bucket_arn=args.raw_bucket_arn,
@@ -222,6 +228,10 @@ class Analytics(pulumi.ComponentResource):
         self.athena_results_bucket = results.bucket
         self.analyst_policy_arn = analyst.arn
         self.curated = curated
+        self.workgroup_arn = workgroup.arn
+        self.catalog_arn = catalog_arn
+        self.database_arn = database.arn
+        self.results_bucket_arn = results.arn
         self.register_outputs(
             {
                 "athena_workgroup": self.athena_workgroup,

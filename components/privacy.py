@@ -7,7 +7,9 @@
   once by Secrets Manager's GetRandomPassword when the stack is created and never changed after
   (`ignore_changes`): every hash in the list depends on it, and the ids it was computed from are
   not kept anywhere to compute the hashes again.
-- `<prefix>-operator-erasure` (IAM managed policy): what `ops forget` needs, on exact ARNs.
+- `<prefix>-operator-erasure` (IAM managed policy): what `ops forget` needs, on exact ARNs (with
+  the curated Iceberg table: Athena in the workgroup, Glue on the table, its bucket's files and
+  their versions, the stream's buffering interval).
 """
 
 from __future__ import annotations
@@ -27,6 +29,30 @@ SECRET_RECOVERY_DAYS: Final = 30  # Secrets Manager's default window (7..30; 0 d
 
 
 @dataclass(frozen=True)
+class CuratedErasureInputs:
+    """The resources of policies.CuratedErasureArns, as Pulumi inputs."""
+
+    workgroup_arn: pulumi.Input[str]
+    catalog_arn: pulumi.Input[str]
+    database_arn: pulumi.Input[str]
+    table_arn: pulumi.Input[str]
+    bucket_arn: pulumi.Input[str]
+    results_bucket_arn: pulumi.Input[str]
+    stream_arn: pulumi.Input[str]
+
+    def output(self) -> pulumi.Output[policies.CuratedErasureArns]:
+        return pulumi.Output.all(
+            workgroup_arn=self.workgroup_arn,
+            catalog_arn=self.catalog_arn,
+            database_arn=self.database_arn,
+            table_arn=self.table_arn,
+            bucket_arn=self.bucket_arn,
+            results_bucket_arn=self.results_bucket_arn,
+            stream_arn=self.stream_arn,
+        ).apply(lambda v: policies.CuratedErasureArns(**v))
+
+
+@dataclass(frozen=True)
 class PrivacyArgs:
     name_prefix: str
     kms_key_arn: pulumi.Input[str]
@@ -34,6 +60,8 @@ class PrivacyArgs:
     table_arn: pulumi.Input[str]
     deletion_protection: bool
     force_destroy: bool  # dev: the salt is deleted at once with the stack, no recovery window
+    # the analytics stack's curated table, when it has one: ops forget erases its rows too
+    curated: CuratedErasureInputs | None = None
 
     def __post_init__(self) -> None:
         if not self.name_prefix:
@@ -99,6 +127,7 @@ class Privacy(pulumi.ComponentResource):
                     table_arn=args.table_arn,
                     suppression_table_arn=table.arn,
                     salt_secret_arn=secret.arn,
+                    curated=None if args.curated is None else args.curated.output(),
                 ).apply(lambda v: policies.operator_erasure_policy(**v))
             ),
             opts=child,

@@ -28,10 +28,10 @@ ERASURE_PREFIX: Final = "erasure/"
 RECEIPTS_PREFIX: Final = f"{ERASURE_PREFIX}receipts/"
 PROGRESS_PREFIX: Final = f"{ERASURE_PREFIX}progress/"
 LAYER_PREFIXES: Final = {"raw": RAW_PREFIX, "rejected": REJECTED_PREFIX}
-# Layers ops forget erases today, and those it will once they exist: the curated Iceberg table's
-# rows (Athena DELETE, then snapshot expiry) are erased by a layer of their own once it lands.
-LAYERS: Final = ("table", "raw", "rejected")
-PENDING_LAYERS: Final = ("curated",)
+# The layers ops forget erases: the items, the raw and rejected objects, and (when the stack has
+# it) the curated Iceberg table's rows with the snapshots and files that held them.
+LAYERS: Final = ("table", "raw", "rejected", "curated")
+CURATED_STEPS: Final = ("settled", "deleted", "expired")
 
 
 def layer_of(key: str) -> str:
@@ -154,6 +154,18 @@ class Progress:
     done: dict[str, dict[str, Any]] = field(default_factory=dict)  # key -> its result
     items_deleted: int = 0
     items_done: bool = False
+    items_deleted_at: float | None = None  # epoch seconds: the curated step waits from it
+    curated: dict[str, Any] = field(default_factory=dict)  # steps done and counts; {} if absent
+
+    def curated_counts(self) -> dict[str, Any]:
+        """The curated layer's receipt entry: its counts, or `absent` with no curated table."""
+        if not self.curated.get("present"):
+            return {"status": "absent"}
+        return {
+            "rows_deleted": self.curated.get("rows_deleted", 0),
+            "snapshots_expired": self.curated.get("snapshots_expired", 0),
+            "files_deleted": self.curated.get("files_deleted", 0),
+        }
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -167,6 +179,8 @@ class Progress:
             "done": self.done,
             "items_deleted": self.items_deleted,
             "items_done": self.items_done,
+            "items_deleted_at": self.items_deleted_at,
+            "curated": self.curated,
         }
 
     @classmethod
@@ -181,7 +195,7 @@ class Progress:
                 layer: {"objects_rewritten": 0, "lines_removed": 0, "versions_deleted": 0}
                 for layer in LAYER_PREFIXES
             },
-            **{layer: {"status": "pending"} for layer in PENDING_LAYERS},
+            "curated": self.curated_counts(),
         }
         objects: list[dict[str, Any]] = []
         for key in self.plan:

@@ -11,11 +11,16 @@ For each request (the users given, by their salted hashes — the ids are never 
    lines byte for byte, a conditional PutObject on the ETag read) and delete every other version
    of it;
 4. delete their items (Query by PK, BatchWriteItem deletes);
-5. write the receipt ``erasure/receipts/<request id>.json`` and drop the progress record.
+5. with the curated Iceberg table (``curated_table_name`` in the outputs): wait until Firehose can
+   hold none of their rows (one buffering interval after the items were deleted), delete their
+   rows, expire every snapshot but the current one and remove the files no longer referenced
+   (ops.curated_erasure: Athena on AWS, pyiceberg offline when the outputs are ``harness
+   serve``'s line, which names ``iceberg_warehouse``);
+6. write the receipt ``erasure/receipts/<request id>.json`` and drop the progress record.
 The progress record ``erasure/progress/<hash of the users' hashes>.json`` (written before the
 first change, updated per object) makes an interrupted request resumable: the next run for the
 same users carries on under the same request id. ``--dry-run`` reports what would be erased and
-writes nothing. The curated table's rows are a layer still to come (ops.erasure.PENDING_LAYERS).
+writes nothing (it counts the curated rows it would delete).
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -34,6 +40,13 @@ from handlers.keys import conflicts_key, rejected_key
 from handlers.suppression import user_hash
 from handlers.times import format_time
 from ops.commands import Command, CommandError, report
+from ops.curated_erasure import (
+    SETTLE_MARGIN_SECONDS,
+    AthenaEraser,
+    CuratedEraser,
+    buffering_interval,
+    wait_one_interval,
+)
 from ops.erasure import (
     LAYER_PREFIXES,
     Progress,
@@ -47,19 +60,23 @@ from ops.query import MAX_KEY_BYTES
 from ops.target import Target, TargetError
 
 DESCRIPTION = """\
-Erase every trace of the users: their items in the table, and their lines in
+Erase every trace of the users: their items in the table, their lines in
 every version of every raw and rejected object (each such object rewritten
-without them, its other versions deleted). With --suppress their later events
+without them, its other versions deleted), and their rows in the curated
+Iceberg table, with every older snapshot expired and the files no longer
+referenced removed (it waits one Firehose buffering interval after the items
+are deleted first, so no buffered row of theirs arrives after). With --suppress their later events
 are stored nowhere: Ingest keeps a content-free marker, Process rejects it
 suppressed_user. A receipt per request goes under erasure/receipts/ (operators
 only). Re-running after an interruption finishes the request; --dry-run
-changes nothing. The curated table's rows are not erased yet (pending).
+changes nothing.
 
 Exit status 1 when an object could not be erased (re-run to finish)."""
 OBJECT_COLUMNS = ("key", "layer", "lines_removed", "versions_deleted", "rewritten")
 DELETE_BATCH = 25  # BatchWriteItem's most requests per call
 MAX_ATTEMPTS = 6
 Clock = Callable[[], datetime]
+CURATED_OUTPUT = "curated_table_name"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -90,6 +107,37 @@ def _output(target: Target, name: str) -> str:
     if not value:
         raise TargetError(f"the outputs have no `{name}`: deploy this version of the stack")
     return str(value)
+
+
+def curated_eraser_for(target: Target) -> CuratedEraser | None:
+    """The curated table's eraser: none without the table; pyiceberg on the emulator's warehouse
+    when the outputs are `harness serve`'s line (`iceberg_warehouse`); Athena otherwise."""
+    table = target.outputs.get(CURATED_OUTPUT)
+    if not table:
+        return None
+    database, stream = _output(target, "glue_database"), _output(target, "curated_stream_name")
+    if target.iceberg_warehouse:
+        from harness.runtime.iceberg import Warehouse
+        from harness.tools.erasure import WarehouseEraser
+
+        firehose, scale = target.client("firehose"), target.buffer_time_scale
+
+        def settle(items_deleted_at: float) -> None:
+            interval = buffering_interval(firehose, stream) * scale
+            wait_one_interval(interval, items_deleted_at, margin=SETTLE_MARGIN_SECONDS * scale)
+
+        warehouse = Warehouse(Path(target.iceberg_warehouse))
+        return WarehouseEraser(warehouse, database, str(table), settle)
+    return AthenaEraser(
+        athena=target.client("athena"),
+        s3=target.client("s3"),
+        firehose=target.client("firehose"),
+        workgroup=_output(target, "athena_workgroup"),
+        database=database,
+        table=str(table),
+        bucket=_output(target, "curated_bucket_name"),
+        stream_name=stream,
+    )
 
 
 class Eraser:
@@ -243,9 +291,11 @@ def forget(
     dry_run: bool = False,
     lineage_only: bool = False,
     now: Clock = lambda: datetime.now(UTC),
+    curated_eraser: Callable[[Target], CuratedEraser | None] = curated_eraser_for,
 ) -> dict[str, Any]:
     """Carry out (or, with ``dry_run``, describe) one erasure request; its summary."""
     users = Users.of(check_user_ids(user_ids))
+    curated = curated_eraser(target)
     salt_arn = _output(target, "suppression_salt_secret_arn")
     suppression_table = _output(target, "suppression_table_name")
     salt = target.client("secretsmanager").get_secret_value(SecretId=salt_arn)["SecretString"]
@@ -268,10 +318,10 @@ def forget(
             plan=plan,
         )
         if dry_run:
-            return dry_run_summary(eraser, progress)
+            return dry_run_summary(eraser, progress, curated)
         eraser.save(progress)
     elif dry_run:
-        return dry_run_summary(eraser, progress)
+        return dry_run_summary(eraser, progress, curated)
     progress.suppressed = progress.suppressed or suppress
     for key in progress.plan:
         if not (progress.done.get(key) or {}).get("complete"):
@@ -280,7 +330,10 @@ def forget(
     if not progress.items_done:
         progress.items_deleted += sum(eraser.delete_items(user) for user in sorted(users.ids))
         progress.items_done = True
+        progress.items_deleted_at = time.time()
         eraser.save(progress)
+    if curated is not None:
+        erase_curated(curated, eraser, progress)
     receipt = progress.receipt(format_time(now()))
     eraser.s3.put_object(
         Bucket=eraser.bucket,
@@ -292,7 +345,31 @@ def forget(
     return summary(receipt, resumed=resumed, dry_run=False)
 
 
-def dry_run_summary(eraser: Eraser, progress: Progress) -> dict[str, Any]:
+def erase_curated(curated: CuratedEraser, eraser: Eraser, progress: Progress) -> None:
+    """Settle, delete, expire: each step recorded once done, so a re-run resumes after it. The
+    rows found are recorded before the delete, so a run interrupted inside it still counts them."""
+    state = progress.curated
+    state["present"] = True
+    if not state.get("settled"):
+        curated.settle(progress.items_deleted_at or time.time())
+        state["settled"] = True
+        eraser.save(progress)
+    if not state.get("deleted"):
+        if "rows_found" not in state:
+            state["rows_found"] = curated.count(eraser.users.ids)
+            eraser.save(progress)
+        curated.delete(eraser.users.ids)
+        state["rows_deleted"], state["deleted"] = state["rows_found"], True
+        eraser.save(progress)
+    if not state.get("expired"):
+        state.update(curated.expire())
+        state["expired"] = True
+        eraser.save(progress)
+
+
+def dry_run_summary(
+    eraser: Eraser, progress: Progress, curated: CuratedEraser | None
+) -> dict[str, Any]:
     """What the request would erase: its plan, each object's lines as they stand now."""
     for key in progress.plan:
         versions = eraser.versions(key, exact=True)
@@ -310,6 +387,8 @@ def dry_run_summary(eraser: Eraser, progress: Progress) -> dict[str, Any]:
             "versions_deleted": len(versions) - kept,
         }
     progress.items_deleted = sum(len(eraser.item_keys(user)) for user in sorted(eraser.users.ids))
+    if curated is not None:
+        progress.curated = {"present": True, "rows_deleted": curated.count(eraser.users.ids)}
     receipt = progress.receipt(format_time(datetime.now(UTC)))
     return summary(receipt, resumed=False, dry_run=True)
 
@@ -327,7 +406,10 @@ def summary(receipt: dict[str, Any], *, resumed: bool, dry_run: bool) -> dict[st
     for layer in LAYER_PREFIXES:
         for count in ("objects_rewritten", "lines_removed", "versions_deleted"):
             result[f"{layer}_{count}"] = layers[layer][count]
-    result["curated"] = layers["curated"]["status"]
+    curated = layers["curated"]
+    result["curated"] = curated.get("status", "counted" if dry_run else "erased")
+    for count in ("rows_deleted", "snapshots_expired", "files_deleted"):
+        result[f"curated_{count}"] = curated.get(count, 0)
     result["versions_scanned"] = receipt["scanned"]["versions"]
     result["bytes_scanned"] = receipt["scanned"]["bytes"]
     result["receipt"] = None if dry_run else receipt_key(receipt["request_id"])
@@ -349,7 +431,8 @@ def run(args: argparse.Namespace, target: Target) -> int:
 
 COMMAND = Command(
     "forget",
-    "erase users from the table and every version of the raw and rejected layers",
+    "erase users from the table, every version of the raw and rejected layers, and the "
+    "curated Iceberg table with its snapshots",
     DESCRIPTION,
     add_arguments,
     run,

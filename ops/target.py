@@ -42,6 +42,10 @@ class Target:
     credentials: dict[str, str] = field(default_factory=dict)
     ca_bundle: str | None = None
     emulator: bool = False  # the harness's emulator: polled fast, SQS read without long polls
+    # `harness serve`'s line: the emulator's Iceberg warehouse, and how much faster than the
+    # configured intervals its streams deliver
+    iceberg_warehouse: str | None = None
+    buffer_time_scale: float = 1.0
 
     @classmethod
     def for_emulator(
@@ -70,11 +74,17 @@ class Target:
             raise TargetError("--outputs must hold a JSON object")
         credentials: dict[str, str] = {}
         ca_bundle: str | None = None
+        warehouse: str | None = None
+        scale = 1.0
         if isinstance(document.get("outputs"), dict):  # the line `harness serve` prints
             outputs = document["outputs"]
             endpoint_url = endpoint_url or document.get("endpoint_url")
             region = region or document.get("region")
             ca_bundle = document.get("ca_bundle")
+            if isinstance(document.get("iceberg_warehouse"), str):
+                warehouse = document["iceberg_warehouse"]
+            if isinstance(document.get("buffer_time_scale"), int | float):
+                scale = float(document["buffer_time_scale"])
             for key in ("aws_access_key_id", "aws_secret_access_key", "aws_session_token"):
                 if document.get(key):
                     credentials[key] = str(document[key])
@@ -87,7 +97,16 @@ class Target:
         if not region:
             raise TargetError("no region: pass --region or use outputs that carry `region`")
         emulator = isinstance(document.get("outputs"), dict)
-        return cls(dict(outputs), str(region), endpoint_url, credentials, ca_bundle, emulator)
+        return cls(
+            dict(outputs),
+            str(region),
+            endpoint_url,
+            credentials,
+            ca_bundle,
+            emulator,
+            iceberg_warehouse=warehouse,
+            buffer_time_scale=scale,
+        )
 
     def client(self, service: str) -> Any:
         session = boto3.session.Session(

@@ -22,6 +22,7 @@ named where it is built. In a key policy `"Resource": "*"` means the key itself.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Final
 
 from components.builders.arns import (
@@ -232,6 +233,97 @@ def write_policy(
     )
 
 
+# Athena on the curated Iceberg table for `ops forget`: DELETE, OPTIMIZE, ALTER TABLE SET
+# TBLPROPERTIES and VACUUM read and commit the table through Glue (GetTable, UpdateTable), write
+# and delete its files under the caller's credentials (VACUUM deletes nothing without
+# s3:DeleteObject: Athena user guide, "VACUUM"), and write results to the workgroup's location.
+CURATED_ERASURE_ATHENA_ACTIONS: Final = (
+    "athena:GetQueryExecution",
+    "athena:GetQueryResults",
+    "athena:StartQueryExecution",
+)
+CURATED_ERASURE_GLUE_ACTIONS: Final = ("glue:GetDatabase", "glue:GetTable", "glue:UpdateTable")
+
+
+@dataclass(frozen=True)
+class CuratedErasureArns:
+    """What the curated table's erasure acts on (the analytics stack's resources)."""
+
+    workgroup_arn: str
+    catalog_arn: str
+    database_arn: str
+    table_arn: str
+    bucket_arn: str
+    results_bucket_arn: str
+    stream_arn: str
+
+    def __post_init__(self) -> None:
+        require_arn(self.workgroup_arn, "workgroup_arn", service="athena", resource="workgroup/")
+        require_arn(self.catalog_arn, "catalog_arn", service="glue", resource="catalog")
+        require_arn(self.database_arn, "database_arn", service="glue", resource="database/")
+        require_arn(self.table_arn, "curated table_arn", service="glue", resource="table/")
+        require_arn(self.bucket_arn, "curated bucket_arn", service="s3")
+        require_arn(self.results_bucket_arn, "results_bucket_arn", service="s3")
+        require_arn(
+            self.stream_arn, "curated stream_arn", service="firehose", resource="deliverystream/"
+        )
+
+
+def curated_erasure_statements(curated: CuratedErasureArns) -> list[Statement]:
+    files = f"{curated.bucket_arn}/{CURATED_TABLE_PREFIX}*"
+    return [
+        {
+            "Sid": "EraseCuratedRowsInTheWorkgroup",
+            "Effect": "Allow",
+            "Action": list(CURATED_ERASURE_ATHENA_ACTIONS),
+            "Resource": [curated.workgroup_arn],
+        },
+        {
+            "Sid": "CommitTheCuratedTable",
+            "Effect": "Allow",
+            "Action": list(CURATED_ERASURE_GLUE_ACTIONS),
+            "Resource": [curated.catalog_arn, curated.database_arn, curated.table_arn],
+        },
+        {
+            "Sid": "ListTheCuratedTableAndVersions",
+            "Effect": "Allow",
+            "Action": ["s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketVersions"],
+            "Resource": [curated.bucket_arn],
+            "Condition": {"StringLike": {"s3:prefix": [f"{CURATED_TABLE_PREFIX}*"]}},
+        },
+        {
+            "Sid": "RewriteCuratedFilesAndDeleteTheirVersions",
+            "Effect": "Allow",
+            "Action": [
+                "s3:GetObject",
+                "s3:PutObject",
+                "s3:DeleteObject",
+                "s3:DeleteObjectVersion",
+                "s3:AbortMultipartUpload",
+            ],
+            "Resource": [files],
+        },
+        {
+            "Sid": "UseTheResultsBucket",
+            "Effect": "Allow",
+            "Action": ["s3:GetBucketLocation", "s3:ListBucket"],
+            "Resource": [curated.results_bucket_arn],
+        },
+        {
+            "Sid": "WriteQueryResults",
+            "Effect": "Allow",
+            "Action": ["s3:AbortMultipartUpload", "s3:GetObject", "s3:PutObject"],
+            "Resource": [f"{curated.results_bucket_arn}/*"],
+        },
+        {
+            "Sid": "ReadTheBufferingInterval",
+            "Effect": "Allow",
+            "Action": ["firehose:DescribeDeliveryStream"],
+            "Resource": [curated.stream_arn],
+        },
+    ]
+
+
 def operator_erasure_policy(
     *,
     bucket_arn: str,
@@ -239,11 +331,14 @@ def operator_erasure_policy(
     table_arn: str,
     suppression_table_arn: str,
     salt_secret_arn: str,
+    curated: CuratedErasureArns | None = None,
 ) -> PolicyDocument:
     """What `ops forget` needs, on exact ARNs: find and rewrite the raw and rejected objects
     holding a user's events, read and delete every version of them, keep receipts and progress
     records under `erasure/` (which nothing else may read), delete the user's items, add the
-    user's salted hash to the suppression list. The functions' roles hold none of it."""
+    user's salted hash to the suppression list; with the curated table, erase its rows through
+    Athena (the stack's key, already granted, encrypts its bucket too). The functions' roles hold
+    none of it."""
     require_arn(bucket_arn, "bucket_arn", service="s3")
     require_arn(kms_key_arn, "kms_key_arn", service="kms", resource="key/")
     require_arn(table_arn, "table_arn", service="dynamodb", resource="table/")
@@ -303,6 +398,7 @@ def operator_erasure_policy(
             "Action": ["secretsmanager:GetSecretValue"],
             "Resource": [salt_secret_arn],
         },
+        *(curated_erasure_statements(curated) if curated is not None else []),
     )
 
 

@@ -10,11 +10,11 @@ Both ports are claimed before the deploy, so a taken one ends the command at onc
 naming it. When ready, one JSON line on stdout (and in ``json_file``, when given) gives a client
 everything it needs: ``http_api_url`` (the HTTP API served here), ``endpoint_url``, ``ca_bundle``,
 ``region``, the admin keys, ``iceberg_warehouse`` (the directory of the emulator's Iceberg catalog
-and tables, which ``harness analytics`` reads), ``pid`` (SIGUSR1 delivers the Firehose streams
-now: ``harness.serve.flush``) and the stack ``outputs`` (without the AWS invoke URL
-``http_api_url``, which nothing answers offline). SIGINT or SIGTERM stop the servers and remove the
-TLS folder. ``serving`` is what runs once the stack is deployed, for a caller that deploys it
-itself (the tests serve in-process with it).
+and tables, which ``harness analytics`` and ``ops forget`` read), ``buffer_time_scale``, ``pid``
+(SIGUSR1 delivers the Firehose streams now: ``harness.serve.flush``) and the stack ``outputs``
+(without the AWS invoke URL ``http_api_url``, which nothing answers offline). SIGINT or SIGTERM
+stop the servers and remove the TLS folder. ``serving`` is what runs once the stack is deployed,
+for a caller that deploys it itself (the tests serve in-process with it).
 """
 
 from __future__ import annotations
@@ -134,6 +134,7 @@ def serving(
                 "aws_secret_access_key": emulator.admin.secret_access_key,
                 "iceberg_warehouse": str(emulator.warehouse.root),
                 "pid": os.getpid(),
+                "buffer_time_scale": buffer_time_scale,
                 "outputs": {k: v for k, v in deployment.outputs.items() if k != "http_api_url"},
             }
         finally:

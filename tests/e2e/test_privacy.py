@@ -3,7 +3,8 @@ only the operator erasure policy (IAM enforced).
 
 One deployment and one load for the module: users A (some events rejected, some in batches with
 B's, one not JSON, one conflicting duplicate, rejected objects replayed into several versions), B
-(kept), C (erased through an injected interruption) and D (dry run).
+(kept), C (erased through injected interruptions) and D (dry run). The curated Iceberg table is
+the emulator's (pyiceberg), erased through harness.tools.erasure with the streams flushed.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from botocore.exceptions import ClientError
 
 from handlers.reasons import SUPPRESSED_USER
 from harness.deploy import Deployment
+from harness.tools.erasure import WarehouseEraser, for_deployment, referenced_files
 from harness.tools.pipeline import run
 from ops import forget as forget_command
 from ops.cli import main
@@ -69,6 +71,10 @@ class Loaded:
     admin: Target
     b_items: list[dict[str, Any]]
     b_lines: dict[tuple[str, int], bytes]
+    b_rows: list[dict[str, Any]]
+
+    def forget(self, users: list[str], **options: Any) -> dict[str, Any]:
+        return forget(self.operator, users, curated_eraser=for_deployment(self.dev), **options)
 
 
 def operator_target(dev: Deployment) -> Target:
@@ -121,6 +127,38 @@ def raw_lines_of(dev: Deployment, user: str) -> dict[tuple[str, int], bytes]:
     return lines
 
 
+def curated_table(dev: Deployment) -> Any:
+    return dev.emulator.warehouse.load(
+        dev.outputs["glue_database"], dev.outputs["curated_table_name"]
+    )
+
+
+def curated_rows(
+    dev: Deployment, user: str, snapshot_id: int | None = None
+) -> list[dict[str, Any]]:
+    """The user's curated rows now (or at a snapshot: time travel), by event_id."""
+    rows = curated_table(dev).scan(snapshot_id=snapshot_id).to_arrow().to_pylist()
+    return sorted((r for r in rows if r["user_id"] == user), key=lambda r: r["event_id"])
+
+
+def as_record(row: dict[str, Any]) -> bytes:
+    """A curated row as the Firehose record Write sends (timestamps in epoch microseconds)."""
+    return json.dumps(
+        {
+            k: int(v.timestamp()) * 1_000_000 + v.microsecond if isinstance(v, datetime) else v
+            for k, v in row.items()
+        }
+    ).encode()
+
+
+def readable_with(dev: Deployment, user: str) -> list[int]:
+    """The snapshots that still show a row of the user when read back by id."""
+    table = curated_table(dev)
+    return [
+        s.snapshot_id for s in table.metadata.snapshots if curated_rows(dev, user, s.snapshot_id)
+    ]
+
+
 def holders(dev: Deployment, user: str) -> list[str]:
     return sorted(
         f"{k}@{v}" for (k, v), body in every_version(dev).items() if user.encode() in body
@@ -131,11 +169,20 @@ def holders(dev: Deployment, user: str) -> list[str]:
 def loaded(dev: Deployment) -> Loaded:
     for batch in BATCHES:
         assert run(dev, batch).status == "SUCCEEDED"
+        dev.emulator.firehose.flush()  # a snapshot per batch: several hold A's rows
     admin = dev.as_target()
     # a replay writes the rejected objects again: their keys get noncurrent versions
     assert replay(admin, SINCE, UNTIL, progress=False).as_dict()["failed"] == 0
     assert len(items(dev, A)) == 2
-    return Loaded(dev, operator_target(dev), admin, items(dev, B), raw_lines_of(dev, B))
+    dev.emulator.firehose.flush()
+    return Loaded(
+        dev,
+        operator_target(dev),
+        admin,
+        items(dev, B),
+        raw_lines_of(dev, B),
+        curated_rows(dev, B),
+    )
 
 
 def test_forget_leaves_no_byte_of_the_user_in_any_version_and_keeps_the_others(
@@ -147,9 +194,26 @@ def test_forget_leaves_no_byte_of_the_user_in_any_version_and_keeps_the_others(
     assert any(".conflicts.json" in h for h in before)
     versioned = {h.split("@")[0] for h in before}
     assert len(before) > len(versioned)  # some keys hold A in more than one version
+    assert len(curated_rows(dev, A)) == 2
+    assert len(readable_with(dev, A)) > 1  # several snapshots hold A's rows
+    # one of A's rows still buffered in Firehose: the erasure settles it before the delete
+    buffered = as_record({**curated_rows(dev, A)[0], "page": "/in-the-buffer"})
+    dev.emulator.firehose.put(dev.outputs["curated_stream_name"], [buffered])
 
-    result = forget(loaded.operator, [A])
+    result = loaded.forget([A])
 
+    assert curated_rows(dev, A) == []
+    assert readable_with(dev, A) == []
+    table = curated_table(dev)
+    assert len(table.metadata.snapshots) == 1
+    location = Path(table.metadata.location.removeprefix("file://"))
+    on_disk = {str(f) for f in location.rglob("*") if f.is_file()}
+    assert on_disk <= referenced_files(table)  # the expired snapshots' files are gone
+    assert curated_rows(dev, B) == loaded.b_rows
+    assert result["curated"] == "erased"
+    assert result["curated_rows_deleted"] == 2
+    assert result["curated_snapshots_expired"] >= 1
+    assert result["curated_files_deleted"] >= 1
     assert holders(dev, A) == []
     assert items(dev, A) == []
     assert items(dev, B) == loaded.b_items
@@ -158,13 +222,17 @@ def test_forget_leaves_no_byte_of_the_user_in_any_version_and_keeps_the_others(
     # batch 1: three; batch 3: one; the text that is no JSON; the conflicting duplicate
     assert result["raw_lines_removed"] == 6
     assert result["rejected_lines_removed"] >= 3
-    assert result["curated"] == "pending"
     receipt = json.loads(
         dev.client("s3")
         .get_object(Bucket=dev.outputs["raw_bucket_name"], Key=result["receipt"])["Body"]
         .read()
     )
     assert receipt["request_id"] == result["request_id"]
+    assert receipt["layers"]["curated"] == {
+        "rows_deleted": 2,
+        "snapshots_expired": result["curated_snapshots_expired"],
+        "files_deleted": result["curated_files_deleted"],
+    }
     assert len(receipt["user_hashes"]) == 1
     assert A not in json.dumps(receipt)
     assert {o["key"] for o in receipt["objects"] if o["rewritten"]} <= versioned
@@ -176,7 +244,7 @@ def test_forget_leaves_no_byte_of_the_user_in_any_version_and_keeps_the_others(
     assert items(dev, B) == loaded.b_items
 
     # a second request finds nothing more
-    again = forget(loaded.operator, [A])
+    again = loaded.forget([A])
     assert (again["items_deleted"], again["raw_lines_removed"]) == (0, 0)
     assert again["request_id"] != result["request_id"]
 
@@ -185,7 +253,7 @@ def test_with_suppress_later_events_are_rejected_and_stored_nowhere_in_clear(
     loaded: Loaded,
 ) -> None:
     dev = loaded.dev
-    forget(loaded.operator, [A], suppress=True)
+    loaded.forget([A], suppress=True)
     report = run(dev, {"events": [event(A, 30, hour=13, ip="198.51.100.7"), event(B, 31, 13)]})
     assert report.status == "SUCCEEDED"
     output = report.output or {}
@@ -223,14 +291,32 @@ def test_an_interrupted_erasure_completes_when_run_again(
 
     monkeypatch.setattr(Target, "client", failing)
     with pytest.raises(ClientError):
-        forget(loaded.operator, [C])
+        loaded.forget([C])
     monkeypatch.setattr(Target, "client", client)
     assert holders(dev, C)  # the interruption left some versions
-    result = forget(loaded.operator, [C])
+    assert len(curated_rows(dev, C)) == 2
+
+    # a second run interrupted after the curated delete, before the snapshots expire
+    eraser = for_deployment(dev)(loaded.operator)
+    assert isinstance(eraser, WarehouseEraser)
+
+    def expire_fails() -> dict[str, int]:
+        raise RuntimeError("interrupted")
+
+    monkeypatch.setattr(eraser, "expire", expire_fails)
+    with pytest.raises(RuntimeError):
+        forget(loaded.operator, [C], curated_eraser=lambda _target: eraser)
+    assert curated_rows(dev, C) == []
+    assert readable_with(dev, C)  # time travel still reads them: not done yet
+    monkeypatch.undo()
+
+    result = loaded.forget([C])
     assert result["resumed"] is True
     assert holders(dev, C) == []
     assert items(dev, C) == []
+    assert readable_with(dev, C) == []
     assert result["raw_lines_removed"] == 2
+    assert result["curated_rows_deleted"] == 2  # counted before the interrupted run's delete
 
 
 def test_a_dry_run_changes_nothing(loaded: Loaded, tmp_path: Path, capsys: Any) -> None:
@@ -242,15 +328,24 @@ def test_a_dry_run_changes_nothing(loaded: Loaded, tmp_path: Path, capsys: Any) 
     d_items = items(dev, D)
     outputs = tmp_path / "outputs.json"
     credentials = loaded.operator.credentials
-    outputs.write_text(
-        json.dumps({"outputs": dev.outputs, "region": dev.emulator.region, **credentials})
-    )
+    d_rows, snapshots = curated_rows(dev, D), len(curated_table(dev).metadata.snapshots)
+    line = {
+        "outputs": dev.outputs,
+        "region": dev.emulator.region,
+        "iceberg_warehouse": str(dev.emulator.warehouse.root),
+        **credentials,
+    }
+    outputs.write_text(json.dumps(line))
     code = main(["forget", D, "--suppress", "--dry-run", "--json", "--outputs", str(outputs)])
     summary = json.loads(capsys.readouterr().out)
     assert code == 0
     assert summary["dry_run"] is True
     assert (summary["items_deleted"], summary["raw_lines_removed"]) == (2, 2)
     assert summary["raw_objects_rewritten"] == 2
+    assert summary["curated_rows_deleted"] == len(d_rows) == 2
+    assert summary["curated"] == "counted"
+    assert curated_rows(dev, D) == d_rows
+    assert len(curated_table(dev).metadata.snapshots) == snapshots
     assert every_version(dev) == versions
     assert items(dev, D) == d_items
     scan = dev.client("dynamodb").scan(TableName=dev.outputs["suppression_table_name"])

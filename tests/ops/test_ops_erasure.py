@@ -87,6 +87,17 @@ def test_progress_round_trips_and_its_receipt_counts_per_layer() -> None:
         },
         items_deleted=4,
         items_done=True,
+        items_deleted_at=1_748_772_000.5,
+        curated={
+            "present": True,
+            "settled": True,
+            "rows_found": 3,
+            "rows_deleted": 3,
+            "deleted": True,
+            "snapshots_expired": 4,
+            "files_deleted": 9,
+            "expired": True,
+        },
     )
     assert Progress.from_dict(json.loads(json.dumps(progress.as_dict()))) == progress
     receipt = progress.receipt("2025-06-01T10:00:05.000Z")
@@ -94,8 +105,10 @@ def test_progress_round_trips_and_its_receipt_counts_per_layer() -> None:
         "table": {"items_deleted": 4},
         "raw": {"objects_rewritten": 1, "lines_removed": 2, "versions_deleted": 1},
         "rejected": {"objects_rewritten": 1, "lines_removed": 1, "versions_deleted": 5},
-        "curated": {"status": "pending"},
+        "curated": {"rows_deleted": 3, "snapshots_expired": 4, "files_deleted": 9},
     }
+    without = Progress.from_dict({**progress.as_dict(), "curated": {}})
+    assert without.receipt("2025-06-01T10:00:05.000Z")["layers"]["curated"] == {"status": "absent"}
     assert [o["key"] for o in receipt["objects"] if o["rewritten"]] == [
         "ingest/a.json",
         "rejected/a.json",

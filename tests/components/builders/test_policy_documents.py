@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -424,3 +425,70 @@ def test_analyst_policy_refuses_wildcards_and_empty_tables() -> None:
         policies.analyst_policy(**(ANALYST_ARNS | {"workgroup_arn": "arn:aws:athena:*"}))  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="table_arns must name at least one table"):
         policies.analyst_policy(**(ANALYST_ARNS | {"table_arns": []}))  # type: ignore[arg-type]
+
+
+CURATED = policies.CuratedErasureArns(
+    workgroup_arn="arn:aws:athena:us-east-1:123456789012:workgroup/activity-pipeline-dev",
+    catalog_arn="arn:aws:glue:us-east-1:123456789012:catalog",
+    database_arn="arn:aws:glue:us-east-1:123456789012:database/activity_pipeline_dev",
+    table_arn="arn:aws:glue:us-east-1:123456789012:table/activity_pipeline_dev/curated_events",
+    bucket_arn="arn:aws:s3:::activity-pipeline-dev-curated-abc",
+    results_bucket_arn="arn:aws:s3:::activity-pipeline-dev-athena-results-abc",
+    stream_arn="arn:aws:firehose:us-east-1:123456789012:deliverystream/activity-pipeline-dev-curated",
+)
+
+
+def test_operator_erasure_policy_with_the_curated_table_adds_exactly_its_statements() -> None:
+    base = policies.operator_erasure_policy(
+        bucket_arn=BUCKET, kms_key_arn=KEY, table_arn=TABLE, **PRIVACY
+    )
+    document = policies.operator_erasure_policy(
+        bucket_arn=BUCKET, kms_key_arn=KEY, table_arn=TABLE, curated=CURATED, **PRIVACY
+    )
+    added = document["Statement"][len(base["Statement"]) :]
+    assert document["Statement"][: len(base["Statement"])] == base["Statement"]
+    assert added == policies.curated_erasure_statements(CURATED)
+    assert [(s["Sid"], s["Action"], s["Resource"]) for s in added] == [
+        (
+            "EraseCuratedRowsInTheWorkgroup",
+            ["athena:GetQueryExecution", "athena:GetQueryResults", "athena:StartQueryExecution"],
+            [CURATED.workgroup_arn],
+        ),
+        (
+            "CommitTheCuratedTable",
+            ["glue:GetDatabase", "glue:GetTable", "glue:UpdateTable"],
+            [CURATED.catalog_arn, CURATED.database_arn, CURATED.table_arn],
+        ),
+        (
+            "ListTheCuratedTableAndVersions",
+            ["s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketVersions"],
+            [CURATED.bucket_arn],
+        ),
+        (
+            "RewriteCuratedFilesAndDeleteTheirVersions",
+            [
+                "s3:GetObject",
+                "s3:PutObject",
+                "s3:DeleteObject",
+                "s3:DeleteObjectVersion",
+                "s3:AbortMultipartUpload",
+            ],
+            [f"{CURATED.bucket_arn}/curated_events/*"],
+        ),
+        (
+            "UseTheResultsBucket",
+            ["s3:GetBucketLocation", "s3:ListBucket"],
+            [CURATED.results_bucket_arn],
+        ),
+        (
+            "WriteQueryResults",
+            ["s3:AbortMultipartUpload", "s3:GetObject", "s3:PutObject"],
+            [f"{CURATED.results_bucket_arn}/*"],
+        ),
+        ("ReadTheBufferingInterval", ["firehose:DescribeDeliveryStream"], [CURATED.stream_arn]),
+    ]
+
+
+def test_curated_erasure_arns_are_checked() -> None:
+    with pytest.raises(ValueError, match="stream_arn"):
+        replace(CURATED, stream_arn="arn:aws:kinesis:us-east-1:123456789012:stream/x")

@@ -94,22 +94,22 @@ def test_express_workflow_run_twice_leaves_one_copy_of_each_event() -> None:
 
 
 def test_scaled_down_soak_loses_and_duplicates_nothing() -> None:
-    # One execution at a time: the faults drawn from the seed are the same on every run (seed 5
-    # hits S3, DynamoDB, Lambda and Firehose, and sends two batches to the DLQ).
+    # One execution at a time: the faults drawn from the seed are the same on every run (seed 6
+    # hits S3, DynamoDB and Lambda; `harness soak` leaves Firehose out). Every batch recovers by
+    # its retries here: the dead-letter-and-redrive path is tests/e2e/test_integrity_redrive.py's.
     report = run_soak(
         events=600,
         batch_size=50,
         fault_rate=0.05,
         malformed_rate=0.01,
-        seed=5,
+        seed=6,
         concurrency=1,
         progress=False,
     )
 
     assert report.faults.total > 0
-    assert {"s3", "dynamodb", "lambda", "firehose"} <= set(report.faults.by_target())
-    assert report.first_pass["FAILED"] >= 1
-    assert report.redriven_messages == report.first_pass["FAILED"]
+    assert set(report.faults.by_target()) == {"s3", "dynamodb", "lambda"}
+    assert report.redriven_messages == report.first_pass.get("FAILED", 0)
     assert report.lost == []
     assert report.duplicated == []
     assert report.misplaced == []

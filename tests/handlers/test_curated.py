@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from boto3.dynamodb.types import TypeDeserializer
 
-from handlers import curated, table
+from handlers import curated, retention, table
 from handlers.curate import OPTIONAL_TEXT_FIELDS
 from handlers.envelope import LINEAGE_ATTRIBUTES
 
@@ -39,6 +39,7 @@ def test_columns_cover_every_stored_attribute_in_order() -> None:
     stored = (
         "user_id", "event_time", "event_id", "action", "occurred_at", *OPTIONAL_TEXT_FIELDS,
         "ip", "properties", "late", "raw_index", "content_hash", *LINEAGE_ATTRIBUTES,
+        retention.EXPIRY_ATTRIBUTE,
     )  # fmt: skip
     assert set(curated.COLUMN_NAMES) == set(stored)
     assert [c.id for c in curated.COLUMNS] == list(range(1, len(curated.COLUMNS) + 1))
@@ -48,8 +49,9 @@ def test_columns_cover_every_stored_attribute_in_order() -> None:
     assert types["late"] == ("boolean", True)
     assert types["raw_index"] == ("int", True)
     assert types["properties"] == ("string", False)
+    assert types["expires_at"] == ("long", False)
     assert [n for n, (_, req) in types.items() if not req] == [
-        "session_id", "page", "referrer", "user_agent", "ip", "properties",
+        "session_id", "page", "referrer", "user_agent", "ip", "properties", "expires_at",
     ]  # fmt: skip
     assert all(len(c.doc) <= 255 for c in curated.COLUMNS)  # Glue's limit on a field's doc
 

@@ -10,10 +10,18 @@ from typing import Any
 import boto3
 import pytest
 
-from handlers import curated, firehose, write
+from handlers import curated, firehose, retention, write
 from handlers.errors import PermanentAwsError, TransientAwsError
 from tests.handlers.conftest import REGION
 from tests.handlers.test_write import LATER, LINEAGE, item, payload
+
+
+def stored(lineage: dict[str, str]) -> dict[str, Any]:
+    """What Write merges into every item of a batch: its lineage and expiry (ITEM_RETENTION_DAYS
+    is 30 in tests/handlers/conftest.py)."""
+    expiry = retention.expires_at(lineage["received_at"], 30)
+    return {**lineage, retention.EXPIRY_ATTRIBUTE: expiry}
+
 
 pytestmark = pytest.mark.filterwarnings("ignore:No application metrics:UserWarning")
 STREAM = "activity-pipeline-test-curated"
@@ -65,10 +73,11 @@ def test_written_and_already_present_items_are_sent_conflicts_never(
     assert again["curated_sent"] == 2
 
     rows = delivered(stream)  # moto names each call's object by the second and a uuid
-    row_a = curated.record_bytes({**a, **LINEAGE})
-    row_b = curated.record_bytes({**b, **LINEAGE})
+    row_a = curated.record_bytes({**a, **stored(LINEAGE)})
+    row_b = curated.record_bytes({**b, **stored(LINEAGE)})
     # the already-present item is sent as stored (first lineage, 5.0 stored as 5), byte for byte
-    assert sorted(rows) == sorted([row_a, row_b, row_a, curated.record_bytes({**c, **LATER})])
+    row_c = curated.record_bytes({**c, **stored(LATER)})
+    assert sorted(rows) == sorted([row_a, row_b, row_a, row_c])
     assert all(json.loads(r)["page"] != "/forged" for r in rows)
 
 
@@ -90,7 +99,7 @@ def test_a_firehose_failure_is_transient_and_the_retried_write_sends_the_rows(
     out = write.handler(payload(items), lambda_context)  # the state machine's retry
     assert (out["written"], out["already_present"], out["curated_sent"]) == (0, 3, 3)
     assert sorted(delivered(stream)) == sorted(
-        curated.record_bytes({**i, **LINEAGE}) for i in items
+        curated.record_bytes({**i, **stored(LINEAGE)}) for i in items
     )
 
 

@@ -131,7 +131,7 @@ def test_the_model_scales_to_a_million_events_and_counts_footers_per_delivery() 
     footers = 6_000 * 1_000_000 / 6_000
     assert section["stored_per_million"] == {
         "raw_ndjson": 200_000_000,
-        "curated_parquet": round(19_000 * 500 + footers),
+        "curated_parquet": round(20_000 * 500 + footers),  # 20 columns
         "curated_metadata_per_delivery": 15_000,
     }
     scans = {s["query"]: s for s in section["scanned_per_million"]}

@@ -95,7 +95,10 @@ class PartitionField:
 # day holds enough rows for files worth compacting (hours would multiply small files).
 PARTITION: Final = (PartitionField("occurred_at", "day", "occurred_at_day", 1000),)
 # Firehose upserts by these (a re-delivered, replayed or re-sent item replaces its one row).
-UNIQUE_KEYS: Final = ("event_id", "user_id")
+# `event_time` (<occurred_at>#<event_id>, the sort key) makes a row's key the item's key: one user's
+# two events with one event_id at different times are two items of the table, so two rows here —
+# by (event_id, user_id) alone the later would replace the earlier's row.
+UNIQUE_KEYS: Final = ("event_id", "user_id", "event_time")
 
 
 class RowError(ValueError):

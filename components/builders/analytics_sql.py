@@ -166,7 +166,8 @@ CURATED_QUERIES: Final = (
         "in seconds from first to last event (parameters: yyyy, mm)",
         "SELECT day, count(*) AS sessions, approx_percentile(seconds, 0.5) AS median_seconds\n"  # noqa: S608
         "FROM (SELECT session_id, CAST(min(occurred_at) AS DATE) AS day,\n"
-        "             date_diff('second', min(occurred_at), max(occurred_at)) AS seconds\n"
+        "             CAST(date_diff('millisecond', min(occurred_at), max(occurred_at))\n"
+        "                  AS double) / 1000 AS seconds\n"
         f"      FROM {CURATED} AND session_id IS NOT NULL\n"
         "      GROUP BY session_id) AS sessions\n"
         "GROUP BY day\n"

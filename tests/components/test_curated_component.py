@@ -113,7 +113,7 @@ def test_the_glue_table_is_iceberg_with_the_row_contract(mocks: Any, settle: Any
         assert [(f["id"], f["name"], f["type"], f["required"]) for f in fields] == [
             (c.id, c.name, c.type, c.required) for c in curated.COLUMNS
         ]
-        assert table["schema"]["identifierFieldIds"] == [3, 1]  # event_id, user_id
+        assert table["schema"]["identifierFieldIds"] == [3, 1, 2]  # event_id, user_id, event_time
         assert table["partitionSpec"]["fields"] == [
             {"name": "occurred_at_day", "sourceId": 5, "transform": "day", "fieldId": 1000}
         ]
@@ -137,7 +137,7 @@ def test_the_stream_upserts_into_the_table_with_buffering_errors_and_logs(
             {
                 "databaseName": "app_test",
                 "tableName": "curated_events",
-                "uniqueKeys": ["event_id", "user_id"],
+                "uniqueKeys": ["event_id", "user_id", "event_time"],
                 "s3ErrorOutputPrefix": builders.ERROR_PREFIX,
             }
         ]

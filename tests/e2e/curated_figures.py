@@ -3,9 +3,10 @@
 - `curated_figures`: every named query on the curated table, from the DynamoDB table's items (the
   curated truth: valid events only, once each, normalized as Process normalizes them). Days are
   the UTC days of the stored `occurred_at`, weeks start on Monday, a
-  session is every item of one `session_id` (its length: whole seconds from its first to its last
-  event, as Trino's `date_diff('second', ...)` counts them), the median of an odd number of
-  sessions is the middle one.
+  session is every item of one `session_id` (its length: seconds from its first to its last
+  event, to the millisecond the items keep — the SQL counts milliseconds, which Trino's and
+  DuckDB's `date_diff` count alike, where their 'second' differ on fractions), the median of an
+  odd number of sessions is the middle one.
 - `raw_figures`: the contrast queries on the raw layer, from the raw objects' lines: events as
   received, identical rows of one partition day once, "day" the raw partition's, the action
   normalized as the SQL does (components/builders/analytics_sql.py, `normalized_action_sql`),
@@ -83,10 +84,10 @@ def curated_figures(items: Iterable[Mapping[str, Any]], year: int, month: int) -
     for item in chosen:
         if item.get("session_id") is not None:
             sessions[str(item["session_id"])].append(moment(item))
-    lengths: dict[date, list[int]] = defaultdict(list)
+    lengths: dict[date, list[float]] = defaultdict(list)
     for times in sessions.values():
         elapsed = max(times) - min(times)
-        lengths[min(times).date()].append(elapsed // timedelta(seconds=1))
+        lengths[min(times).date()].append((elapsed // timedelta(milliseconds=1)) / 1000)
     for day, values in lengths.items():
         if len(values) % 2 == 0:
             raise ValueError(

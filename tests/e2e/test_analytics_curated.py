@@ -58,12 +58,12 @@ def event(user: str, action: str, when: Any, **fields: Any) -> dict[str, Any]:
 
 
 # Each day holds an odd number of sessions: Athena's approx_percentile and DuckDB's quantile_cont
-# agree on the median of those only; a session's first and last events are on whole seconds:
-# date_diff('second', ...) counts whole seconds elapsed on Trino, second boundaries crossed on
-# DuckDB (09:00:00.900 -> 09:04:59.100 is 298 on one, 299 on the other). Day 5: three sessions,
-# an acronym and an accented action, an offset, an epoch-milliseconds time, properties; rejected
-# events of u9 (an active user in the raw layer only), one too old, one with an action that
-# normalizes to nothing.
+# agree on the median of those only. Session lengths are counted in milliseconds, where Trino and
+# DuckDB agree (their date_diff('second', ...) does not: whole seconds elapsed on one, second
+# boundaries crossed on the other), and day 5's sessions have fractional lengths. Day 5: three
+# sessions, an acronym and an accented action, an offset, an epoch-milliseconds time,
+# properties; rejected events of u9 (an active user in the raw layer only), one too old, one with
+# an action that normalizes to nothing.
 DAY_5_BATCH = {
     "events": [
         event("u1", "Page View", at(DAY_5, "09:00:00"), event_id="a-1", session_id="s-1", page="/"),
@@ -79,11 +79,11 @@ DAY_5_BATCH = {
         event(
             "u1", "HTTPRequest", at(DAY_5, "09:10:00"), event_id="a-3", session_id="s-1", page="/"
         ),
-        event("u2", "Café Visit", at(DAY_5, "09:20:00"), session_id="s-2", page="/"),
+        event("u2", "Café Visit", at(DAY_5, "09:20:00.900"), session_id="s-2", page="/"),
         event(
             "u2",
             "PageView",
-            int((DAY_5 + timedelta(hours=9, minutes=21, seconds=30)).timestamp() * 1000),
+            int((DAY_5 + timedelta(hours=9, minutes=21, seconds=30)).timestamp()) * 1000 + 100,
             session_id="s-2",
             page="/pricing",
         ),

@@ -9,10 +9,9 @@ its own (already present: sent to Firehose again, upserted). After each example 
 flushed and the whole table compared with the whole snapshot.
 
 A client `event_id` is drawn from a few values, so ids repeat: a repeat of (user, event_id) is
-sent at the first one's time (the same item again, or the same key with other content, rejected
-`conflicting_duplicate`). The same (user, event_id) at another time is two items of the table but
-one key of the curated table's UNIQUE_KEYS (event_id, user_id): Firehose keeps one row of the two,
-a mismatch this test does not draw (reported to the lead).
+drawn either at the first one's time (the same item again, or the same key with other content,
+rejected `conflicting_duplicate`) or at a time of its own — another item of the table, so another
+row: the curated table's unique keys are the item's key (event_id, user_id, event_time).
 """
 
 from __future__ import annotations
@@ -87,15 +86,17 @@ def activity(draw: st.DrawFn) -> dict[str, Any]:
     return event
 
 
-def one_time_per_id(
-    events: list[dict[str, Any]], first: dict[tuple[str, str], Any]
+def pin_times(
+    events: list[dict[str, Any]], first: dict[tuple[str, str], Any], pinned: list[bool]
 ) -> list[dict[str, Any]]:
-    """Each repeat of (user, event_id), in any example, at the first one's time (`first`: the
-    times drawn so far; see the module docstring)."""
-    for event in events:
+    """Each repeat of (user, event_id), in any example, drawn `pinned` at the first one's time
+    (`first`: the times drawn so far; see the module docstring), else at its own."""
+    for event, pin in zip(events, pinned, strict=True):
         if "event_id" in event:
             key = (event["user_id"], event["event_id"])
-            event["event_time"] = first.setdefault(key, event["event_time"])
+            time = first.setdefault(key, event["event_time"])
+            if pin:
+                event["event_time"] = time
     return events
 
 
@@ -110,7 +111,8 @@ def test_the_curated_rows_are_the_tables_items_for_any_events(dev: Deployment) -
     )
     @given(st.lists(activity(), min_size=1, max_size=12), st.data())
     def send(events: list[dict[str, Any]], data: st.DataObject) -> None:
-        batches = [{"events": one_time_per_id(events, first)}]
+        pinned = data.draw(st.lists(st.booleans(), min_size=len(events), max_size=len(events)))
+        batches = [{"events": pin_times(events, first, pinned)}]
         again = data.draw(st.lists(st.sampled_from(events), max_size=4, unique_by=id))
         if again:
             batches.append({"events": again})

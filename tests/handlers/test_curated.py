@@ -60,7 +60,7 @@ def test_partition_and_unique_keys() -> None:
     (field,) = curated.PARTITION
     assert (field.source, field.transform, field.field_id) == ("occurred_at", "day", 1000)
     assert field.source_id == 5
-    assert curated.UNIQUE_KEYS == ("event_id", "user_id")
+    assert curated.UNIQUE_KEYS == ("event_id", "user_id", "event_time")
     assert all(curated._BY_NAME[k].required for k in curated.UNIQUE_KEYS)
 
 

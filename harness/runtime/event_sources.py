@@ -33,7 +33,13 @@ and the queue's, scaled by ``window_scale`` and ``visibility_scale`` (tests and 
 faster; the soak keeps the window as deployed, for its latency figure, and shortens only the wait
 before a failed batch comes back). The visibility timeout stays at least what gathering a batch
 takes — the scaled window and the emulator's receives of ``BatchSize`` messages — plus
-``GATHER_MARGIN`` seconds, as the deployed one covers the window.
+``GATHER_MARGIN`` seconds, as the deployed one covers the window; and at least half as long again
+as the slowest of the poller's recent batches took from its first receive to its last delete. A
+receive's cost grows with the queue's backlog in moto (it scans every message) and with the
+machine's load, so a fixed estimate would let the messages of a slow gathering come back while it
+still gathers — each time one more receive, until SQS moves them to the DLQ while their batch is
+being handled: a loss of the scaled clock, never of AWS (the deployed timeout, 6 times the
+consumer's timeout plus the window, covers a batch many times over).
 """
 
 from __future__ import annotations
@@ -43,6 +49,7 @@ import logging
 import math
 import threading
 import time
+from collections import deque
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -62,6 +69,7 @@ IDLE_WAIT_SECONDS = 1  # a long poll of an empty queue; short so that stop() is 
 # scaled visibility timeout keeps beyond a whole batch's gathering.
 RECEIVE_SECONDS = 0.15
 GATHER_MARGIN = 2
+RECENT_BATCHES = 8  # the batches whose handling times bound the next visibility timeout
 ATTRIBUTES = ["All"]
 log = logging.getLogger(__name__)
 
@@ -111,6 +119,7 @@ class SqsPoller:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()  # one batch at a time
+        self._handled: deque[float] = deque(maxlen=RECENT_BATCHES)  # seconds per recent batch
 
     # the queue and the function
 
@@ -131,12 +140,20 @@ class SqsPoller:
         """The queue's visibility timeout, scaled, and never shorter than the time a batch takes
         to gather (the scaled window, and the emulator's receives of a full batch): a message
         received early in a batch must not come back before the batch is handed over (why Lambda
-        wants the timeout to cover the window)."""
+        wants the timeout to cover the window) — nor than half as long again as the slowest
+        recent batch took to handle (the module's docstring)."""
         value = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["VisibilityTimeout"])
         seconds = int(value["Attributes"]["VisibilityTimeout"])
         window = self.mapping.window_seconds * self.window_scale
         gather = math.ceil(window + RECEIVE_SECONDS * self.mapping.batch_size / MAX_RECEIVE)
-        return max(1, math.ceil(seconds * self.visibility_scale), gather + GATHER_MARGIN)
+        handled = math.ceil(1.5 * max(self._handled, default=0.0))
+        scaled = math.ceil(seconds * self.visibility_scale)
+        return max(1, scaled, gather + GATHER_MARGIN, handled + GATHER_MARGIN)
+
+    @property
+    def visibility_floor_seconds(self) -> float:
+        """The slowest recent batch's handling time (first receive to last delete), seconds."""
+        return max(self._handled, default=0.0)
 
     # one batch
 
@@ -149,10 +166,11 @@ class SqsPoller:
             sqs = self.host.client("sqs", self._role_credentials())
             url = self._queue_url()
             visibility = self._visibility(sqs, url)
-            batch = self._gather(sqs, url, visibility, wait_seconds)
+            batch, first_received = self._gather(sqs, url, visibility, wait_seconds)
             if not batch:
                 return None
             outcome = self._invoke(sqs, url, batch)
+            self._handled.append(time.monotonic() - first_received)
             self.outcomes.append(outcome)
             return outcome
 
@@ -174,13 +192,17 @@ class SqsPoller:
         messages: list[Any] = response.get("Messages", [])
         return messages
 
-    def _gather(self, sqs: Any, url: str, visibility: int, wait: int) -> list[dict[str, Any]]:
+    def _gather(
+        self, sqs: Any, url: str, visibility: int, wait: int
+    ) -> tuple[list[dict[str, Any]], float]:
+        """The batch, and when its first receive was answered (monotonic)."""
         size = self.mapping.batch_size
         batch: list[dict[str, Any]] = []
         payload = len('{"Records": []}')
         first = self._receive(sqs, url, size, visibility, wait)
+        started = time.monotonic()  # the first messages' timeout runs from about now
         if not first:
-            return batch
+            return batch, started
         window = self.mapping.window_seconds * self.window_scale
         deadline = time.monotonic() + window
         pending = list(first)
@@ -202,7 +224,7 @@ class SqsPoller:
                 payload, fresh = grown, True
             remaining = deadline - time.monotonic()
             if len(batch) >= size or payload >= MAX_PAYLOAD or (remaining <= 0 and not fresh):
-                return batch
+                return batch, started
             pending = self._receive(
                 sqs, url, size - len(batch), visibility, max(0, min(20, int(remaining)))
             )

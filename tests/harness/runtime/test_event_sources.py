@@ -182,3 +182,19 @@ def test_the_poller_receives_with_the_function_role(emulator: Emulator) -> None:
     send(emulator, url, "ok")
     assert poller.poll_once(wait_seconds=0) is None
     assert visible(emulator, url) == 1
+
+
+def test_the_visibility_timeout_covers_the_slowest_recent_batch(emulator: Emulator) -> None:
+    """Scaled to 1 s, the timeout keeps the gathering's minimum (3 s) until a batch takes longer:
+    then half as long again as that batch, plus the margin — so the messages of a slow gathering
+    do not come back, a receive more each time, while their batch is still being handled."""
+    url, _, poller = mapped(emulator)
+    sqs = emulator.client("sqs")
+    assert poller._visibility(sqs, url) == 3
+    send(emulator, url, "ok")
+    outcome = poller.poll_once(wait_seconds=0)
+    assert outcome is not None
+    assert outcome.deleted == 1
+    assert 0 < poller.visibility_floor_seconds < 1
+    poller._handled.append(10.0)  # a batch that took 10 s, as under a backlog or a loaded machine
+    assert poller._visibility(sqs, url) == 17

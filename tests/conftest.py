@@ -1,5 +1,14 @@
 """Settings of the whole test process, for every test directory.
 
+Hypothesis runs without its per-example deadline: a deadline is a timing assertion, and on a
+shared two-core machine an example of a few milliseconds sometimes takes hundreds
+(``DeadlineExceeded``, a failure that says nothing about the code). Example counts are the tests'
+own (tests/examples.py).
+
+The order of the modules, for ``make test``'s ``--dist loadfile --no-loadscope-reorder``: the
+modules that deploy into the emulator (tests/e2e, tests/harness) first, the many cheap ones after,
+so that no long module starts last and runs alone.
+
 One botocore data loader per search path for the process. botocore gives each Session a Loader of
 its own, which parses the service models' JSON again for the first client of each service; the
 tests make many sessions (each emulator's, each function sandbox's, each ops target's), and those
@@ -16,6 +25,12 @@ from typing import Any
 import botocore.loaders
 import botocore.session
 import pytest
+from hypothesis import settings
+
+settings.register_profile("activity-pipeline", deadline=None)
+settings.load_profile("activity-pipeline")
+
+FIRST = ("tests/e2e/", "tests/harness/")  # the modules that deploy, in this order
 
 
 class _SearchPaths(list[str]):
@@ -51,6 +66,14 @@ def _shared_loader(search_path_string: str | None = None) -> botocore.loaders.Lo
 
 def pytest_configure(config: pytest.Config) -> None:
     botocore.session.create_loader = _shared_loader
+
+
+def _rank(nodeid: str) -> int:
+    return next((i for i, prefix in enumerate(FIRST) if nodeid.startswith(prefix)), len(FIRST))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: _rank(item.nodeid))  # stable: each module's tests stay in order
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -36,8 +36,9 @@ workflows: venv ## actionlint and zizmor on .github/workflows (offline)
 	$(BIN)/zizmor --offline --quiet --no-progress .github/workflows
 
 # Four workers on two cores: most e2e time is waiting (retry backoff, polling), not CPU.
-# loadfile keeps each module's deployed-stack fixture on one worker.
-PYTEST_PARALLEL ?= -n 4 --dist loadfile
+# loadfile keeps each module's deployed-stack fixture on one worker; --no-loadscope-reorder hands
+# the modules out in tests/conftest.py's order (the ones that deploy first), not by test count.
+PYTEST_PARALLEL ?= -n 4 --dist loadfile --no-loadscope-reorder
 
 test: lint typecheck workflows ## lint, typecheck, workflows, then every test
 	$(PY) -m pytest $(PYTEST_PARALLEL)

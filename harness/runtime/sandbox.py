@@ -73,7 +73,10 @@ def _state(package: str, caches: set[CacheId]) -> list[tuple[CacheId, dict[Any, 
     remembers those seen, so an empty one is known again)."""
     prefix = f"{package}."
     found: list[tuple[CacheId, dict[Any, Any]]] = []
-    for name, module in list(sys.modules.items()):
+    # every invocation runs this: a quick pass over the names (thousands) before the modules
+    names = [name for name in list(sys.modules) if name.startswith(package)]
+    for name in names:
+        module = sys.modules.get(name)
         if module is None or not (name == package or name.startswith(prefix)):
             continue
         for attribute, value in list(vars(module).items()):

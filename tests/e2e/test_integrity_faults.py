@@ -13,6 +13,8 @@ from harness.tools.soak import run_soak
 from ops.names import batch_name
 from tests.e2e.integrity import deployed, dlq_messages, execute, raw_keys, snapshot
 
+EVENTS = 300  # the scaled-down soak's
+
 
 def batch(user: str, n: int = 30) -> dict[str, Any]:
     return {
@@ -94,15 +96,16 @@ def test_express_workflow_run_twice_leaves_one_copy_of_each_event() -> None:
 
 
 def test_scaled_down_soak_loses_and_duplicates_nothing() -> None:
-    # One execution at a time: the faults drawn from the seed are the same on every run (seed 6
-    # hits S3, DynamoDB and Lambda; `harness soak` leaves Firehose out). Every batch recovers by
-    # its retries here: the dead-letter-and-redrive path is tests/e2e/test_integrity_redrive.py's.
+    # One execution at a time: the faults drawn from the seed are the same on every run (seed 10
+    # hits S3, DynamoDB and Lambda — `harness soak` leaves Firehose out —, and one batch fails,
+    # is dead-lettered and redriven). Sized for make test (six batches); `make soak` runs >= 10,000
+    # events.
     report = run_soak(
-        events=600,
+        events=EVENTS,
         batch_size=50,
         fault_rate=0.05,
         malformed_rate=0.01,
-        seed=6,
+        seed=10,
         concurrency=1,
         progress=False,
     )
@@ -114,7 +117,7 @@ def test_scaled_down_soak_loses_and_duplicates_nothing() -> None:
     assert report.duplicated == []
     assert report.misplaced == []
     assert report.unknown == []
-    assert sum(report.found.table.values()) + len(report.found.rejected) == 600
+    assert sum(report.found.table.values()) + len(report.found.rejected) == EVENTS
     assert sum(report.found.dlq.values()) == 0
     malformed = [i for i, outcome in report.expected.items() if outcome != "stored"]
     assert len(malformed) > 0

@@ -241,6 +241,7 @@ class CuratedTable(pulumi.ComponentResource):
                 "role_arn": firehose_role.arn,
                 "buffering_size": args.buffering_size_mb,
                 "buffering_interval": args.buffering_interval_seconds,
+                "retry_duration": builders.RETRY_SECONDS,
                 "destination_table_configurations": [
                     {
                         "database_name": args.database_name,

@@ -17,10 +17,16 @@ An eraser does four steps, each safe to run again (``ops forget`` records which 
 ``AthenaEraser`` does it on AWS, in the stack's workgroup: ``DELETE FROM``; ``OPTIMIZE ... REWRITE
 DATA USING BIN_PACK`` (the table is merge-on-read: a DELETE writes delete files and leaves the
 rows in their data files, which the rewrite drops); ``ALTER TABLE SET TBLPROPERTIES
-('vacuum_max_snapshot_age_seconds'=...)`` to the age of the rewrite, then ``VACUUM`` (Athena
-user guide, "VACUUM": it expires the snapshots older than that property, keeping
+('vacuum_max_snapshot_age_seconds'=...)`` to a short age, then ``VACUUM`` (Athena user guide,
+"VACUUM": it expires the snapshots older than that property, keeping
 ``vacuum_min_snapshots_to_keep`` — 1 by default — and removes the files they alone held and the
-orphan files older than the same age), then the property set back to its default, 432,000 s;
+orphan files older than the same age), then the property set back to its default, 432,000 s.
+The age is never shorter than a Firehose delivery can take — the stream's buffering interval and
+retry duration (DescribeDeliveryStream; Firehose's maximum, 7,200 s, when the stream does not say)
+and a margin: a delivery in flight has written data files its commit does not yet reference, and
+VACUUM would remove them as orphans, losing the delivery's rows. So the eraser waits that age after
+the rewrite before VACUUM, and every snapshot before the rewrite (those that hold the rows) is
+older than the age when it runs;
 finally, the curated bucket being versioned, every version of each table file whose current
 version is a delete marker is deleted, markers included. The harness's eraser
 (``harness.tools.erasure``) does the same on the emulator's pyiceberg table.
@@ -28,6 +34,7 @@ version is a delete marker is deleted, markers included. The harness's eraser
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Iterable
 from typing import Any, Final, Protocol
@@ -39,6 +46,7 @@ TABLE_PREFIX: Final = "curated_events/"
 POLL_SECONDS: Final = 1.0
 QUERY_TIMEOUT_SECONDS: Final = 1_800.0
 SETTLE_MARGIN_SECONDS: Final = 30.0  # a delivery's own time after the interval
+MAX_RETRY_SECONDS: Final = 7_200.0  # Firehose's RetryOptions.DurationInSeconds, at most
 Sleep = Callable[[float], None]
 Clock = Callable[[], float]
 
@@ -75,6 +83,18 @@ def buffering_interval(firehose: Any, stream_name: str) -> float:
         if "IntervalInSeconds" in hints:
             return float(hints["IntervalInSeconds"])
     return 0.0
+
+
+def delivery_seconds(firehose: Any, stream_name: str) -> float:
+    """How long one of the stream's deliveries can take, at most: its buffering interval, its
+    retry duration (Firehose's maximum when the stream does not say) and the margin."""
+    description = firehose.describe_delivery_stream(DeliveryStreamName=stream_name)
+    retry = MAX_RETRY_SECONDS
+    for destination in description["DeliveryStreamDescription"]["Destinations"]:
+        options = destination.get("IcebergDestinationDescription", {}).get("RetryOptions", {})
+        if "DurationInSeconds" in options:
+            retry = float(options["DurationInSeconds"])
+    return buffering_interval(firehose, stream_name) + retry + SETTLE_MARGIN_SECONDS
 
 
 def wait_one_interval(
@@ -155,7 +175,11 @@ class AthenaEraser:
     def expire(self) -> dict[str, int]:
         rewritten_at = self.clock()
         self.run(f"OPTIMIZE {self.qualified} REWRITE DATA USING BIN_PACK")
-        age = max(1, int(self.clock() - rewritten_at))
+        # no shorter than a delivery (the module's docstring), and waited out from the rewrite
+        age = math.ceil(max(1.0, delivery_seconds(self.firehose, self.stream_name)))
+        left = rewritten_at + age - self.clock()
+        if left > 0:
+            self.sleep(left)
         self.run(
             f"ALTER TABLE {self.vacuum_name} SET TBLPROPERTIES "
             f"('vacuum_max_snapshot_age_seconds'='{age}')"

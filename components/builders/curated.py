@@ -39,6 +39,10 @@ ERROR_PREFIX_ROOT: Final = "errors/"
 ERROR_PREFIX: Final = (
     f"{ERROR_PREFIX_ROOT}!{{firehose:error-output-type}}/!{{timestamp:yyyy/MM/dd}}/"
 )
+# How long Firehose retries a failed delivery before it writes the records under the error
+# prefix: stated (300 s, the default Firehose documents for its other destinations) so that a
+# delivery's longest time is known — `ops forget` waits it out before VACUUM (ops.curated_erasure).
+RETRY_SECONDS: Final = 300
 LOG_STREAM: Final = "DestinationDelivery"
 FORMAT_VERSION: Final = "2"
 # Table optimizers. Compaction rewrites a partition's small files (one per Firehose delivery) and

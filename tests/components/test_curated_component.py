@@ -133,6 +133,7 @@ def test_the_stream_upserts_into_the_table_with_buffering_errors_and_logs(
         config = inputs["icebergConfiguration"]
         assert config["catalogArn"] == CATALOG_ARN
         assert (config["bufferingSize"], config["bufferingInterval"]) == (64, 60)
+        assert config["retryDuration"] == builders.RETRY_SECONDS == 300
         assert config["destinationTableConfigurations"] == [
             {
                 "databaseName": "app_test",

@@ -12,6 +12,7 @@ from ops.commands import CommandError
 from ops.curated_erasure import (
     VACUUM_DEFAULT_AGE_SECONDS,
     AthenaEraser,
+    delivery_seconds,
     sql_string,
     wait_one_interval,
 )
@@ -70,19 +71,27 @@ class FakeS3:
 
 
 class FakeFirehose:
+    def __init__(self, retry: int | None = 300) -> None:
+        self.retry = retry
+
     def describe_delivery_stream(self, DeliveryStreamName: str) -> dict[str, Any]:
         assert DeliveryStreamName == "stack-curated"
         hints = {"IntervalInSeconds": 60, "SizeInMBs": 64}
-        destination = {"IcebergDestinationDescription": {"BufferingHints": hints}}
+        description: dict[str, Any] = {"BufferingHints": hints}
+        if self.retry is not None:
+            description["RetryOptions"] = {"DurationInSeconds": self.retry}
+        destination = {"IcebergDestinationDescription": description}
         return {"DeliveryStreamDescription": {"Destinations": [destination]}}
 
 
-def eraser(athena: FakeAthena, s3: FakeS3 | None = None, **clock: Any) -> AthenaEraser:
+def eraser(
+    athena: FakeAthena, s3: FakeS3 | None = None, firehose: FakeFirehose | None = None, **clock: Any
+) -> AthenaEraser:
     sleeps: list[float] = []
     made = AthenaEraser(
         athena=athena,
         s3=s3 or FakeS3([], []),
-        firehose=FakeFirehose(),
+        firehose=firehose or FakeFirehose(),
         workgroup="stack-wg",
         database="stack_db",
         table="curated_events",
@@ -128,11 +137,16 @@ def test_expire_rewrites_vacuums_with_a_short_age_restores_it_and_deletes_versio
         {"Key": "curated_events/metadata/m.avro", "VersionId": "m2", "IsLatest": True},
     ]
     s3 = FakeS3(versions, markers)
-    result = eraser(athena, s3).expire()
+    ticks = iter([1000.0] + [1004.0] * 50)  # the rewrite took 4 s
+    made = eraser(athena, s3, clock=lambda: next(ticks))
+    result = made.expire()
+    # the age is one delivery (interval 60 s, retry 300 s, margin 30 s), waited out from the
+    # rewrite's start before VACUUM, so no delivery in flight has files older than it
+    assert made.sleeps[2] == 390 - 4  # type: ignore[attr-defined]  # after OPTIMIZE's two polls
     assert [sql for sql, _ in athena.statements] == [
         'OPTIMIZE "stack_db"."curated_events" REWRITE DATA USING BIN_PACK',
         "ALTER TABLE stack_db.curated_events SET TBLPROPERTIES "
-        "('vacuum_max_snapshot_age_seconds'='1')",
+        "('vacuum_max_snapshot_age_seconds'='390')",
         'SELECT count(*) FROM "stack_db"."curated_events$snapshots"',
         "VACUUM stack_db.curated_events",
         "ALTER TABLE stack_db.curated_events SET TBLPROPERTIES "
@@ -182,3 +196,10 @@ def test_settle_waits_one_buffering_interval_from_the_items_deletion() -> None:
     slept: list[float] = []
     wait_one_interval(60, 0.0, clock=lambda: 1_000.0, sleep=slept.append)
     assert slept == []  # long past
+
+
+def test_without_a_stated_retry_duration_vacuum_waits_firehose_longest() -> None:
+    made = eraser(FakeAthena(counts=[1, 1]), firehose=FakeFirehose(retry=None))
+    made.expire()
+    assert delivery_seconds(FakeFirehose(retry=None), "stack-curated") == 60 + 7_200 + 30
+    assert "'7290'" in made.athena.statements[1][0]

@@ -5,8 +5,8 @@ packing work and the dated price and quota tables, ``model`` prices one million 
 today's direct entry (one execution per POST), clients that batch 100 or 500 events per POST
 (direct), and the buffered entry at each arrival rate; the capacity of the direct and buffered
 entries on Standard and Express; the chart's series; and the bench's targets for the buffered
-entry. The buffer's settings (``settings``) are the issue's defaults where the stack files set
-none: a 5 s batching window, BatchSize 10,000, five pollers.
+entry. The buffer's settings (``settings``) are the dev stack's batching window and BatchSize
+(Pulumi.dev.yaml: 5 s and 1,000; prod sets the same) with Lambda's five pollers.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any, Final
 
 from benchmarks import buffered, capacity
@@ -22,6 +23,8 @@ from benchmarks.chart import Series, capped, rates
 from benchmarks.prices import PriceTable
 from benchmarks.quotas import QuotaTable
 from benchmarks.report import Target, at_least, at_most
+from components.builders.settings import BufferSettings as StackBuffer
+from components.builders.settings import load_stack_config
 
 RATES: Final = (1.0, 10.0, 100.0, 1000.0)
 CLIENT_BATCHES: Final = (100, 500)
@@ -31,8 +34,7 @@ TARGET_USD_STANDARD: Final = 3.50
 TARGET_VS_CLIENT_BATCH: Final = 1.5
 TARGET_CLIENT_BATCH: Final = 100
 TARGET_CAPACITY: Final = 10_000.0
-WINDOW_S: Final = 5.0
-BATCH_SIZE: Final = 10_000
+DEV_STACK: Final = Path(__file__).resolve().parents[1] / "Pulumi.dev.yaml"
 # Conservative figures for the Batch function's own time (its packing CPU is measured): the
 # runtime's overhead per invoke, and one StartExecution round trip, waited for in turn.
 BATCH_FIXED_S: Final = 0.05
@@ -41,6 +43,12 @@ START_EXECUTION_S: Final = 0.05
 # function's role receives.
 PRODUCERS: Final = 2
 CONSUMERS: Final = 1
+
+
+def stack_buffer(path: Path = DEV_STACK) -> StackBuffer:
+    """The entry buffer's settings of a stack file (the dev stack's: prod sets the same)."""
+    config = load_stack_config(path)
+    return StackBuffer.from_raw({key.partition(":")[2]: value for key, value in config.items()})
 
 
 def settings(
@@ -52,10 +60,11 @@ def settings(
     memory_mb: int,
     log_bytes_per_invoke: float,
 ) -> BufferSettings:
-    """The buffered entry as the model prices it."""
+    """The buffered entry as the model prices it: the dev stack's batching window and BatchSize."""
+    buffer = stack_buffer()
     return BufferSettings(
-        window_s=WINDOW_S,
-        batch_size=min(BATCH_SIZE, int(quotas["lambda_sqs_batch_size_max"])),
+        window_s=float(buffer.batching_window_seconds),
+        batch_size=min(buffer.batch_size, int(quotas["lambda_sqs_batch_size_max"])),
         pollers=int(quotas["lambda_sqs_pollers_low_traffic"]),
         max_batch_events=max_batch_events,
         execution_fit=execution_fit,

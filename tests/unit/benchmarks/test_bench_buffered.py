@@ -64,7 +64,8 @@ def test_a_profile_takes_units_per_execution_of_the_batches_that_stored_everythi
 def test_batch_formed_is_each_pollers_share_of_the_window_within_the_caps(
     buffer: BufferSettings, rate: float, window: float, pollers: int, expected: float
 ) -> None:
-    varied = dataclasses.replace(buffer, window_s=window, pollers=pollers)
+    # BatchSize at Lambda's most (the stacks set 1,000), so the payload's cap shows
+    varied = dataclasses.replace(buffer, window_s=window, pollers=pollers, batch_size=10_000)
     assert buffered.batch_formed(rate, varied) == expected
 
 
@@ -72,7 +73,9 @@ def test_batch_size_caps_a_batch_before_the_payload_does(buffer: BufferSettings)
     small = dataclasses.replace(buffer, batch_size=200)
     assert small.records_per_invoke == 200
     assert buffered.batch_formed(1000, small) == 200.0
-    assert buffer.records_per_invoke == 6_291_456 // 1870
+    assert dataclasses.replace(buffer, batch_size=10_000).records_per_invoke == 6_291_456 // 1870
+    assert (buffer.window_s, buffer.batch_size) == (5.0, 1000)  # the dev stack's
+    assert buffer.records_per_invoke == 1000
     with pytest.raises(ValueError, match="rate"):
         buffered.batch_formed(0, buffer)
 

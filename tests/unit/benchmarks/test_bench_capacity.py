@@ -50,9 +50,9 @@ def test_buffered_binds_on_the_api_gateway_throttle(
     assert found.events_per_s == pytest.approx(10_000)
     assert found.binding == "API Gateway account throttle"
     assert found.next_events_per_s > 10_000
-    # full batches of 3,364 records (the 6 MB payload), 7 executions each
-    assert found.at_capacity["events_per_execution"] == pytest.approx(3364 / 7, abs=0.01)
-    assert found.at_capacity["executions"] == pytest.approx(10_000 / 3364 * 7, abs=0.01)
+    # full batches of the stack's BatchSize, 1,000 records, 2 executions of 500 each
+    assert found.at_capacity["events_per_execution"] == pytest.approx(500)
+    assert found.at_capacity["executions"] == pytest.approx(10_000 / 1000 * 2, abs=0.01)
 
 
 def test_raising_the_binding_quota_moves_the_capacity_to_the_next_check(

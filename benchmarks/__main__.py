@@ -22,7 +22,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks import chart, coldstart, cost, cpu, curated, entries, packing, report, writepath
+from benchmarks import (
+    chart,
+    coldstart,
+    cost,
+    cpu,
+    curated,
+    entries,
+    latency,
+    packing,
+    report,
+    writepath,
+)
 from benchmarks.buffered import BufferSettings, PipelineProfile
 from benchmarks.prices import PriceTable, load_prices
 from benchmarks.quotas import QuotaTable, load_quotas
@@ -228,11 +239,17 @@ def main(argv: list[str] | None = None) -> int:
         curated.DEFAULT_BATCH,
         args.seed,
     )
-    targets = report.evaluate_targets(
-        naive_total,
-        micro_total,
-        {name: h["vs_boto3"] for name, h in cold["handlers"].items()},
-    ) + [report.Target(**t) for t in entry["targets"]]
+    print("buffered latency ...", flush=True)
+    latencies = latency.run_rates(float(entry["settings"]["window_s"]))
+    targets = (
+        report.evaluate_targets(
+            naive_total,
+            micro_total,
+            {name: h["vs_boto3"] for name, h in cold["handlers"].items()},
+        )
+        + [report.Target(**t) for t in entry["targets"]]
+        + report.latency_targets(latencies)
+    )
     results: dict[str, Any] = {
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine(),
@@ -263,6 +280,7 @@ def main(argv: list[str] | None = None) -> int:
         "write_path": write_path,
         "cold_start": cold,
         "curated": curated_table,
+        "latency": latencies,
         "notes": notes(prices, entry),
     }
     results["wall_s"] = round(time.perf_counter() - started, 1)

@@ -1,0 +1,67 @@
+"""Latency of the buffered entry in the emulator: from the route's 200 to the item in the table.
+
+Single events are POSTed to the dev stack's local HTTP API (one event per request) at ``rate``
+events/s from ``concurrency`` clients, through the entry buffer and its consumer as
+``harness serve`` runs them but with the batching window as deployed (5 s, unscaled), no faults
+and no malformed bodies: ``harness.tools.soak_single.run_single``, whose latency is, per stored
+event, the time the Write task of its execution succeeded (the execution's history) minus the time
+its request was answered 200. The target: p99 within the batching window plus 2 s.
+
+The emulator runs every function in this process under one GIL, so a batch's own processing time
+is the emulator's (moto in Python), not AWS's: an upper bound of the pipeline's share. It also
+bounds the rate the emulator keeps up with — about 100 events/s for batches of 500 on this
+machine (the end-to-end throughput table) — so ``RATES`` are 10 events/s, below it, where the
+figure is the window's and a batch's processing, and 100 events/s, at it, where batches queue
+behind each other; the target is read at the first.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Final
+
+from benchmarks.stats import percentile
+from harness.tools.soak_single import run_single
+
+RATES: Final = ((10.0, 600), (100.0, 2_000))  # (events/s, events sent)
+RATE, EVENTS = RATES[0]
+CONCURRENCY: Final = 8
+TARGET_MARGIN_S: Final = 2.0
+
+
+def run(
+    window_s: float, rate: float = RATE, events: int = EVENTS, concurrency: int = CONCURRENCY
+) -> dict[str, Any]:
+    """p50/p99/max of route-200 -> item, over every event (seconds), and the run's settings."""
+    report = run_single(
+        events=events,
+        fault_rate=0.0,
+        malformed_rate=0.0,
+        concurrency=concurrency,
+        rate=rate,
+        progress=False,
+    )
+    if not report.ok:
+        raise RuntimeError(f"latency run lost or duplicated events: {report.lines()}")
+    latencies = report.latencies
+    if len(latencies) != events:
+        raise RuntimeError(f"latency measured for {len(latencies)} of {events} events")
+    sizes = [len(json.loads(e["input"])["records"]) for e in report.executions]
+    return {
+        "rate": rate,
+        "events": events,
+        "concurrency": concurrency,
+        "window_s": window_s,
+        "executions": len(report.executions),
+        "records_per_execution_mean": round(sum(sizes) / len(sizes), 1),
+        "p50_s": round(percentile(latencies, 50), 3),
+        "p99_s": round(percentile(latencies, 99), 3),
+        "max_s": round(max(latencies), 3),
+        "limit_s": window_s + TARGET_MARGIN_S,
+        "wall_s": round(report.seconds, 1),
+    }
+
+
+def run_rates(window_s: float) -> list[dict[str, Any]]:
+    """``run`` at each of ``RATES``."""
+    return [run(window_s, rate=rate, events=events) for rate, events in RATES]

@@ -6,6 +6,8 @@ Sized for make test (150 events, 6 of them malformed); `make soak-single` runs >
 
 from __future__ import annotations
 
+import json
+
 from harness.tools.soak_single import run_single
 
 EVENTS = 150
@@ -21,3 +23,14 @@ def test_single_events_under_faults_are_neither_lost_nor_duplicated() -> None:
     assert (report.lost, report.duplicated, report.unknown, report.misplaced) == ([], [], [], [])
     assert len(report.latencies) >= EVENTS * 5 // 6  # stored on the first pass, with their latency
     assert 1 <= len(report.executions) <= EVENTS // 10  # batched: ten events an execution at least
+
+
+def test_warm_up_events_are_accounted_for_but_not_in_the_latency() -> None:
+    report = run_single(
+        events=20, fault_rate=0.0, malformed_rate=0.0, concurrency=4, warmup=5, progress=False
+    )
+    assert len(report.work) == 25  # the warm-up's 5 are accounted for with the rest
+    assert (report.lost, report.duplicated, report.unknown, report.misplaced) == ([], [], [], [])
+    assert len(report.latencies) == 20  # the work's only
+    records = [len(json.loads(e["input"])["records"]) for e in report.executions]
+    assert sum(records) == 20  # the warm-up's executions are not the work's

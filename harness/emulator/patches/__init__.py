@@ -65,6 +65,7 @@ def in_order(
         faults.installed() if faults is not None else nullcontext(),  # after s3 and dynamodb
         sqs.message_size_in_bytes(),  # SQS: MaximumMessageSize counted in bytes
         sqs.kms_key_permissions(),  # SQS: SSE-KMS needs the caller's key permissions (after IAM)
+        sqs.receive_in_linear_time(),  # SQS: a receive's retention check in constant time
         stepfunctions.start_execution_input(),  # Step Functions: StartExecution refusals
         stepfunctions_interpreter.exact_json_and_data_limits(),  # ASL: numbers, data limits
         stepfunctions_roles.interpreter_credentials(  # ASL: the state machine's role

@@ -6,6 +6,8 @@ import json
 
 import pytest
 from botocore.exceptions import ClientError
+from moto.core.utils import unix_time
+from moto.sqs.models import SQSBackend
 
 from harness.deploy.storage import sqs_queue
 from harness.emulator import Emulator
@@ -73,3 +75,29 @@ def test_the_state_machine_integration_is_refused_too(emulator: Emulator) -> Non
     assert described["status"] == "SUCCEEDED"
     assert "Message must be shorter than 1024 bytes" in json.loads(described["output"])["Cause"]
     assert sqs.receive_message(QueueUrl=url).get("Messages", []) == []
+
+
+def test_a_receive_checks_retention_without_building_the_queues_attributes(
+    emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """moto builds every attribute (a pass over every message) per message received; the patch
+    reads the period: a receive of 10 reads no attribute, and retention still holds."""
+    sqs = emulator.client("sqs")
+    url = sqs.create_queue(QueueName="kept", Attributes={"MessageRetentionPeriod": "60"})[
+        "QueueUrl"
+    ]
+    for i in range(30):
+        sqs.send_message(QueueUrl=url, MessageBody=f"m{i}")
+    built = []
+    original = SQSBackend.get_queue_attributes
+
+    def counted(self: SQSBackend, *args: object, **kwargs: object) -> object:
+        built.append(args)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(SQSBackend, "get_queue_attributes", counted)
+    received = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+    assert (len(received), built) == (10, [])
+    later = unix_time() + 61  # past the retention period: nothing is received
+    monkeypatch.setattr("harness.emulator.patches.sqs.unix_time", lambda: later)
+    assert sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []) == []

@@ -340,12 +340,7 @@ def gaps(
                 "the rest is " + ", ".join(f"{t['package']} {t['cumulative_ms']} ms" for t in top)
             )
         elif target.name.startswith("buffered p99"):
-            reasons.append(
-                f"{target.name} is {target.measured:.2f} s: an event that opens a batching window "
-                "waits the whole window, then its batch's processing in the one-process emulator "
-                "(about 1-3 s for a batch of 50; the throughput table); the target leaves that "
-                "processing 2 s"
-            )
+            reasons.append(report.latency_gap(target))
         elif target.name.startswith("buffered"):
             reasons.append(entries.gap(target, entry))
         elif target.name.startswith("micro-batch cost"):

@@ -19,11 +19,18 @@ behind each other; the target is read at the first.
 
 from __future__ import annotations
 
+import argparse
 import json
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, Final
 
+from benchmarks import entries, report
+from benchmarks.curated import source_commit
 from benchmarks.stats import percentile
 from harness.tools.soak_single import run_single
+
+HERE = Path(__file__).resolve().parent
 
 RATES: Final = ((10.0, 600), (100.0, 2_000))  # (events/s, events sent)
 RATE, EVENTS = RATES[0]
@@ -69,3 +76,43 @@ def run(
 def run_rates(window_s: float) -> list[dict[str, Any]]:
     """``run`` at each of ``RATES``."""
     return [run(window_s, rate=rate, events=events) for rate, events in RATES]
+
+
+def splice(document: str, runs: list[dict[str, Any]], alone: dict[str, Any]) -> str:
+    """RESULTS.md with its latency section, its latency target's row and gap replaced."""
+    (target,) = report.latency_targets(runs)
+    lines = document.split("\n")
+    for i, line in enumerate(lines):
+        if line.startswith("| buffered p99 route 200 -> item"):
+            lines[i] = "| " + " | ".join(map(str, report.target_cells(target.as_dict()))) + " |"
+    gap = report.latency_gap(target)
+    lines = [line for line in lines if not line.startswith("- buffered p99 route 200 -> item")]
+    if not target.met:
+        last = max(i for i, line in enumerate(lines) if line.startswith("- "))
+        first_section = next(i for i, line in enumerate(lines) if line.startswith("## Cost"))
+        lines.insert(min(last + 1, first_section - 1), f"- {gap}")
+    document = "\n".join(lines)
+    start = document.index(report.LATENCY_TITLE)
+    end = document.index("\n## ", start + len(report.LATENCY_TITLE))
+    section = "\n".join(report.latency_section(runs, alone)).strip("\n")
+    return document[:start] + section + "\n" + document[end:]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m benchmarks.latency``: this section alone, spliced into RESULTS.md."""
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.latency", description=__doc__)
+    parser.add_argument("--results", type=Path, default=HERE / "RESULTS.md")
+    args = parser.parse_args(argv)
+    runs = run_rates(float(entries.stack_buffer().batching_window_seconds))
+    alone = {
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "commit": source_commit(),
+    }
+    document = args.results.read_text(encoding="utf-8")
+    args.results.write_text(splice(document, runs, alone), encoding="utf-8")
+    print(json.dumps(runs, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -37,6 +37,7 @@ from benchmarks import (
 from benchmarks.buffered import BufferSettings, PipelineProfile
 from benchmarks.prices import PriceTable, load_prices
 from benchmarks.quotas import QuotaTable, load_quotas
+from benchmarks.revision import source_revision
 from benchmarks.workload import (
     fits_payload_limit,
     fits_records_limit,
@@ -44,6 +45,7 @@ from benchmarks.workload import (
     largest_fitting_batch,
     make_events,
 )
+from components.builders.settings import BufferSettings as StackBuffer
 from components.builders.settings import load_stack_config
 from handlers.table import WRITE_CONCURRENCY
 
@@ -68,25 +70,6 @@ def machine() -> dict[str, Any]:
         "python": platform.python_version(),
         "implementation": platform.python_implementation(),
         "platform": platform.platform(),
-    }
-
-
-def source_revision() -> dict[str, Any]:
-    """The commit measured, and whether the working tree had uncommitted changes."""
-
-    def git(*args: str) -> str:
-        completed = subprocess.run(  # noqa: S603 - fixed git arguments
-            ["git", *args],  # noqa: S607 - git from PATH
-            cwd=HERE.parent,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        return completed.stdout.strip() if completed.returncode == 0 else ""
-
-    return {
-        "commit": git("rev-parse", "HEAD") or "unknown",
-        "dirty": bool(git("status", "--porcelain")),
     }
 
 
@@ -168,7 +151,8 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     prices = load_prices()
     quotas = load_quotas()
-    max_batch_events = int(load_stack_config(HERE.parent / "Pulumi.dev.yaml")[MAX_BATCH_EVENTS_KEY])
+    dev_config = load_stack_config(entries.DEV_STACK)
+    max_batch_events = int(dev_config[MAX_BATCH_EVENTS_KEY])
 
     print("handler CPU ...", flush=True)
     cpu_results = cpu.run()
@@ -230,7 +214,10 @@ def main(argv: list[str] | None = None) -> int:
     naive_total = cost_configs[0]["per_million"]["total"]
     micro_total = cost_configs[1]["per_million"]["total"]
     express_total = cost_configs[2]["per_million"]["total"]
-    entry = entry_model(runs, prices, quotas, packed, records_fit, max_batch_events, args.seed)
+    buffer = entries.stack_buffer(dev_config)
+    entry = entry_model(
+        runs, prices, quotas, packed, records_fit, buffer, max_batch_events, args.seed
+    )
     series = [chart.Series(**s) for s in entry.pop("chart_series")]
     curated_table = curated.run(
         prices,
@@ -301,6 +288,7 @@ def entry_model(
     quotas: QuotaTable,
     packed: dict[str, Any],
     records_fit: int,
+    buffer: StackBuffer,
     max_batch_events: int,
     seed: int,
 ) -> dict[str, Any]:
@@ -314,6 +302,7 @@ def entry_model(
     standard = next(r for r in runs if r["workflow_type"] == "STANDARD")
     settings = entries.settings(
         quotas,
+        buffer=buffer,
         max_batch_events=max_batch_events,
         execution_fit=records_fit,
         packing=packed,

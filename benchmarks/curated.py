@@ -30,7 +30,6 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import subprocess
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -44,6 +43,7 @@ from benchmarks.buffered import BufferSettings, batch_formed, executions_per_bat
 from benchmarks.cost import BYTES_PER_GB, MB
 from benchmarks.prices import PriceTable, load_prices
 from benchmarks.quotas import load_quotas
+from benchmarks.revision import source_revision
 from benchmarks.workload import fits_records_limit, largest_fitting_batch, make_events
 from components.builders.analytics_sql import NAMED_QUERIES, RAW_QUERIES, REJECTED_BY_REASON
 from components.builders.settings import load_stack_config
@@ -65,7 +65,6 @@ MEMORY_KEY: Final = "activity-pipeline:lambdaMemoryMb"
 DEFAULT_EVENTS: Final = 2_000
 DEFAULT_BATCH: Final = 200
 SECTION_TITLE: Final = "## Curated table (Iceberg) vs raw layer (NDJSON)"
-MEASURED_TITLE: Final = "## How it was measured"
 
 
 def referenced_columns(sql: str, columns: Iterable[str] = COLUMN_NAMES) -> tuple[str, ...]:
@@ -383,6 +382,7 @@ def standalone_settings(seed: int) -> BufferSettings:
     )
     return entries.settings(
         load_quotas(),
+        buffer=entries.stack_buffer(config),
         max_batch_events=max_batch_events,
         execution_fit=fit,
         packing=packing.measure(max_batch_events),
@@ -391,28 +391,10 @@ def standalone_settings(seed: int) -> BufferSettings:
     )
 
 
-def source_commit() -> str:
-    completed = subprocess.run(
-        ["git", "rev-parse", "HEAD"],  # noqa: S607 - git from PATH
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return completed.stdout.strip() or "unknown"
-
-
 def splice(document: str, section: str) -> str:
     """``document`` (RESULTS.md) with its curated-table section replaced by ``section``, or the
     section inserted before "## How it was measured"."""
-    start = document.find(SECTION_TITLE)
-    if start >= 0:
-        end = document.find("\n## ", start + len(SECTION_TITLE))
-        return document[:start] + section.rstrip("\n") + "\n" + document[end:]
-    anchor = document.find(MEASURED_TITLE)
-    if anchor < 0:
-        raise ValueError(f"no {MEASURED_TITLE!r} heading to insert the section before")
-    return document[:anchor] + section.rstrip("\n") + "\n\n" + document[anchor:]
+    return report.splice_section(document, SECTION_TITLE, section)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -428,7 +410,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     section["standalone"] = {
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "commit": source_commit(),
+        "commit": source_revision()["commit"],
     }
     (HERE / "curated.json").write_text(json.dumps(section, indent=1) + "\n", encoding="utf-8")
     markdown = "\n".join(report.curated_section(section))

@@ -24,7 +24,6 @@ from benchmarks.prices import PriceTable
 from benchmarks.quotas import QuotaTable
 from benchmarks.report import Target, at_least, at_most
 from components.builders.settings import BufferSettings as StackBuffer
-from components.builders.settings import load_stack_config
 
 RATES: Final = (1.0, 10.0, 100.0, 1000.0)
 CLIENT_BATCHES: Final = (100, 500)
@@ -45,23 +44,22 @@ PRODUCERS: Final = 2
 CONSUMERS: Final = 1
 
 
-def stack_buffer(path: Path = DEV_STACK) -> StackBuffer:
-    """The entry buffer's settings of a stack file (the dev stack's: prod sets the same)."""
-    config = load_stack_config(path)
+def stack_buffer(config: Mapping[str, str]) -> StackBuffer:
+    """The entry buffer's settings of a stack's config (``load_stack_config``: qualified keys)."""
     return StackBuffer.from_raw({key.partition(":")[2]: value for key, value in config.items()})
 
 
 def settings(
     quotas: QuotaTable,
     *,
+    buffer: StackBuffer,
     max_batch_events: int,
     execution_fit: int,
     packing: Mapping[str, Any],
     memory_mb: int,
     log_bytes_per_invoke: float,
 ) -> BufferSettings:
-    """The buffered entry as the model prices it: the dev stack's batching window and BatchSize."""
-    buffer = stack_buffer()
+    """The buffered entry as the model prices it: a stack's batching window and BatchSize."""
     return BufferSettings(
         window_s=float(buffer.batching_window_seconds),
         batch_size=min(buffer.batch_size, int(quotas["lambda_sqs_batch_size_max"])),

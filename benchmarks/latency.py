@@ -26,8 +26,9 @@ from pathlib import Path
 from typing import Any, Final
 
 from benchmarks import entries, report
-from benchmarks.curated import source_commit
+from benchmarks.revision import source_revision
 from benchmarks.stats import percentile
+from components.builders.settings import load_stack_config
 from harness.tools.soak_single import run_single
 
 HERE = Path(__file__).resolve().parent
@@ -57,7 +58,7 @@ def run(
     latencies = report.latencies
     if len(latencies) != events:
         raise RuntimeError(f"latency measured for {len(latencies)} of {events} events")
-    sizes = [len(json.loads(e["input"])["records"]) for e in report.executions]
+    sizes = report.batch_sizes
     return {
         "rate": rate,
         "events": events,
@@ -91,11 +92,8 @@ def splice(document: str, runs: list[dict[str, Any]], alone: dict[str, Any]) -> 
         last = max(i for i, line in enumerate(lines) if line.startswith("- "))
         first_section = next(i for i, line in enumerate(lines) if line.startswith("## Cost"))
         lines.insert(min(last + 1, first_section - 1), f"- {gap}")
-    document = "\n".join(lines)
-    start = document.index(report.LATENCY_TITLE)
-    end = document.index("\n## ", start + len(report.LATENCY_TITLE))
     section = "\n".join(report.latency_section(runs, alone)).strip("\n")
-    return document[:start] + section + "\n" + document[end:]
+    return report.splice_section("\n".join(lines), report.LATENCY_TITLE, section)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -103,10 +101,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.latency", description=__doc__)
     parser.add_argument("--results", type=Path, default=HERE / "RESULTS.md")
     args = parser.parse_args(argv)
-    runs = run_rates(float(entries.stack_buffer().batching_window_seconds))
+    buffer = entries.stack_buffer(load_stack_config(entries.DEV_STACK))
+    runs = run_rates(float(buffer.batching_window_seconds))
     alone = {
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "commit": source_commit(),
+        "commit": source_revision()["commit"],
     }
     document = args.results.read_text(encoding="utf-8")
     args.results.write_text(splice(document, runs, alone), encoding="utf-8")

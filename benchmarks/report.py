@@ -278,6 +278,22 @@ def entry_section(entry: Mapping[str, Any], chart: str) -> list[str]:
     return out
 
 
+MEASURED_TITLE = "## How it was measured"
+
+
+def splice_section(document: str, title: str, section: str) -> str:
+    """``document`` (RESULTS.md) with the section headed ``title`` replaced by ``section`` (up to
+    the next heading), or the section inserted before "## How it was measured"."""
+    start = document.find(title)
+    if start >= 0:
+        end = document.find("\n## ", start + len(title))
+        return document[:start] + section.rstrip("\n") + "\n" + document[end:]
+    anchor = document.find(MEASURED_TITLE)
+    if anchor < 0:
+        raise ValueError(f"no {MEASURED_TITLE!r} heading to insert the section before")
+    return document[:anchor] + section.rstrip("\n") + "\n\n" + document[anchor:]
+
+
 def target_cells(t: Mapping[str, Any]) -> list[Any]:
     """A target's row of the Targets table."""
     return [
@@ -612,7 +628,7 @@ def render_markdown(results: Mapping[str, Any]) -> str:
         f"({package['unzipped_bytes']:,} unzipped); Powertools comes from the public layer.",
         "",
         *(curated_section(results["curated"]) if "curated" in results else []),
-        "## How it was measured",
+        MEASURED_TITLE,
         "",
         *[f"- {note}" for note in results["notes"]],
         "",

@@ -7,8 +7,9 @@ from typing import Any
 import pytest
 
 from benchmarks.buffered import BufferSettings, PipelineProfile
-from benchmarks.entries import settings
+from benchmarks.entries import DEV_STACK, settings, stack_buffer
 from benchmarks.quotas import load_quotas
+from components.builders.settings import load_stack_config
 
 SIZES = (1, 25, 100, 500)
 
@@ -63,6 +64,7 @@ PACKING = {"record_bytes_mean": 1870.0, "body_bytes_mean": 231.0, "cpu_us_per_re
 def buffer_settings() -> BufferSettings:
     return settings(
         load_quotas(),
+        buffer=stack_buffer(load_stack_config(DEV_STACK)),
         max_batch_events=500,
         execution_fit=500,
         packing=PACKING,

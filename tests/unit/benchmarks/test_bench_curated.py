@@ -156,9 +156,9 @@ def test_the_model_scales_to_a_million_events_and_counts_footers_per_delivery() 
 
 def test_splice_replaces_the_section_or_inserts_it_before_the_method_notes() -> None:
     section = f"{curated.SECTION_TITLE}\n\nnew figures\n"
-    fresh = f"# results\n\n## Cold start\n\nx\n\n{curated.MEASURED_TITLE}\n\n- note\n"
+    fresh = f"# results\n\n## Cold start\n\nx\n\n{report.MEASURED_TITLE}\n\n- note\n"
     inserted = curated.splice(fresh, section)
-    assert inserted.index("new figures") < inserted.index(curated.MEASURED_TITLE)
+    assert inserted.index("new figures") < inserted.index(report.MEASURED_TITLE)
     again = curated.splice(inserted.replace("new figures", "old figures"), section)
     assert again == inserted
     with pytest.raises(ValueError, match="heading"):

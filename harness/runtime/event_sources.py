@@ -146,7 +146,7 @@ class SqsPoller:
         seconds = int(value["Attributes"]["VisibilityTimeout"])
         window = self.mapping.window_seconds * self.window_scale
         gather = math.ceil(window + RECEIVE_SECONDS * self.mapping.batch_size / MAX_RECEIVE)
-        handled = math.ceil(1.5 * max(self._handled, default=0.0))
+        handled = math.ceil(1.5 * self.visibility_floor_seconds)
         scaled = math.ceil(seconds * self.visibility_scale)
         return max(1, scaled, gather + GATHER_MARGIN, handled + GATHER_MARGIN)
 

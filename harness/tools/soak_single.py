@@ -266,6 +266,11 @@ class SingleReport:
         return {b.event_id: b.outcome for b in self.work}
 
     @property
+    def batch_sizes(self) -> list[int]:
+        """Records per first-pass execution."""
+        return [len(json.loads(e["input"])["records"]) for e in self.executions]
+
+    @property
     def lost(self) -> list[str]:
         f = self.found
         return [i for i in self.expected if not (f.table[i] or i in f.rejected or f.dlq[i])]
@@ -317,7 +322,7 @@ class SingleReport:
         in_dlq = sum(
             1 for i in self.expected if f.dlq[i] and not f.table[i] and i not in f.rejected
         )
-        sizes = [len(json.loads(e["input"])["records"]) for e in self.executions]
+        sizes = self.batch_sizes
         statuses = Counter(e["status"] for e in self.executions)
         faults = ", ".join(f"{t} {n}" for t, n in sorted(self.faults.by_target().items()))
         kinds = Counter(kind for (_, _, kind), n in self.faults.injected.items() for _ in range(n))

@@ -11,9 +11,8 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import boto3
-
 from handlers.rawlines import text_id
+from tests.e2e.served import client
 
 CLIENTS = 12
 POSTS = 300
@@ -54,15 +53,8 @@ def test_300_single_event_posts_end_as_items_in_at_most_30_executions(
     with ThreadPoolExecutor(max_workers=CLIENTS) as pool:
         statuses = list(pool.map(lambda i: post(url, body(i)), range(POSTS)))
     assert statuses == [200] * POSTS
-    kwargs = {
-        "endpoint_url": ready["endpoint_url"],
-        "region_name": ready["region"],
-        "verify": ready["ca_bundle"],
-        "aws_access_key_id": ready["aws_access_key_id"],
-        "aws_secret_access_key": ready["aws_secret_access_key"],
-    }
     outputs = ready["outputs"]
-    ddb, s3 = boto3.client("dynamodb", **kwargs), boto3.client("s3", **kwargs)
+    ddb, s3 = client(ready, "dynamodb"), client(ready, "s3")
     bucket = outputs["raw_bucket_name"]
     deadline = time.monotonic() + 120
     while True:
@@ -83,7 +75,7 @@ def test_300_single_event_posts_end_as_items_in_at_most_30_executions(
         assert time.monotonic() < deadline, (items, rejected)
         time.sleep(0.2)
     assert rejected == {text_id(text): "not_json" for text in POISON.values()}
-    sfn = boto3.client("stepfunctions", **kwargs)
+    sfn = client(ready, "stepfunctions")
     executions = sfn.list_executions(stateMachineArn=outputs["state_machine_arn"])["executions"]
     assert 1 <= len(executions) <= 30
     assert {e["status"] for e in executions} == {"SUCCEEDED"}

@@ -9,11 +9,11 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 
 from harness.cli import main
 from tests.e2e.conftest import free_port
+from tests.e2e.served import client
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -32,17 +32,10 @@ def test_serve_posts_to_the_local_route_and_honours_the_bus_rule(
         assert response.status == 200
         sent = json.loads(response.read())
     assert set(sent) == {"MessageId", "MD5OfMessageBody"}
-    kwargs = {
-        "endpoint_url": ready["endpoint_url"],
-        "region_name": ready["region"],
-        "verify": ready["ca_bundle"],
-        "aws_access_key_id": ready["aws_access_key_id"],
-        "aws_secret_access_key": ready["aws_secret_access_key"],
-    }
     outputs = ready["outputs"]
     assert outputs["entry_mode"] == "buffered"
     detail = json.loads((ROOT / "tests/events/click.json").read_text())
-    put = boto3.client("events", **kwargs).put_events(
+    put = client(ready, "events").put_events(
         Entries=[
             {
                 "EventBusName": outputs["event_bus_name"],
@@ -53,7 +46,7 @@ def test_serve_posts_to_the_local_route_and_honours_the_bus_rule(
         ]
     )
     assert put["FailedEntryCount"] == 0
-    ddb = boto3.client("dynamodb", **kwargs)
+    ddb = client(ready, "dynamodb")
     deadline = time.monotonic() + 60
     while True:
         stored = {
@@ -63,7 +56,7 @@ def test_serve_posts_to_the_local_route_and_honours_the_bus_rule(
             break
         assert time.monotonic() < deadline, stored
         time.sleep(0.1)
-    executions = boto3.client("stepfunctions", **kwargs).list_executions(
+    executions = client(ready, "stepfunctions").list_executions(
         stateMachineArn=outputs["state_machine_arn"]
     )["executions"]
     assert all(e["name"].startswith("b-") for e in executions)  # the Batch function's names

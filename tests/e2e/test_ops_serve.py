@@ -8,38 +8,14 @@ stderr is read apart, with the exit status `python -m` would return.
 
 from __future__ import annotations
 
-import io
 import json
-import subprocess
-from collections.abc import Callable
-from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
-from typing import Any, TextIO, cast
+from typing import Any
 
-from harness.cli import main as harness_main
-from harness.runtime import streams
-from ops.cli import main as ops_main
+from tests.e2e.served import cli
 
 ROOT = Path(__file__).resolve().parents[2]
 EVENTS = ROOT / "tests" / "events"
-MAINS: dict[str, Callable[[list[str] | None], int]] = {"ops": ops_main, "harness": harness_main}
-
-
-def cli(module: str, *argv: str) -> subprocess.CompletedProcess[str]:
-    """What ``python -m <module> <argv>`` returns and prints, while the emulator runs here.
-
-    Its output is read through the emulator's output routers, put back as ``sys.stdout`` and
-    ``sys.stderr`` for the call (pytest reinstalls its own capture after a fixture's setup): this
-    thread's writes are the CLI's, the functions' go to their log groups.
-    """
-    out, err = io.StringIO(), io.StringIO()
-    with (
-        redirect_stdout(cast(TextIO, streams.STDOUT)),
-        redirect_stderr(cast(TextIO, streams.STDERR)),
-        streams.captured(out, err),
-    ):
-        code = MAINS[module](list(argv))
-    return subprocess.CompletedProcess([module, *argv], code, out.getvalue(), err.getvalue())
 
 
 def test_send_query_status_and_named_queries_against_serve(

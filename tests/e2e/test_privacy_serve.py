@@ -10,18 +10,15 @@ layer's cases in process: replays, conflicting duplicates, interrupted erasures,
 from __future__ import annotations
 
 import json
-import time
 import urllib.request
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import boto3
 from boto3.dynamodb.types import TypeDeserializer
 
 from harness.runtime.iceberg import Warehouse
-from tests.e2e.test_ops_serve import cli
+from tests.e2e.served import cli, client, wait_for
 
 A, B = "ann-erase-7f3a", "bob-keep-19c2"
 WHEN = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
@@ -40,25 +37,6 @@ def post(served: dict[str, Any], body: Any) -> int:
     )
     with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
         return int(response.status)
-
-
-def client(served: dict[str, Any], service: str) -> Any:
-    return boto3.client(
-        service,
-        endpoint_url=served["endpoint_url"],
-        verify=served["ca_bundle"],
-        region_name=served["region"],
-        aws_access_key_id=served["aws_access_key_id"],
-        aws_secret_access_key=served["aws_secret_access_key"],
-    )
-
-
-def wait_for(check: Callable[[], Any], what: str, timeout: float = 60.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while not (value := check()):
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.2)
-    return value
 
 
 def items(served: dict[str, Any], table: str) -> list[dict[str, Any]]:

@@ -12,26 +12,19 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-import boto3
 import pytest
 
 from harness.cli import main
 from tests.e2e.conftest import free_port, load_event
+from tests.e2e.served import client
 
 
 def test_serve_runs_the_pipeline_for_an_external_client(harness_serve: dict[str, Any]) -> None:
     ready = harness_serve
     endpoint = urlparse(ready["endpoint_url"])
     assert (endpoint.scheme, endpoint.hostname) == ("https", "127.0.0.1")
-    kwargs = {
-        "endpoint_url": ready["endpoint_url"],
-        "verify": ready["ca_bundle"],
-        "region_name": ready["region"],
-        "aws_access_key_id": ready["aws_access_key_id"],
-        "aws_secret_access_key": ready["aws_secret_access_key"],
-    }
     outputs = ready["outputs"]
-    sfn = boto3.client("stepfunctions", **kwargs)
+    sfn = client(ready, "stepfunctions")
     event = load_event("page_view.json")
     arn = sfn.start_execution(
         stateMachineArn=outputs["state_machine_arn"],
@@ -44,16 +37,16 @@ def test_serve_runs_the_pipeline_for_an_external_client(harness_serve: dict[str,
         time.sleep(0.1)
     assert status == "SUCCEEDED"
 
-    items = boto3.client("dynamodb", **kwargs).query(
+    items = client(ready, "dynamodb").query(
         TableName=outputs["table_name"],
         KeyConditionExpression="user_id = :u",
         ExpressionAttributeValues={":u": {"S": event["user_id"]}},
     )["Items"]
     assert [i["event_id"]["S"] for i in items] == [event["event_id"]]
-    dlq = boto3.client("sqs", **kwargs).receive_message(QueueUrl=outputs["dlq_url"])
+    dlq = client(ready, "sqs").receive_message(QueueUrl=outputs["dlq_url"])
     assert dlq.get("Messages", []) == []
     # the raw copy is readable over TLS (the bucket policy denies anything else)
-    s3 = boto3.client("s3", **kwargs)
+    s3 = client(ready, "s3")
     [raw] = s3.list_objects_v2(Bucket=outputs["raw_bucket_name"], Prefix="ingest/")["Contents"]
     body = s3.get_object(Bucket=outputs["raw_bucket_name"], Key=raw["Key"])["Body"].read()
     assert json.loads(body) == event

@@ -64,7 +64,7 @@ LAMBDA = "lambda.amazonaws.com"
 MAX_RECEIVE = 10  # ReceiveMessage's MaxNumberOfMessages
 MAX_PAYLOAD = 6 * 1024 * 1024  # Lambda's synchronous invocation payload
 REPORT_BATCH_ITEM_FAILURES = "ReportBatchItemFailures"
-IDLE_WAIT_SECONDS = 1  # a long poll of an empty queue; short so that stop() is prompt
+IDLE_WAIT_SECONDS = 1  # the longest long poll; short, so that stop() is prompt
 # What a receive of 10 messages takes in the emulator (IAM enforced), at most, and the seconds a
 # scaled visibility timeout keeps beyond a whole batch's gathering.
 RECEIVE_SECONDS = 0.15
@@ -225,9 +225,10 @@ class SqsPoller:
             remaining = deadline - time.monotonic()
             if len(batch) >= size or payload >= MAX_PAYLOAD or (remaining <= 0 and not fresh):
                 return batch, started
-            pending = self._receive(
-                sqs, url, size - len(batch), visibility, max(0, min(20, int(remaining)))
-            )
+            if self._stop.is_set():  # stopping: hand over what is gathered, leave nothing held
+                return batch, started
+            wait = max(0, min(IDLE_WAIT_SECONDS, int(remaining)))  # short, so stop() is prompt
+            pending = self._receive(sqs, url, size - len(batch), visibility, wait)
             if not pending and 0 < remaining < 1:
                 time.sleep(min(remaining, 0.02))
 

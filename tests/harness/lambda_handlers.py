@@ -32,3 +32,7 @@ def partial(event: Any, context: Any) -> dict[str, Any]:
     if "bad-id" in bodies:
         failed.append("not-a-message-of-the-batch")
     return {"batchItemFailures": [{"itemIdentifier": m} for m in failed]}
+
+
+def always_fails(event: Any, context: Any) -> Any:
+    raise RuntimeError("always fails")

@@ -24,6 +24,7 @@ from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING, Any
 
 from harness.emulator.patches import (
+    core,
     dynamodb,
     events,
     firehose,
@@ -57,6 +58,7 @@ def in_order(
 ) -> list[AbstractContextManager[Any]]:
     """Every patch, in the order it is installed (the module docstring says why)."""
     return [
+        core.backend_lookup_without_lock(),  # moto: a backend found without the global lock
         iam_enforcement.enforced_iam(),  # IAM: enforced from the first request, on real ARNs
         iam.statement_evaluation(),  # IAM: a statement applies as AWS decides it
         sts.assume_role_refusals(),  # STS: AssumeRole refused as AWS refuses it
@@ -68,6 +70,7 @@ def in_order(
         sqs.receive_in_linear_time(),  # SQS: a receive's retention check in constant time
         stepfunctions.start_execution_input(),  # Step Functions: StartExecution refusals
         stepfunctions_interpreter.exact_json_and_data_limits(),  # ASL: numbers, data limits
+        stepfunctions_interpreter.parsed_once(),  # ASL: a definition parsed once, not per run
         stepfunctions_roles.interpreter_credentials(  # ASL: the state machine's role
             state_machine_client, retry_time_scale
         ),

@@ -28,11 +28,24 @@ moto 5.2.5's interpreter (``moto.stepfunctions.parser``), corrected here:
   ``States.DataLimitExceeded`` explicitly still matches. (LocalStack's AWS-recorded snapshot
   ``test_states_errors`` shows a Lambda task's over-limit *result* caught by ``States.ALL``; the
   documented, stricter rule is reproduced here.)
+- Parsing: it parses a state machine's definition with its ANTLR grammar again for every execution
+  (``ExecutionWorker._get_evaluation_entrypoint``), a quarter of an execution's CPU in the
+  emulator. Step Functions compiles a definition when the state machine is created or updated; here
+  each definition text is parsed once per emulator and its program reused by every execution
+  (``parsed_once``). The program's components keep no execution's state — a retry's attempts and
+  backoff live in the execution's own heap (``Environment.heap``), keyed by each component's
+  ``heap_key`` — so executions may share it, also at the same time; the keys are assigned before
+  the program is shared (the lazy assignment is not atomic). A definition with a Map or Parallel
+  state (whose workers keep state on their components) is parsed for each execution, as before.
+  Likewise every JSONPath of a state (``InputPath``, ``Parameters``' ``.$`` values, ``ResultPath``)
+  was parsed with a newly built PLY parser at every use; each path text is parsed once (a parsed
+  path is not changed by ``find`` or ``update_or_create``).
 """
 
 from __future__ import annotations
 
 import copy as copy_module
+import functools
 import json as json_module
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -40,8 +53,10 @@ from contextlib import ExitStack, contextmanager
 from types import ModuleType
 from typing import IO, Any
 
+import moto.stepfunctions.parser.asl.component.common.path.result_path as result_path_module
 import moto.stepfunctions.parser.asl.component.state.state as state_module
 import moto.stepfunctions.parser.asl.utils.encoding as encoding_module
+import moto.stepfunctions.parser.asl.utils.json_path as json_path_module
 from jsonpath_ng import jsonpath
 from moto.stepfunctions.parser.api import HistoryEventType, TaskFailedEventDetails
 from moto.stepfunctions.parser.asl.component.common.error_name.error_equals_decl import (
@@ -58,6 +73,7 @@ from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name
     StatesErrorNameType,
 )
 from moto.stepfunctions.parser.asl.component.common.parargs import Parargs
+from moto.stepfunctions.parser.asl.component.eval_component import EvalComponent
 from moto.stepfunctions.parser.asl.component.state.exec.state_task import (
     state_task_lambda as lambda_module,
 )
@@ -65,6 +81,7 @@ from moto.stepfunctions.parser.asl.component.state.exec.state_task.service impor
     state_task_service as service_module,
 )
 from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
+from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 
 from harness.emulator.patches import stepfunctions_json as sfn_json
 
@@ -231,3 +248,56 @@ def exact_json_and_data_limits() -> Iterator[None]:
         stack.enter_context(_method(Parargs, "_eval_body", _checked_parameters))
         stack.enter_context(_method(ErrorEqualsDecl, "_eval_body", _uncatchable_data_limit))
         yield
+
+
+_SHARED_UNSAFE = ('"Map"', '"Parallel"')  # state types whose components hold a run's state
+
+
+def _assign_heap_keys(program: EvalComponent) -> None:
+    """Give every component of ``program`` its ``heap_key`` now, on this thread alone."""
+    seen: set[int] = set()
+    pending: list[Any] = [program]
+    while pending:
+        value = pending.pop()
+        if id(value) in seen:
+            continue
+        seen.add(id(value))
+        if isinstance(value, EvalComponent):
+            _ = value.heap_key
+            pending.extend(vars(value).values())
+        elif isinstance(value, list | tuple | set | frozenset):
+            pending.extend(value)
+        elif isinstance(value, dict):
+            pending.extend(value.values())
+
+
+@contextmanager
+def parsed_once() -> Iterator[None]:
+    """Each state machine definition parsed once and its program shared by its executions."""
+    programs: dict[str, EvalComponent] = {}
+    original = ExecutionWorker.__dict__["_get_evaluation_entrypoint"]
+
+    def entrypoint(self: Any) -> EvalComponent:
+        definition = self._evaluation_details.state_machine_details.definition
+        if any(typ in definition for typ in _SHARED_UNSAFE):
+            program: EvalComponent = original(self)
+            return program
+        cached = programs.get(definition)
+        if cached is None:
+            cached = original(self)
+            _assign_heap_keys(cached)
+            programs[definition] = cached  # a race parses twice and keeps one: both are whole
+        return cached
+
+    path_modules = [json_path_module, result_path_module]
+    parsers = {module: module.parse for module in path_modules}
+    ExecutionWorker._get_evaluation_entrypoint = entrypoint
+    for module, parse in parsers.items():
+        module.parse = functools.lru_cache(maxsize=4096)(parse)
+    try:
+        yield
+    finally:
+        ExecutionWorker._get_evaluation_entrypoint = original
+        for module, parse in parsers.items():
+            module.parse = parse
+        programs.clear()

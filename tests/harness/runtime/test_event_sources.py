@@ -5,6 +5,7 @@ checked as Lambda checks it, and no invocation inside SendMessage."""
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import pytest
@@ -198,3 +199,21 @@ def test_the_visibility_timeout_covers_the_slowest_recent_batch(emulator: Emulat
     assert 0 < poller.visibility_floor_seconds < 1
     poller._handled.append(10.0)  # a batch that took 10 s, as under a backlog or a loaded machine
     assert poller._visibility(sqs, url) == 17
+
+
+def test_stopping_hands_over_a_gathering_batch_at_once(emulator: Emulator) -> None:
+    url, _, poller = mapped(emulator, batch_size=100, window=300)
+    poller.window_scale = 1.0  # a 300 s window: the batch would wait 5 minutes
+    poller.start()
+    send(emulator, url, "m0", "m1")
+    deadline = time.monotonic() + 10
+    held = "ApproximateNumberOfMessagesNotVisible"
+    sqs = emulator.client("sqs")
+    while sqs.get_queue_attributes(QueueUrl=url, AttributeNames=[held])["Attributes"][held] != "2":
+        assert time.monotonic() < deadline, "the poller did not receive the messages"
+        time.sleep(0.05)
+    started = time.monotonic()
+    poller.stop()
+    assert time.monotonic() - started < 5  # a long poll lasts a second at most
+    assert [(o.messages, o.deleted) for o in poller.outcomes] == [(2, 2)]  # handed over, deleted
+    assert visible(emulator, url) == 0

@@ -13,12 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt
-
 CHART_FILE: Final = Path(__file__).with_name("cost_vs_rate.png")
 COLORS: Final = {"STANDARD": "#1f5fa8", "EXPRESS": "#d9731a"}
 STYLES: Final = {"direct": ":", "buffered": "-", "client batch": "--"}
@@ -34,6 +28,11 @@ class Series:
 
 def render(series: Sequence[Series], marks: Sequence[float], path: Path = CHART_FILE) -> Path:
     """Draw the series on log-log axes, dots at the ``marks`` rates, and save a PNG."""
+    import matplotlib  # here, not at import: most importers of the bench's model never draw
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
     with plt.rc_context({"font.size": 9}):
         figure, axes = plt.subplots(figsize=(8.0, 5.0), dpi=110)
         for s in series:

@@ -59,6 +59,7 @@ def in_order(
     """Every patch, in the order it is installed (the module docstring says why)."""
     return [
         core.backend_lookup_without_lock(),  # moto: a backend found without the global lock
+        core.kms_private_keys_made_when_used(),  # moto: KMS key pairs generated when used
         iam_enforcement.enforced_iam(),  # IAM: enforced from the first request, on real ARNs
         iam.statement_evaluation(),  # IAM: a statement applies as AWS decides it
         sts.assume_role_refusals(),  # STS: AssumeRole refused as AWS refuses it

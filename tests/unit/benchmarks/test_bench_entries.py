@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from benchmarks import entries, report
+from benchmarks import buffered, entries, report
 from benchmarks.buffered import BufferSettings, PipelineProfile
 from benchmarks.prices import load_prices
 from benchmarks.quotas import load_quotas
@@ -69,6 +69,25 @@ def test_a_failed_target_is_explained_from_the_line_items(results: dict[str, Any
     assert "client batches of 100" in text
     capacity_target = report.Target(**results["targets"][-1])
     assert "API Gateway account throttle" in entries.gap(capacity_target, results)
+
+
+def test_the_ideal_consumer_bounds_the_buffered_cost_from_below(
+    results: dict[str, Any], buffer: BufferSettings
+) -> None:
+    ideal = entries.ideal_consumer(buffer, entries.TARGET_RATE)
+    assert buffered.batch_formed(entries.TARGET_RATE, ideal) == ideal.events_per_execution_max
+    rows = {r["assumption"]: r for r in results["sensitivity_at_target_rate"]}
+    for workflow in ("STANDARD", "EXPRESS"):
+        assert rows[entries.IDEAL][workflow] == min(r[workflow] for r in rows.values())
+    # the POST ($1.00 per million requests) and its SendMessage ($0.40) come before any batching
+    assert results["front_door_per_million"] == pytest.approx(1.40)
+    express = next(report.Target(**t) for t in results["targets"] if "Express" in t["name"])
+    client = row(results, "client batches of 100 per POST (direct), Express")["per_million"]
+    ratio = 1.40 / client["total"]
+    assert ratio > entries.TARGET_VS_CLIENT_BATCH  # out of reach for any consumer
+    assert f"are $1.40 per million, {ratio:.2f}x the client-batched figure" in entries.gap(
+        express, results
+    )
 
 
 def test_the_report_section_shows_capacity_limits_and_the_chart(results: dict[str, Any]) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from moto.core import base_backend
+from moto.kms.models import kms_backends
 from moto.sqs.models import sqs_backends
 
 from harness.emulator import Emulator
@@ -64,3 +65,26 @@ def test_a_new_account_backend_is_still_created_under_the_lock(
     assert lock.taken >= 1
     assert sqs_backends[account]["us-east-1"] is backend
     assert sqs_backends in base_backend.BackendDict._instances
+
+
+def test_a_kms_key_pair_is_made_only_when_used(emulator: Emulator) -> None:
+    kms = emulator.client("kms")
+    symmetric = kms.create_key()["KeyMetadata"]["KeyId"]
+    signing = kms.create_key(KeySpec="RSA_2048", KeyUsage="SIGN_VERIFY")["KeyMetadata"]["KeyId"]
+    keys = kms_backends[emulator.account_id][emulator.region].keys
+    assert keys[symmetric].private_key._key is None  # moto generated an RSA pair for it
+    assert keys[signing].private_key._key is None
+    signed = kms.sign(
+        KeyId=signing, Message=b"m", MessageType="RAW", SigningAlgorithm="RSASSA_PSS_SHA_256"
+    )
+    verified = kms.verify(
+        KeyId=signing,
+        Message=b"m",
+        MessageType="RAW",
+        Signature=signed["Signature"],
+        SigningAlgorithm="RSASSA_PSS_SHA_256",
+    )
+    assert verified["SignatureValid"] is True
+    assert keys[signing].private_key._key is not None
+    encrypted = kms.encrypt(KeyId=symmetric, Plaintext=b"data")["CiphertextBlob"]
+    assert kms.decrypt(CiphertextBlob=encrypted)["Plaintext"] == b"data"

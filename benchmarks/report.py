@@ -308,8 +308,9 @@ def latency_gap(target: Target) -> str:
     """Why the latency target is not met."""
     return (
         f"{target.name} is {target.measured:.2f} s: an event that opens a batching window waits "
-        "the whole window, then its batch's processing in the one-process emulator (about 1-3 s "
-        "for a batch of 50; the throughput table); the target leaves that processing 2 s"
+        "the whole window, then its batch's hand-over (the Batch function and its StartExecution) "
+        "and processing in the one-process emulator (the throughput table); the target leaves "
+        "them 2 s"
     )
 
 
